@@ -1,0 +1,234 @@
+//! The application: configuration, policy, classifier, store and services,
+//! built once and shared; and the pipeline that takes an [`Inbound`] through
+//! intent and service to an [`Answer`].
+
+use std::sync::Arc;
+
+use tracing::Instrument;
+
+use crate::answer::Answer;
+use crate::config::Config;
+use crate::error::{ServiceError, StartupError, UserError, cause_chain, error_reference};
+use crate::inbound::{Content, Inbound};
+use crate::intent::{Classifier, Intent, IntentKind, SlashCommand, SlashError};
+use crate::policy::{Policy, PolicyMatcher, Verdict};
+use crate::reply::{Embed, Reply, colour};
+use crate::service::contact::ContactService;
+use crate::service::scope::{ScopeOutcome, ScopeService};
+use crate::service::troubleshoot::TroubleshootService;
+use crate::service::{help, unavailable};
+use crate::store::Store;
+
+pub struct App {
+    config: Config,
+    policy: Arc<Policy>,
+    classifier: Classifier,
+    store: Store,
+    scope: ScopeService,
+    contact: ContactService,
+    troubleshoot: TroubleshootService,
+}
+
+/// What the pipeline decided, before a service ran.
+enum Parsed {
+    Intent(Intent),
+    /// A slash command that could not be used; the kind it was reaching for.
+    BadCommand(IntentKind, SlashError),
+    /// An empty message addressed to the bot.
+    Empty,
+}
+
+impl App {
+    /// Loads the policy, compiles its vocabulary and opens the database.
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        let policy = Arc::new(load_policy(&config)?);
+        let matcher = PolicyMatcher::new(&policy)?;
+        let store = Store::open(&config.database.url).await?;
+        Ok(Self::assemble(config, policy, matcher, store))
+    }
+
+    fn assemble(config: Config, policy: Arc<Policy>, matcher: PolicyMatcher, store: Store) -> Self {
+        Self {
+            classifier: Classifier::new(matcher.clone()),
+            scope: ScopeService::new(policy.clone(), matcher.clone()),
+            contact: ContactService::new(policy.clone(), matcher.clone()),
+            troubleshoot: TroubleshootService::new(policy.clone(), matcher),
+            config,
+            policy,
+            store,
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn classifier(&self) -> &Classifier {
+        &self.classifier
+    }
+
+    /// Runs one inbound message or command through the pipeline. Never fails:
+    /// user mistakes become polite replies, internal failures a reply with a
+    /// reference that is also in the log.
+    pub async fn handle(&self, inbound: Inbound) -> Answer {
+        let span = tracing::info_span!(
+            "inbound",
+            user = %inbound.actor.user_id,
+            role = %inbound.actor.role,
+            intent = tracing::field::Empty,
+        );
+        async move {
+            let parsed = self.parse(&inbound.content);
+            let kind = match &parsed {
+                Parsed::Intent(intent) => intent.kind(),
+                Parsed::BadCommand(kind, _) => *kind,
+                Parsed::Empty => IntentKind::Help,
+            };
+            tracing::Span::current().record("intent", kind.as_str());
+            let mut answer = match parsed {
+                Parsed::Intent(intent) => self.run(intent).await,
+                Parsed::BadCommand(kind, error) => {
+                    self.answer_error(kind, ServiceError::User(UserError::Command(error)))
+                }
+                Parsed::Empty => Answer {
+                    intent: IntentKind::Help,
+                    scope: None,
+                    ticket: None,
+                    reply: help::reply(
+                        &self.policy,
+                        Some("Your message was empty, so here is what I can do."),
+                    ),
+                },
+            };
+            answer.reply = answer.reply.fit_to_discord();
+            tracing::debug!(embeds = answer.reply.embeds.len(), "answered");
+            answer
+        }
+        .instrument(span)
+        .await
+    }
+
+    fn parse(&self, content: &Content) -> Parsed {
+        match content {
+            Content::Command(command) => {
+                let name = command.name.clone();
+                match command.clone().into_intent() {
+                    Ok(intent) => Parsed::Intent(intent),
+                    Err(error) => Parsed::BadCommand(error.intended(&name), error),
+                }
+            }
+            Content::Text(text) if text.trim().is_empty() => Parsed::Empty,
+            Content::Text(text) if text.trim_start().starts_with('/') => {
+                let name = text.trim_start()[1..]
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
+                match SlashCommand::parse_line(text).and_then(SlashCommand::into_intent) {
+                    Ok(intent) => Parsed::Intent(intent),
+                    Err(error) => Parsed::BadCommand(error.intended(&name), error),
+                }
+            }
+            Content::Text(text) => {
+                let classification = self.classifier.classify(text);
+                tracing::debug!(
+                    kind = %classification.kind,
+                    score = classification.score,
+                    "classified"
+                );
+                Parsed::Intent(classification.intent)
+            }
+        }
+    }
+
+    async fn run(&self, intent: Intent) -> Answer {
+        let kind = intent.kind();
+        let plain = |reply: Reply| Answer {
+            intent: kind,
+            scope: None,
+            ticket: None,
+            reply,
+        };
+        let result: Result<Answer, ServiceError> = match intent {
+            Intent::Scope { question } => {
+                let answer = self.scope.answer(&question);
+                Ok(Answer {
+                    intent: kind,
+                    scope: Some(answer.outcome),
+                    ticket: None,
+                    reply: answer.reply,
+                })
+            }
+            Intent::Contact { region, text } => self
+                .contact
+                .answer(region.as_deref(), text.as_deref())
+                .map(plain)
+                .map_err(ServiceError::from),
+            Intent::Troubleshoot { topic, text } => self
+                .troubleshoot
+                .answer(topic.as_deref(), text.as_deref())
+                .map(plain)
+                .map_err(ServiceError::from),
+            Intent::Help => Ok(plain(help::reply(&self.policy, None))),
+            Intent::Escalate(_)
+            | Intent::Spend(_)
+            | Intent::Estimate(_)
+            | Intent::Outage { .. }
+            | Intent::Ticket(_) => Ok(plain(unavailable::reply(kind, &self.policy))),
+            Intent::None => Ok(plain(Reply::silent())),
+        };
+        result.unwrap_or_else(|error| self.answer_error(kind, error))
+    }
+
+    /// The one place where errors become replies.
+    fn answer_error(&self, kind: IntentKind, error: ServiceError) -> Answer {
+        let reply = match &error {
+            ServiceError::User(user) => {
+                tracing::warn!(error = %user, "request refused");
+                Reply::embed(
+                    Embed::new("🙏 I couldn't do that", colour::ERROR)
+                        .description(user.to_string())
+                        .footer("Type /help to see what I can do."),
+                )
+            }
+            ServiceError::Internal(internal) => {
+                let reference = error_reference();
+                tracing::error!(reference = %reference, error = %cause_chain(internal.as_ref()), "internal error");
+                Reply::embed(
+                    Embed::new("Something went wrong on our side", colour::ERROR)
+                        .description(format!(
+                            "Sorry, I couldn't answer that. If it keeps happening, e-mail {} and quote reference **{reference}**.",
+                            self.policy.provider.incident_email
+                        )),
+                )
+            }
+        };
+        // A scope question always reports a verdict; with no usable question
+        // the honest one is "unclear".
+        let scope = (kind == IntentKind::Scope).then_some(ScopeOutcome {
+            verdict: Verdict::Unclear,
+            topic: None,
+        });
+        Answer {
+            intent: kind,
+            scope,
+            ticket: None,
+            reply: reply.ephemeral(),
+        }
+    }
+}
+
+fn load_policy(config: &Config) -> Result<Policy, StartupError> {
+    Ok(match &config.policy.file {
+        Some(path) => Policy::from_file(path)?,
+        None => Policy::embedded_default()?,
+    })
+}

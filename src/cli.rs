@@ -1,0 +1,249 @@
+//! The command line of DESIGN.md §4: `run`, `console`, `ask`, `migrate`,
+//! `check-config`. Each command loads the configuration once, starts
+//! telemetry, builds the app and runs.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::app::App;
+use crate::config::Config;
+use crate::console::{self, Style};
+use crate::domain::Role;
+use crate::inbound::{Actor, Inbound};
+use crate::policy::Verdict;
+use crate::store::Store;
+use crate::telemetry;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "platform-desk",
+    version,
+    about = "A chat-ops support bot for AWS platform-level support"
+)]
+pub struct Cli {
+    /// Configuration file (default: bot-config.toml in the working directory, if present).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Connect to Discord and serve (token from DISCORD_TOKEN).
+    Run,
+    /// Talk to the bot in the terminal: each line is a chat message or a slash command.
+    Console(ActorArgs),
+    /// Send one message or slash command through the bot and print the reply.
+    Ask(AskArgs),
+    /// Create or upgrade the database.
+    Migrate,
+    /// Check the configuration and the support policy, then exit.
+    CheckConfig,
+}
+
+#[derive(Debug, Args)]
+pub struct ActorArgs {
+    /// Act as a customer or an engineer (default: console.role in the configuration).
+    #[arg(long, value_enum)]
+    pub role: Option<Role>,
+    /// Act as this user id (default: console.user_id in the configuration).
+    #[arg(long, value_name = "ID")]
+    pub user: Option<String>,
+    /// As if sent in this channel id.
+    #[arg(long, value_name = "ID")]
+    pub channel: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AskArgs {
+    #[command(flatten)]
+    pub actor: ActorArgs,
+    /// Print the answer as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// The message or slash command (several words are joined with spaces).
+    #[arg(required = true, num_args = 1.., allow_hyphen_values = true, value_name = "TEXT")]
+    pub text: Vec<String>,
+}
+
+/// Exit code when the bot itself failed (configuration, policy, database).
+const FAILURE: u8 = 2;
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let working_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let config = match Config::load(cli.config.as_deref(), &working_dir, |key| {
+        std::env::var(key).ok()
+    }) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("platform-desk: {error}");
+            return ExitCode::from(FAILURE);
+        }
+    };
+    let default_filter = match cli.command {
+        Command::Run => "info",
+        _ => "warn",
+    };
+    telemetry::init(&config.telemetry, default_filter);
+
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("platform-desk: cannot start the async runtime: {error}");
+            return ExitCode::from(FAILURE);
+        }
+    };
+    let result = runtime.block_on(dispatch(cli.command, config));
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            tracing::error!(error = %format!("{error:#}"), "platform-desk failed");
+            eprintln!("platform-desk: {error:#}");
+            ExitCode::from(FAILURE)
+        }
+    }
+}
+
+async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Run => run(config).await,
+        Command::Console(args) => {
+            let app = App::build(config).await?;
+            let actor = actor(&app, &args);
+            let history = app.config().console.history_file.clone();
+            console::run(&app, actor, history).await?;
+            app.store().close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ask(args) => {
+            let app = App::build(config).await?;
+            let actor = actor(&app, &args.actor);
+            let answer = app.handle(Inbound::text(actor, args.text.join(" "))).await;
+            if args.json {
+                println!("{}", answer.to_json_line());
+            } else {
+                let style = Style {
+                    colour: std::io::stdout().is_terminal(),
+                };
+                print!("{}", console::render(&answer, style));
+            }
+            app.store().close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let store = Store::open(&config.database.url).await?;
+            let applied = store.applied_migrations().await?;
+            println!(
+                "Database {} is up to date ({applied} migrations applied, journal mode {}).",
+                config.database.url,
+                store.journal_mode().await?
+            );
+            store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::CheckConfig => {
+            let app = App::build(config).await?;
+            let policy = app.policy();
+            let config = app.config();
+            println!("Configuration OK ({}).", config.source);
+            println!("  database:  {}", config.database.url);
+            println!(
+                "  policy:    {} ({} in scope, {} out of scope, {} regions, {} troubleshooting topics)",
+                policy.origin,
+                policy.count_by_verdict(Verdict::InScope),
+                policy.count_by_verdict(Verdict::OutOfScope),
+                policy.contacts.regions.len(),
+                policy.troubleshooting.len()
+            );
+            println!(
+                "  console:   acts as {} ({})",
+                config.console.user_id, config.console.role
+            );
+            println!(
+                "  discord:   {}",
+                if config.discord_token.is_some() {
+                    "token set (DISCORD_TOKEN)"
+                } else {
+                    "no token (DISCORD_TOKEN unset): console and ask only"
+                }
+            );
+            app.store().close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn run(config: Config) -> anyhow::Result<ExitCode> {
+    if config.discord_token.is_none() {
+        eprintln!(
+            "platform-desk: refusing to start: DISCORD_TOKEN is not set.\n\
+             Set it to your bot's token to connect to Discord, or try the bot offline with `platform-desk console`."
+        );
+        return Ok(ExitCode::from(FAILURE));
+    }
+    eprintln!(
+        "platform-desk: the Discord adapter is not built into this version yet.\n\
+         Everything else works offline: `platform-desk console` or `platform-desk ask --json TEXT`."
+    );
+    Ok(ExitCode::from(FAILURE))
+}
+
+fn actor(app: &App, args: &ActorArgs) -> Actor {
+    let console = &app.config().console;
+    Actor {
+        user_id: args.user.clone().unwrap_or_else(|| console.user_id.clone()),
+        display_name: console.display_name.clone(),
+        role: args.role.unwrap_or(console.role),
+        guild_id: None,
+        channel_id: args.channel.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn ask_joins_its_words_and_accepts_flags_anywhere() {
+        let cli = Cli::try_parse_from([
+            "platform-desk",
+            "ask",
+            "--json",
+            "--role",
+            "engineer",
+            "is",
+            "IAM",
+            "in",
+            "scope?",
+        ])
+        .unwrap();
+        let Command::Ask(args) = cli.command else {
+            panic!()
+        };
+        assert!(args.json);
+        assert_eq!(args.actor.role, Some(Role::Engineer));
+        assert_eq!(args.text.join(" "), "is IAM in scope?");
+    }
+
+    #[test]
+    fn config_is_accepted_before_or_after_the_command() {
+        assert!(
+            Cli::try_parse_from(["platform-desk", "--config", "x.toml", "check-config"]).is_ok()
+        );
+        assert!(Cli::try_parse_from(["platform-desk", "console", "--config", "x.toml"]).is_ok());
+    }
+}

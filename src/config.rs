@@ -1,0 +1,338 @@
+//! Typed configuration, loaded once at start in layers: built-in defaults, then
+//! `bot-config.toml` (or `--config FILE`), then the environment. Unknown keys
+//! are errors, so a typo never silently falls back to a default. Nothing else
+//! in the crate reads the environment.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::domain::Role;
+
+/// The file used when `--config` is not given, if it exists.
+pub const DEFAULT_CONFIG_FILE: &str = "bot-config.toml";
+/// The database used when neither the file nor `DATABASE_URL` name one.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://platform-desk.db";
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub database: DatabaseConfig,
+    pub policy: PolicyConfig,
+    pub console: ConsoleConfig,
+    pub telemetry: TelemetryConfig,
+    /// Where the configuration came from, for `check-config` and logs.
+    #[serde(skip)]
+    pub source: ConfigSource,
+    /// From `DISCORD_TOKEN` only: secrets never live in the file.
+    #[serde(skip)]
+    pub discord_token: Option<Secret>,
+}
+
+/// A secret that never shows in logs or debug output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// sqlx's URL form: `sqlite://path/to.db`. `DATABASE_URL` overrides it.
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct PolicyConfig {
+    /// An operator's own policy file; the embedded default when absent.
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsoleConfig {
+    /// The role the console and `ask` act as, unless `--role` says otherwise.
+    pub role: Role,
+    /// The user id the console and `ask` act as, unless `--user` says otherwise.
+    pub user_id: String,
+    pub display_name: String,
+    /// Where the console keeps its line history; none when absent.
+    pub history_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    #[default]
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct TelemetryConfig {
+    /// A tracing filter such as `info` or `platform_desk=debug`. `RUST_LOG`
+    /// overrides it. When absent: `info` for `run`, `warn` for the terminal.
+    pub filter: Option<String>,
+    /// `human` or `json`. `PLATFORM_DESK_LOG_FORMAT` overrides it.
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum ConfigSource {
+    #[default]
+    Defaults,
+    File(PathBuf),
+}
+
+impl std::fmt::Display for ConfigSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConfigSource::Defaults => f.write_str("built-in defaults"),
+            ConfigSource::File(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            url: DEFAULT_DATABASE_URL.to_owned(),
+        }
+    }
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        Self {
+            role: Role::Customer,
+            user_id: "console".to_owned(),
+            display_name: "console user".to_owned(),
+            history_file: None,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database: DatabaseConfig::default(),
+            policy: PolicyConfig::default(),
+            console: ConsoleConfig::default(),
+            telemetry: TelemetryConfig::default(),
+            source: ConfigSource::Defaults,
+            discord_token: None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration file {path}: {source}")]
+    Unreadable {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the configuration file {path} is not valid: {message}")]
+    Invalid { path: String, message: String },
+    #[error("{key} is not valid: {message}")]
+    BadValue { key: String, message: String },
+}
+
+impl Config {
+    /// Loads the configuration: `explicit` if given (it must exist), else
+    /// `bot-config.toml` in `working_dir` if present, else the defaults; then
+    /// the environment, read through `env`.
+    pub fn load(
+        explicit: Option<&Path>,
+        working_dir: &Path,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let path = match explicit {
+            Some(path) => Some(path.to_path_buf()),
+            None => Some(working_dir.join(DEFAULT_CONFIG_FILE)).filter(|p| p.is_file()),
+        };
+        let mut config = match path {
+            Some(path) => {
+                let text =
+                    std::fs::read_to_string(&path).map_err(|source| ConfigError::Unreadable {
+                        path: path.display().to_string(),
+                        source,
+                    })?;
+                let mut config = Self::from_toml(&text, &path.display().to_string())?;
+                // A relative policy path is relative to the file naming it.
+                if let (Some(file), Some(dir)) = (&config.policy.file, path.parent())
+                    && file.is_relative()
+                    && !dir.as_os_str().is_empty()
+                {
+                    config.policy.file = Some(dir.join(file));
+                }
+                config.source = ConfigSource::File(path);
+                config
+            }
+            None => Self::default(),
+        };
+        config.apply_environment(env);
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn from_toml(text: &str, origin: &str) -> Result<Self, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Invalid {
+            path: origin.to_owned(),
+            message: e.to_string().trim_end().to_owned(),
+        })
+    }
+
+    fn apply_environment(&mut self, env: impl Fn(&str) -> Option<String>) {
+        let set = |key: &str| env(key).filter(|v| !v.trim().is_empty());
+        if let Some(token) = set("DISCORD_TOKEN") {
+            self.discord_token = Some(Secret::new(token.trim()));
+        }
+        if let Some(url) = set("DATABASE_URL") {
+            self.database.url = url;
+        }
+        if let Some(filter) = set("RUST_LOG") {
+            self.telemetry.filter = Some(filter);
+        }
+        if let Some(format) = set("PLATFORM_DESK_LOG_FORMAT") {
+            self.telemetry.format = match format.trim().to_ascii_lowercase().as_str() {
+                "json" => LogFormat::Json,
+                _ => LogFormat::Human,
+            };
+        }
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let url = self.database.url.trim();
+        if !url.starts_with("sqlite:") {
+            return Err(ConfigError::BadValue {
+                key: "database.url".to_owned(),
+                message: format!("{url:?} is not a SQLite URL; write it as sqlite://path/to.db"),
+            });
+        }
+        if self.console.user_id.trim().is_empty() {
+            return Err(ConfigError::BadValue {
+                key: "console.user_id".to_owned(),
+                message: "must not be empty".to_owned(),
+            });
+        }
+        if let Some(filter) = &self.telemetry.filter {
+            tracing_subscriber::EnvFilter::try_new(filter).map_err(|e| ConfigError::BadValue {
+                key: "telemetry.filter".to_owned(),
+                message: e.to_string(),
+            })?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn without_a_file_the_defaults_apply() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::load(None, dir.path(), no_env).unwrap();
+        assert_eq!(config, Config::default());
+        assert_eq!(config.database.url, "sqlite://platform-desk.db");
+    }
+
+    #[test]
+    fn bot_config_toml_in_the_working_directory_is_picked_up() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("bot-config.toml"),
+            "[console]\nrole = \"engineer\"\n",
+        )
+        .unwrap();
+        let config = Config::load(None, dir.path(), no_env).unwrap();
+        assert_eq!(config.console.role, Role::Engineer);
+        assert!(matches!(config.source, ConfigSource::File(_)));
+    }
+
+    #[test]
+    fn the_environment_overrides_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "[database]\nurl = \"sqlite://a.db\"\n").unwrap();
+        let env = |key: &str| (key == "DATABASE_URL").then(|| "sqlite://b.db".to_owned());
+        let config = Config::load(Some(&file), dir.path(), env).unwrap();
+        assert_eq!(config.database.url, "sqlite://b.db");
+    }
+
+    #[test]
+    fn the_discord_token_comes_from_the_environment_and_never_prints() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = |key: &str| (key == "DISCORD_TOKEN").then(|| "s3cr3t".to_owned());
+        let config = Config::load(None, dir.path(), env).unwrap();
+        assert_eq!(
+            config.discord_token.as_ref().map(Secret::expose),
+            Some("s3cr3t")
+        );
+        assert!(!format!("{config:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn a_token_in_the_file_is_refused() {
+        assert!(Config::from_toml("discord_token = \"x\"\n", "c.toml").is_err());
+    }
+
+    #[test]
+    fn a_typo_in_a_key_is_an_error_naming_it() {
+        let err = Config::from_toml("[databse]\nurl = \"sqlite://x.db\"\n", "c.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("databse"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_explicit_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(Config::load(Some(Path::new("/nonexistent/c.toml")), dir.path(), no_env).is_err());
+    }
+
+    #[test]
+    fn a_non_sqlite_database_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = |key: &str| (key == "DATABASE_URL").then(|| "postgres://x".to_owned());
+        let err = Config::load(None, dir.path(), env).unwrap_err().to_string();
+        assert!(err.contains("database.url"), "{err}");
+    }
+
+    #[test]
+    fn a_relative_policy_path_is_relative_to_the_config_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "[policy]\nfile = \"my-policy.toml\"\n").unwrap();
+        let config = Config::load(Some(&file), Path::new("/"), no_env).unwrap();
+        assert_eq!(config.policy.file, Some(dir.path().join("my-policy.toml")));
+    }
+
+    #[test]
+    fn the_example_file_is_a_valid_configuration() {
+        let example = include_str!("../bot-config.example.toml");
+        Config::from_toml(example, "bot-config.example.toml").unwrap();
+    }
+}

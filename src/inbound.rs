@@ -1,0 +1,39 @@
+//! What reaches the pipeline from any adapter: who is asking, where, and what
+//! they sent. Nothing here is Discord-specific.
+
+use crate::domain::Role;
+use crate::intent::SlashCommand;
+
+/// The person behind a message or command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: String,
+    pub display_name: String,
+    pub role: Role,
+    pub guild_id: Option<String>,
+    pub channel_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Content {
+    /// A chat message or console line; a line starting with `/` is read as a
+    /// slash command written out.
+    Text(String),
+    /// A slash command as the platform delivered it.
+    Command(SlashCommand),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inbound {
+    pub actor: Actor,
+    pub content: Content,
+}
+
+impl Inbound {
+    pub fn text(actor: Actor, text: impl Into<String>) -> Self {
+        Self {
+            actor,
+            content: Content::Text(text.into()),
+        }
+    }
+}

@@ -1,0 +1,243 @@
+//! The slash commands, declared once: the console parses against these specs,
+//! the validator checks what Discord delivers against them, and the Discord
+//! adapter registers them. Descriptions are what users see in Discord
+//! (at most 100 characters).
+
+use crate::domain::Severity;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionKind {
+    String,
+    Integer,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct OptionSpec {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub kind: OptionKind,
+    pub required: bool,
+    /// Allowed values; empty means any.
+    pub choices: &'static [&'static str],
+    /// Longest accepted string, in characters (Discord's cap is 6,000).
+    pub max_length: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct SubcommandSpec {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub options: &'static [OptionSpec],
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct CommandSpec {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub options: &'static [OptionSpec],
+    /// A command with subcommands takes its options through them.
+    pub subcommands: &'static [SubcommandSpec],
+}
+
+const fn text(
+    name: &'static str,
+    description: &'static str,
+    required: bool,
+    max_length: usize,
+) -> OptionSpec {
+    OptionSpec {
+        name,
+        description,
+        kind: OptionKind::String,
+        required,
+        choices: &[],
+        max_length,
+    }
+}
+
+const SEVERITY_CHOICES: [&str; 5] = [
+    Severity::Low.code(),
+    Severity::Normal.code(),
+    Severity::High.code(),
+    Severity::Urgent.code(),
+    Severity::Critical.code(),
+];
+
+const ACCOUNT: OptionSpec = text("account", "A 12-digit AWS account id", false, 14);
+
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "scope",
+        description: "Is this work covered by platform-level support?",
+        options: &[text(
+            "question",
+            "What you would like us to do",
+            true,
+            2_000,
+        )],
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "escalate",
+        description: "Open an escalation: a ticket, and an AWS Support case when needed",
+        options: &[
+            text("subject", "One line: what is wrong", true, 200),
+            text(
+                "description",
+                "What happened, since when, what you tried",
+                true,
+                6_000,
+            ),
+            OptionSpec {
+                name: "severity",
+                description: "How bad it is, in AWS's severity levels",
+                kind: OptionKind::String,
+                required: true,
+                choices: &SEVERITY_CHOICES,
+                max_length: 16,
+            },
+            ACCOUNT,
+            text("service", "The AWS service concerned, e.g. EC2", false, 100),
+        ],
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "spend",
+        description: "Month-to-date AWS spend for your accounts",
+        options: &[ACCOUNT],
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "estimate",
+        description: "Estimated AWS bill at the end of this month",
+        options: &[ACCOUNT],
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "contact",
+        description: "Who to call or write to, by region",
+        options: &[text("region", "us, canada, emea or apac", false, 40)],
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "troubleshoot",
+        description: "What to send us and where the logs are",
+        options: &[text(
+            "topic",
+            "agent-log-linux, agent-log-windows, api-issues, box-errors or general",
+            false,
+            64,
+        )],
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "outage",
+        description: "Known AWS and provider outages",
+        options: &[text("region", "An AWS region such as us-east-1", false, 32)],
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "ticket",
+        description: "Your escalation tickets",
+        options: &[],
+        subcommands: &[
+            SubcommandSpec {
+                name: "show",
+                description: "Show one ticket",
+                options: &[OptionSpec {
+                    name: "id",
+                    description: "The ticket number",
+                    kind: OptionKind::Integer,
+                    required: true,
+                    choices: &[],
+                    max_length: 20,
+                }],
+            },
+            SubcommandSpec {
+                name: "list",
+                description: "List tickets",
+                options: &[OptionSpec {
+                    name: "filter",
+                    description: "Which tickets",
+                    kind: OptionKind::String,
+                    required: false,
+                    choices: &["mine", "open", "all"],
+                    max_length: 8,
+                }],
+            },
+        ],
+    },
+    CommandSpec {
+        name: "help",
+        description: "What this bot can do",
+        options: &[],
+        subcommands: &[],
+    },
+];
+
+pub fn find(name: &str) -> Option<&'static CommandSpec> {
+    COMMANDS.iter().find(|c| c.name == name)
+}
+
+pub fn names() -> impl Iterator<Item = &'static str> {
+    COMMANDS.iter().map(|c| c.name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_respect_discord_limits() {
+        assert!(COMMANDS.len() <= 100);
+        for command in COMMANDS {
+            assert!((1..=32).contains(&command.name.len()), "{}", command.name);
+            assert!(
+                command
+                    .name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'-' || b == b'_')
+            );
+            assert!(
+                (1..=100).contains(&command.description.chars().count()),
+                "{}",
+                command.name
+            );
+            assert!(
+                command.options.is_empty() || command.subcommands.is_empty(),
+                "{}",
+                command.name
+            );
+            let option_lists = std::iter::once(command.options)
+                .chain(command.subcommands.iter().map(|s| s.options));
+            assert!(command.subcommands.len() <= 25);
+            for options in option_lists {
+                assert!(options.len() <= 25);
+                let mut seen_optional = false;
+                for option in options {
+                    assert!((1..=32).contains(&option.name.len()));
+                    assert!(
+                        (1..=100).contains(&option.description.chars().count()),
+                        "{}",
+                        option.name
+                    );
+                    assert!(option.choices.len() <= 25);
+                    assert!(option.max_length <= 6_000);
+                    // Discord wants required options first.
+                    assert!(
+                        !(seen_optional && option.required),
+                        "{}: required after optional",
+                        command.name
+                    );
+                    seen_optional |= !option.required;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn severity_choices_are_aws_codes() {
+        let codes: Vec<&str> = Severity::ALL.iter().map(|s| s.code()).collect();
+        assert_eq!(codes, SEVERITY_CHOICES);
+    }
+}

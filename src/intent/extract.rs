@@ -1,0 +1,310 @@
+//! Pulling the details of an intent out of free text: ticket numbers, account
+//! ids, AWS regions, severities and escalation subjects. Patterns are compiled
+//! once and run only for the intent that needs them.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::TicketFilter;
+use crate::domain::{AccountId, Severity};
+
+static TICKET_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i-u)\b(?:ticket|case|escalation)s?\s*(?:#|no\.?\s*|number\s*)?(\d{1,12})\b|#(\d{1,12})\b").expect("valid regex")
+});
+static ACCOUNT_ID: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?-u)\b(\d{4}-?\d{4}-?\d{4})\b").expect("valid regex"));
+static AWS_REGION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i-u)\b((?:us|eu|ap|sa|ca|me|af|il|mx)(?:-gov)?-(?:east|west|north|south|central|northeast|southeast|northwest|southwest)-\d)\b").expect("valid regex")
+});
+static ESCALATION_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(?:please\s+)?(?:(?:escalate|escalation)\s*[:\-]\s*|(?:i\s+(?:want|need|would\s+like)\s+to\s+|can\s+you\s+|could\s+you\s+|let'?s\s+)?(?:open|raise|create|file|log|submit|start)\s+(?:a|an|the|new)?\s*(?:[\w-]+\s+){0,3}?(?:case|ticket|escalation|incident)(?:\s+with\s+(?:aws|amazon))?(?:\s*[:,\-]\s*|\s+(?:about|for|because|on|regarding)\s+)?)").expect("valid regex")
+});
+
+/// The ticket number a message refers to ("ticket 42", "#42", "case no. 7").
+pub fn ticket_number(text: &str) -> Option<i64> {
+    let captures = TICKET_NUMBER.captures(text)?;
+    captures
+        .get(1)
+        .or_else(|| captures.get(2))?
+        .as_str()
+        .parse()
+        .ok()
+}
+
+/// Which tickets a list question asks for.
+pub fn ticket_filter(normalized: &str) -> TicketFilter {
+    if normalized.contains("all ")
+        && (normalized.contains("tickets") || normalized.contains("cases"))
+    {
+        TicketFilter::All
+    } else if ["open", "pending", "outstanding", "unresolved", "active"]
+        .iter()
+        .any(|w| normalized.contains(w))
+    {
+        TicketFilter::Open
+    } else {
+        TicketFilter::Mine
+    }
+}
+
+/// A 12-digit account id, with or without dashes.
+pub fn account_id(text: &str) -> Option<AccountId> {
+    ACCOUNT_ID.captures(text)?.get(1)?.as_str().parse().ok()
+}
+
+/// An AWS region code such as `us-east-1`.
+pub fn aws_region(text: &str) -> Option<String> {
+    Some(
+        AWS_REGION
+            .captures(text)?
+            .get(1)?
+            .as_str()
+            .to_ascii_lowercase(),
+    )
+}
+
+/// A severity named or implied by the words of a problem report: an explicit
+/// level wins; "down"/"outage" mean urgent, or critical when the whole business
+/// is hit; "impaired"/"degraded"/"slow" mean high.
+pub fn severity(normalized: &str) -> Option<Severity> {
+    let has = |words: &[&str]| words.iter().any(|w| contains_word(normalized, w));
+    if has(&[
+        "critical",
+        "sev1",
+        "sev 1",
+        "p1",
+        "business-critical",
+        "business critical",
+    ]) {
+        return Some(Severity::Critical);
+    }
+    if has(&["urgent", "sev2", "sev 2", "p2"]) {
+        return Some(Severity::Urgent);
+    }
+    if has(&[
+        "high severity",
+        "high priority",
+        "high-severity",
+        "high-priority",
+        "sev3",
+        "sev 3",
+    ]) {
+        return Some(Severity::High);
+    }
+    if has(&[
+        "low severity",
+        "low priority",
+        "low-priority",
+        "no rush",
+        "whenever",
+        "general question",
+    ]) {
+        return Some(Severity::Low);
+    }
+    let whole_business = has(&[
+        "whole site",
+        "entire site",
+        "whole business",
+        "everything is down",
+        "all customers",
+        "all our customers",
+        "production is down",
+        "prod is down",
+        "whole platform",
+    ]);
+    if whole_business && has(&["down", "outage", "offline", "unreachable"]) {
+        return Some(Severity::Critical);
+    }
+    if has(&[
+        "down",
+        "outage",
+        "offline",
+        "unreachable",
+        "not resolving",
+        "502",
+        "503",
+        "500",
+        "every request",
+        "all requests",
+    ]) {
+        return Some(Severity::Urgent);
+    }
+    if has(&[
+        "impaired",
+        "degraded",
+        "slow",
+        "intermittent",
+        "timing out",
+        "time out",
+        "times out",
+        "stuck",
+        "failing",
+        "errors",
+    ]) {
+        return Some(Severity::High);
+    }
+    None
+}
+
+fn contains_word(haystack: &str, word: &str) -> bool {
+    haystack.match_indices(word).any(|(start, _)| {
+        let end = start + word.len();
+        let before_ok = haystack[..start]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric());
+        let after_ok = haystack[end..]
+            .chars()
+            .next()
+            .is_none_or(|c| !c.is_alphanumeric());
+        before_ok && after_ok
+    })
+}
+
+/// The problem, with "open an escalation:" and similar openings removed, so
+/// "escalate: our RDS database is down" gives "our RDS database is down".
+pub fn escalation_problem(text: &str) -> String {
+    let trimmed = text.trim();
+    let problem = match ESCALATION_PREFIX.find(trimmed) {
+        Some(prefix) if prefix.end() < trimmed.len() => trimmed[prefix.end()..].trim(),
+        _ => trimmed,
+    };
+    problem
+        .trim_matches(|c: char| c == ',' || c == ':' || c == '-' || c.is_whitespace())
+        .to_owned()
+}
+
+/// A one-line subject from a problem description: its first sentence, at most
+/// 100 characters, cut at a word boundary.
+pub fn subject_from(problem: &str) -> Option<String> {
+    let first = problem
+        .split(['\n', '.', '!', '?'])
+        .map(str::trim)
+        .find(|s| !s.is_empty())?;
+    let mut subject = String::new();
+    for word in first.split_whitespace() {
+        if subject.chars().count() + word.chars().count() + 1 > 100 {
+            subject.push('…');
+            break;
+        }
+        if !subject.is_empty() {
+            subject.push(' ');
+        }
+        subject.push_str(word);
+    }
+    let mut chars = subject.chars();
+    let capitalized = match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => return None,
+    };
+    Some(capitalized)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticket_numbers_are_found_in_common_phrasings() {
+        assert_eq!(ticket_number("show ticket 7"), Some(7));
+        assert_eq!(ticket_number("has ticket #12 been updated?"), Some(12));
+        assert_eq!(ticket_number("what's the status of case no. 42"), Some(42));
+        assert_eq!(ticket_number("any news on #9?"), Some(9));
+        assert_eq!(ticket_number("what tickets are open?"), None);
+    }
+
+    #[test]
+    fn ticket_filters_follow_the_words_used() {
+        assert_eq!(
+            ticket_filter("what tickets are still open?"),
+            TicketFilter::Open
+        );
+        assert_eq!(ticket_filter("list all tickets"), TicketFilter::All);
+        assert_eq!(ticket_filter("list my tickets"), TicketFilter::Mine);
+    }
+
+    #[test]
+    fn account_ids_and_regions_are_found() {
+        assert_eq!(
+            account_id("how much is account 210987654321 costing")
+                .unwrap()
+                .as_str(),
+            "210987654321"
+        );
+        assert_eq!(
+            account_id("account 2109-8765-4321").unwrap().as_str(),
+            "210987654321"
+        );
+        assert_eq!(account_id("call 1-888-638-6771"), None);
+        assert_eq!(
+            aws_region("is there an outage in US-East-1?").as_deref(),
+            Some("us-east-1")
+        );
+        assert_eq!(aws_region("any problems in europe?"), None);
+    }
+
+    #[test]
+    fn severity_is_inferred_from_the_words() {
+        let cases = [
+            (
+                "raise a critical case, the whole site is down",
+                Some(Severity::Critical),
+            ),
+            ("our whole site is down", Some(Severity::Critical)),
+            ("i want to raise an urgent ticket", Some(Severity::Urgent)),
+            (
+                "our load balancer is returning 502 for every request",
+                Some(Severity::Urgent),
+            ),
+            ("our rds database is down", Some(Severity::Urgent)),
+            ("open a high severity support case", Some(Severity::High)),
+            (
+                "lambda functions time out since the deploy",
+                Some(Severity::High),
+            ),
+            ("create an escalation for the failed account setup", None),
+            ("the download page", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(severity(text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn escalation_openings_are_removed_from_the_problem() {
+        assert_eq!(
+            escalation_problem("escalate: our load balancer is returning 502"),
+            "our load balancer is returning 502"
+        );
+        assert_eq!(
+            escalation_problem("open an escalation: our RDS database is down"),
+            "our RDS database is down"
+        );
+        assert_eq!(
+            escalation_problem(
+                "please open a case with AWS about our EBS volume stuck in attaching"
+            ),
+            "our EBS volume stuck in attaching"
+        );
+        assert_eq!(
+            escalation_problem(
+                "I want to raise an urgent ticket, Route 53 is not resolving our domain"
+            ),
+            "Route 53 is not resolving our domain"
+        );
+        assert_eq!(escalation_problem("open a ticket"), "open a ticket");
+    }
+
+    #[test]
+    fn subjects_are_one_short_capitalized_line() {
+        assert_eq!(
+            subject_from("our RDS database is down. Since 10:00").as_deref(),
+            Some("Our RDS database is down")
+        );
+        let long = "word ".repeat(60);
+        let subject = subject_from(&long).unwrap();
+        assert!(subject.chars().count() <= 101 && subject.ends_with('…'));
+        assert_eq!(subject_from("  ...  "), None);
+    }
+}

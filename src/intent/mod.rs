@@ -1,0 +1,156 @@
+//! What a user wants, parsed once at the edge. Slash commands map one to one to
+//! an [`Intent`]; free text goes through the [`Classifier`]. Past this module
+//! nothing looks at raw strings or platform types.
+
+mod classifier;
+pub mod commands;
+mod extract;
+pub mod slash;
+
+pub use classifier::{Classification, Classifier};
+pub use slash::{OptionValue, SlashCommand, SlashError};
+
+use serde::Serialize;
+
+use crate::domain::{AccountId, Severity};
+
+/// The kinds of intent, as `ask --json` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntentKind {
+    Scope,
+    Escalate,
+    Spend,
+    Estimate,
+    Contact,
+    Outage,
+    Troubleshoot,
+    Ticket,
+    Help,
+    None,
+}
+
+impl IntentKind {
+    pub const ALL: [IntentKind; 10] = [
+        IntentKind::Scope,
+        IntentKind::Escalate,
+        IntentKind::Spend,
+        IntentKind::Estimate,
+        IntentKind::Contact,
+        IntentKind::Outage,
+        IntentKind::Troubleshoot,
+        IntentKind::Ticket,
+        IntentKind::Help,
+        IntentKind::None,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IntentKind::Scope => "scope",
+            IntentKind::Escalate => "escalate",
+            IntentKind::Spend => "spend",
+            IntentKind::Estimate => "estimate",
+            IntentKind::Contact => "contact",
+            IntentKind::Outage => "outage",
+            IntentKind::Troubleshoot => "troubleshoot",
+            IntentKind::Ticket => "ticket",
+            IntentKind::Help => "help",
+            IntentKind::None => "none",
+        }
+    }
+}
+
+impl std::fmt::Display for IntentKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An escalation as asked for, before it becomes a ticket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EscalationRequest {
+    pub subject: Option<String>,
+    pub description: String,
+    /// Given explicitly (slash option) or inferred from the words used.
+    pub severity: Option<Severity>,
+    pub account: Option<AccountId>,
+    pub service: Option<String>,
+}
+
+/// Whose spend, when an engineer narrows it down.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SpendRequest {
+    pub account: Option<AccountId>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TicketFilter {
+    /// The asker's own tickets.
+    #[default]
+    Mine,
+    Open,
+    All,
+}
+
+impl TicketFilter {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketFilter::Mine => "mine",
+            TicketFilter::Open => "open",
+            TicketFilter::All => "all",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TicketRequest {
+    Show { id: i64 },
+    List { filter: TicketFilter },
+}
+
+/// One thing a user asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Intent {
+    Scope {
+        question: String,
+    },
+    Escalate(EscalationRequest),
+    Spend(SpendRequest),
+    Estimate(SpendRequest),
+    Contact {
+        /// A region id of the policy, when chosen explicitly.
+        region: Option<String>,
+        /// The message, to find regions named in it.
+        text: Option<String>,
+    },
+    Outage {
+        /// An AWS region code such as `us-east-1`.
+        region: Option<String>,
+    },
+    Troubleshoot {
+        /// A troubleshooting topic id of the policy, when chosen explicitly.
+        topic: Option<String>,
+        text: Option<String>,
+    },
+    Ticket(TicketRequest),
+    Help,
+    /// Chit-chat: the bot stays silent.
+    None,
+}
+
+impl Intent {
+    pub fn kind(&self) -> IntentKind {
+        match self {
+            Intent::Scope { .. } => IntentKind::Scope,
+            Intent::Escalate(_) => IntentKind::Escalate,
+            Intent::Spend(_) => IntentKind::Spend,
+            Intent::Estimate(_) => IntentKind::Estimate,
+            Intent::Contact { .. } => IntentKind::Contact,
+            Intent::Outage { .. } => IntentKind::Outage,
+            Intent::Troubleshoot { .. } => IntentKind::Troubleshoot,
+            Intent::Ticket(_) => IntentKind::Ticket,
+            Intent::Help => IntentKind::Help,
+            Intent::None => IntentKind::None,
+        }
+    }
+}

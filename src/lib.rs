@@ -1,0 +1,20 @@
+//! platform-desk: a chat-ops support bot for a managed-cloud provider that
+//! resells AWS accounts. Messages and slash commands become intents, services
+//! answer them from the support policy (and AWS), and adapters render the
+//! replies: Discord, the terminal console, and `ask --json`.
+
+pub mod answer;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod console;
+pub mod domain;
+pub mod error;
+pub mod inbound;
+pub mod intent;
+pub mod policy;
+pub mod reply;
+pub mod service;
+pub mod store;
+pub mod telemetry;
+pub mod text;

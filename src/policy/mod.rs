@@ -1,0 +1,596 @@
+//! The provider's support policy as data: the scope catalogue, regional
+//! contacts, troubleshooting guidance and the notes the bot repeats. The
+//! default is embedded from `default.toml`; operators can load their own file,
+//! which is validated once, with errors that name the offending line.
+
+mod matcher;
+
+pub use matcher::{PolicyMatcher, ScopeAssessment};
+
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::text;
+
+/// The policy shipped inside the binary.
+pub const DEFAULT_POLICY_TOML: &str = include_str!("default.toml");
+
+/// Whether the policy covers a piece of work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    InScope,
+    OutOfScope,
+    Unclear,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::InScope => "in_scope",
+            Verdict::OutOfScope => "out_of_scope",
+            Verdict::Unclear => "unclear",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Provider {
+    pub name: String,
+    pub product: String,
+    pub incident_email: String,
+    pub managed_services_url: String,
+    pub managed_services: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Notes {
+    pub support_plan: String,
+    pub free_operating_systems: String,
+    pub free_operating_system_names: Vec<String>,
+}
+
+/// What recognizes a policy entry in a message. See `default.toml` for the
+/// weights.
+#[derive(Debug, Clone, Default)]
+pub struct Vocabulary {
+    pub keywords: Vec<String>,
+    pub phrases: Vec<String>,
+    pub patterns: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScopeItem {
+    pub id: String,
+    pub title: String,
+    pub verdict: Verdict,
+    pub explanation: String,
+    pub vocabulary: Vocabulary,
+}
+
+#[derive(Debug, Clone)]
+pub struct Region {
+    pub id: String,
+    pub name: String,
+    pub phone: String,
+    pub aliases: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Contacts {
+    pub critical_note: String,
+    pub email_note: String,
+    pub regions: Vec<Region>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TroubleshootingTopic {
+    pub id: String,
+    pub title: String,
+    pub guidance: String,
+    pub keywords: Vec<String>,
+}
+
+/// The whole policy, validated.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Where it came from: "embedded default" or a file path.
+    pub origin: String,
+    pub provider: Provider,
+    pub notes: Notes,
+    pub scope: Vec<ScopeItem>,
+    pub contacts: Contacts,
+    pub troubleshooting: Vec<TroubleshootingTopic>,
+}
+
+/// A policy that cannot be used, with the line to look at.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("cannot read policy file {path}: {source}")]
+    Unreadable {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{origin}: {message}")]
+    Syntax { origin: String, message: String },
+    #[error("{origin}, line {line}: {message}")]
+    Invalid {
+        origin: String,
+        line: usize,
+        message: String,
+    },
+}
+
+impl Policy {
+    pub fn embedded_default() -> Result<Self, PolicyError> {
+        Self::from_toml_str(DEFAULT_POLICY_TOML, "embedded default policy")
+    }
+
+    pub fn from_file(path: &Path) -> Result<Self, PolicyError> {
+        let text = std::fs::read_to_string(path).map_err(|source| PolicyError::Unreadable {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_toml_str(&text, &path.display().to_string())
+    }
+
+    /// Parses and validates a policy document. `origin` names it in errors.
+    pub fn from_toml_str(text: &str, origin: &str) -> Result<Self, PolicyError> {
+        let raw: raw::PolicyFile = toml::from_str(text).map_err(|e| PolicyError::Syntax {
+            origin: origin.to_owned(),
+            message: e.to_string().trim_end().to_owned(),
+        })?;
+        Validator { text, origin }.validate(raw)
+    }
+
+    pub fn scope_item(&self, id: &str) -> Option<&ScopeItem> {
+        self.scope.iter().find(|item| item.id == id)
+    }
+
+    pub fn region(&self, id: &str) -> Option<&Region> {
+        self.contacts.regions.iter().find(|r| r.id == id)
+    }
+
+    pub fn troubleshooting_topic(&self, id: &str) -> Option<&TroubleshootingTopic> {
+        self.troubleshooting.iter().find(|t| t.id == id)
+    }
+
+    pub fn count_by_verdict(&self, verdict: Verdict) -> usize {
+        self.scope.iter().filter(|i| i.verdict == verdict).count()
+    }
+}
+
+struct Validator<'a> {
+    text: &'a str,
+    origin: &'a str,
+}
+
+impl Validator<'_> {
+    fn line_of(&self, span: std::ops::Range<usize>) -> usize {
+        let end = span.start.min(self.text.len());
+        self.text[..end].bytes().filter(|b| *b == b'\n').count() + 1
+    }
+
+    fn invalid<T>(&self, at: &Spanned<T>, message: impl Into<String>) -> PolicyError {
+        PolicyError::Invalid {
+            origin: self.origin.to_owned(),
+            line: self.line_of(at.span()),
+            message: message.into(),
+        }
+    }
+
+    fn text_field(&self, field: &Spanned<String>, what: &str) -> Result<String, PolicyError> {
+        let value = field.get_ref().trim();
+        if value.is_empty() {
+            return Err(self.invalid(field, format!("{what} must not be empty")));
+        }
+        Ok(value.to_owned())
+    }
+
+    fn id_field(
+        &self,
+        field: &Spanned<String>,
+        seen: &mut Vec<String>,
+        what: &str,
+    ) -> Result<String, PolicyError> {
+        let id = field.get_ref();
+        let well_formed = !id.is_empty()
+            && id.len() <= 64
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !well_formed {
+            return Err(self.invalid(
+                field,
+                format!("{what} id {id:?} must be 1 to 64 characters of a-z, 0-9 and '-'"),
+            ));
+        }
+        if seen.contains(id) {
+            return Err(self.invalid(field, format!("{what} id {id:?} is used twice")));
+        }
+        seen.push(id.clone());
+        Ok(id.clone())
+    }
+
+    /// Vocabulary must be lower case (messages are lower-cased before
+    /// matching) and every pattern must compile.
+    fn words(&self, words: &[Spanned<String>], what: &str) -> Result<Vec<String>, PolicyError> {
+        let mut out = Vec::with_capacity(words.len());
+        for word in words {
+            let value = word.get_ref().trim();
+            if value.is_empty() {
+                return Err(self.invalid(word, format!("an empty entry in {what}")));
+            }
+            if value.chars().any(|c| c.is_uppercase()) || !value.is_ascii() {
+                return Err(self.invalid(
+                    word,
+                    format!("{what} entry {value:?} must be lower-case ASCII (messages are folded to lower case before matching)"),
+                ));
+            }
+            out.push(value.to_owned());
+        }
+        Ok(out)
+    }
+
+    fn patterns(&self, patterns: &[Spanned<String>]) -> Result<Vec<String>, PolicyError> {
+        let mut out = Vec::with_capacity(patterns.len());
+        for pattern in patterns {
+            text::check_pattern(pattern.get_ref()).map_err(|e| {
+                let first_line = e
+                    .to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_owned();
+                self.invalid(
+                    pattern,
+                    format!(
+                        "pattern {:?} does not compile: {first_line}",
+                        pattern.get_ref()
+                    ),
+                )
+            })?;
+            if pattern.get_ref().chars().any(|c| c.is_ascii_uppercase())
+                && !pattern.get_ref().contains('\\')
+            {
+                return Err(self.invalid(
+                    pattern,
+                    format!(
+                        "pattern {:?} must be lower case (messages are folded to lower case)",
+                        pattern.get_ref()
+                    ),
+                ));
+            }
+            out.push(pattern.get_ref().clone());
+        }
+        Ok(out)
+    }
+
+    fn validate(&self, raw: raw::PolicyFile) -> Result<Policy, PolicyError> {
+        let provider = Provider {
+            name: self.text_field(&raw.provider.name, "provider.name")?,
+            product: self.text_field(&raw.provider.product, "provider.product")?,
+            incident_email: self
+                .text_field(&raw.provider.incident_email, "provider.incident_email")?,
+            managed_services_url: self.text_field(
+                &raw.provider.managed_services_url,
+                "provider.managed_services_url",
+            )?,
+            managed_services: self
+                .text_field(&raw.provider.managed_services, "provider.managed_services")?,
+        };
+        if !provider.incident_email.contains('@') {
+            return Err(self.invalid(
+                &raw.provider.incident_email,
+                "provider.incident_email must be an e-mail address",
+            ));
+        }
+        let notes = Notes {
+            support_plan: self.text_field(&raw.notes.support_plan, "notes.support_plan")?,
+            free_operating_systems: self.text_field(
+                &raw.notes.free_operating_systems,
+                "notes.free_operating_systems",
+            )?,
+            free_operating_system_names: self.words(
+                &raw.notes.free_operating_system_names,
+                "notes.free_operating_system_names",
+            )?,
+        };
+
+        let mut seen = Vec::new();
+        let mut scope = Vec::with_capacity(raw.scope.len());
+        for item in &raw.scope {
+            let id = self.id_field(&item.id, &mut seen, "scope item")?;
+            if *item.verdict.get_ref() == Verdict::Unclear {
+                return Err(self.invalid(&item.verdict, "a scope item's verdict is in_scope or out_of_scope; unclear is what the bot says when nothing matches"));
+            }
+            let vocabulary = Vocabulary {
+                keywords: self.words(&item.keywords, "keywords")?,
+                phrases: self.words(&item.phrases, "phrases")?,
+                patterns: self.patterns(&item.patterns)?,
+            };
+            if vocabulary.phrases.is_empty()
+                && vocabulary.patterns.is_empty()
+                && vocabulary.keywords.len() < 2
+            {
+                return Err(self.invalid(&item.id, format!("scope item {id:?} needs a phrase, a pattern or two keywords, or it can never be recognized")));
+            }
+            scope.push(ScopeItem {
+                id,
+                title: self.text_field(&item.title, "title")?,
+                verdict: *item.verdict.get_ref(),
+                explanation: self.text_field(&item.explanation, "explanation")?,
+                vocabulary,
+            });
+        }
+        for verdict in [Verdict::InScope, Verdict::OutOfScope] {
+            if !scope.iter().any(|i| i.verdict == verdict) {
+                return Err(PolicyError::Invalid {
+                    origin: self.origin.to_owned(),
+                    line: 1,
+                    message: format!(
+                        "the policy has no [[scope]] item with verdict {}",
+                        verdict.as_str()
+                    ),
+                });
+            }
+        }
+
+        let mut region_ids = Vec::new();
+        let mut regions = Vec::with_capacity(raw.contacts.regions.len());
+        for region in &raw.contacts.regions {
+            let aliases = self.words(&region.aliases, "aliases")?;
+            if aliases.is_empty() {
+                return Err(self.invalid(&region.id, "a region needs at least one alias"));
+            }
+            regions.push(Region {
+                id: self.id_field(&region.id, &mut region_ids, "region")?,
+                name: self.text_field(&region.name, "region name")?,
+                phone: self.text_field(&region.phone, "region phone")?,
+                aliases,
+            });
+        }
+        if regions.is_empty() {
+            return Err(PolicyError::Invalid {
+                origin: self.origin.to_owned(),
+                line: 1,
+                message: "the policy needs at least one [[contacts.regions]] entry".to_owned(),
+            });
+        }
+        let contacts = Contacts {
+            critical_note: self
+                .text_field(&raw.contacts.critical_note, "contacts.critical_note")?,
+            email_note: self.text_field(&raw.contacts.email_note, "contacts.email_note")?,
+            regions,
+        };
+
+        let mut topic_ids = Vec::new();
+        let mut troubleshooting = Vec::with_capacity(raw.troubleshooting.len());
+        for topic in &raw.troubleshooting {
+            troubleshooting.push(TroubleshootingTopic {
+                id: self.id_field(&topic.id, &mut topic_ids, "troubleshooting topic")?,
+                title: self.text_field(&topic.title, "title")?,
+                guidance: self.text_field(&topic.guidance, "guidance")?,
+                keywords: self.words(&topic.keywords, "keywords")?,
+            });
+        }
+
+        Ok(Policy {
+            origin: self.origin.to_owned(),
+            provider,
+            notes,
+            scope,
+            contacts,
+            troubleshooting,
+        })
+    }
+}
+
+/// The file's shape, with spans kept so validation can name lines.
+mod raw {
+    use super::Verdict;
+    use serde::Deserialize;
+    use toml::Spanned;
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct PolicyFile {
+        pub provider: Provider,
+        pub notes: Notes,
+        #[serde(default)]
+        pub scope: Vec<ScopeItem>,
+        pub contacts: Contacts,
+        #[serde(default)]
+        pub troubleshooting: Vec<Topic>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Provider {
+        pub name: Spanned<String>,
+        pub product: Spanned<String>,
+        pub incident_email: Spanned<String>,
+        pub managed_services_url: Spanned<String>,
+        pub managed_services: Spanned<String>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Notes {
+        pub support_plan: Spanned<String>,
+        pub free_operating_systems: Spanned<String>,
+        #[serde(default)]
+        pub free_operating_system_names: Vec<Spanned<String>>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct ScopeItem {
+        pub id: Spanned<String>,
+        pub title: Spanned<String>,
+        pub verdict: Spanned<Verdict>,
+        pub explanation: Spanned<String>,
+        #[serde(default)]
+        pub keywords: Vec<Spanned<String>>,
+        #[serde(default)]
+        pub phrases: Vec<Spanned<String>>,
+        #[serde(default)]
+        pub patterns: Vec<Spanned<String>>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Contacts {
+        pub critical_note: Spanned<String>,
+        pub email_note: Spanned<String>,
+        #[serde(default)]
+        pub regions: Vec<Region>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Region {
+        pub id: Spanned<String>,
+        pub name: Spanned<String>,
+        pub phone: Spanned<String>,
+        #[serde(default)]
+        pub aliases: Vec<Spanned<String>>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Topic {
+        pub id: Spanned<String>,
+        pub title: Spanned<String>,
+        pub guidance: Spanned<String>,
+        #[serde(default)]
+        pub keywords: Vec<Spanned<String>>,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_policy_loads_with_every_item_of_the_seed_document() {
+        let policy = Policy::embedded_default().unwrap();
+        assert_eq!(policy.count_by_verdict(Verdict::InScope), 14);
+        // The five of the document, plus vendor support for free operating systems.
+        assert_eq!(policy.count_by_verdict(Verdict::OutOfScope), 6);
+        for id in [
+            "remote-administration",
+            "monitoring-remediation",
+            "change-management",
+            "patching",
+            "unoptimized-accounts",
+        ] {
+            assert_eq!(
+                policy.scope_item(id).unwrap().verdict,
+                Verdict::OutOfScope,
+                "{id}"
+            );
+        }
+        assert_eq!(policy.contacts.regions.len(), 4);
+        assert_eq!(policy.region("emea").unwrap().phone, "00800 72884743");
+        assert!(
+            policy
+                .troubleshooting_topic("agent-log-linux")
+                .unwrap()
+                .guidance
+                .contains("/var/log/elasticbox/elasticbox-agent.log")
+        );
+    }
+
+    fn default_with(find: &str, replace: &str) -> String {
+        assert!(
+            DEFAULT_POLICY_TOML.contains(find),
+            "fixture text {find:?} not in the default policy"
+        );
+        DEFAULT_POLICY_TOML.replacen(find, replace, 1)
+    }
+
+    fn line_containing(text: &str, needle: &str) -> usize {
+        text.lines().position(|l| l.contains(needle)).unwrap() + 1
+    }
+
+    #[test]
+    fn a_pattern_that_does_not_compile_is_reported_with_its_line() {
+        let text = default_with(r"'\bmonitor\w*\b'", r"'\bmonitor(\w*\b'");
+        let err = Policy::from_toml_str(&text, "custom.toml").unwrap_err();
+        let expected_line = line_containing(&text, r"\bmonitor(\w*\b");
+        match err {
+            PolicyError::Invalid {
+                line, ref message, ..
+            } => {
+                assert_eq!(line, expected_line);
+                assert!(message.contains("does not compile"), "{message}");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_duplicate_scope_id_is_reported_with_its_line() {
+        let text = default_with("id = \"billing\"", "id = \"iam-policies\"");
+        let err = Policy::from_toml_str(&text, "custom.toml")
+            .unwrap_err()
+            .to_string();
+        let expected_line = text
+            .lines()
+            .collect::<Vec<_>>()
+            .iter()
+            .rposition(|l| l.contains("id = \"iam-policies\""))
+            .unwrap()
+            + 1;
+        assert!(err.contains(&format!("line {expected_line}")), "{err}");
+        assert!(err.contains("used twice"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_key_is_a_syntax_error_naming_the_line() {
+        let text = default_with("[provider]\n", "[provider]\nnmae = \"typo\"\n");
+        let err = Policy::from_toml_str(&text, "custom.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("custom.toml"), "{err}");
+        assert!(err.contains("nmae"), "{err}");
+        assert!(err.contains("line"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_verdict_is_rejected() {
+        let text = default_with("verdict = \"in_scope\"", "verdict = \"maybe\"");
+        assert!(Policy::from_toml_str(&text, "custom.toml").is_err());
+    }
+
+    #[test]
+    fn an_item_may_not_claim_to_be_unclear() {
+        let text = default_with("verdict = \"in_scope\"", "verdict = \"unclear\"");
+        let err = Policy::from_toml_str(&text, "custom.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unclear"), "{err}");
+    }
+
+    #[test]
+    fn upper_case_vocabulary_is_rejected_because_it_could_never_match() {
+        let text = default_with("\"console user\"", "\"Console User\"");
+        let err = Policy::from_toml_str(&text, "custom.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("lower-case"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_file_is_reported_with_its_path() {
+        let err = Policy::from_file(Path::new("/nonexistent/policy.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("/nonexistent/policy.toml"), "{err}");
+    }
+}

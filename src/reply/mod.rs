@@ -1,0 +1,229 @@
+//! Platform-neutral replies: embeds, buttons and attachments that every
+//! adapter (Discord, console, `ask --json`) renders. Building a reply is pure;
+//! [`Reply::fit_to_discord`] enforces Discord's limits in this one place.
+
+mod limits;
+
+pub use limits::{DiscordLimits, utf16_len};
+
+use serde::Serialize;
+
+/// Colours used across replies (Discord takes them as 24-bit integers).
+pub mod colour {
+    pub const IN_SCOPE: u32 = 0x2E_CC_71;
+    pub const OUT_OF_SCOPE: u32 = 0xE7_4C_3C;
+    pub const UNCLEAR: u32 = 0xF1_C4_0F;
+    pub const INFO: u32 = 0x34_98_DB;
+    pub const URGENT: u32 = 0xC0_39_2B;
+    pub const NOT_AVAILABLE: u32 = 0x95_A5_A6;
+    pub const ERROR: u32 = 0xE6_7E_22;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EmbedField {
+    pub name: String,
+    pub value: String,
+    pub inline: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EmbedFooter {
+    pub text: String,
+}
+
+/// An embed, with Discord's own field names so that it serializes as Discord's
+/// embed JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Embed {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub color: u32,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<EmbedField>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub footer: Option<EmbedFooter>,
+}
+
+impl Embed {
+    pub fn new(title: impl Into<String>, color: u32) -> Self {
+        Self {
+            title: Some(title.into()),
+            color,
+            ..Self::default()
+        }
+    }
+
+    pub fn description(mut self, text: impl Into<String>) -> Self {
+        self.description = Some(text.into());
+        self
+    }
+
+    pub fn field(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.fields.push(EmbedField {
+            name: name.into(),
+            value: value.into(),
+            inline: false,
+        });
+        self
+    }
+
+    pub fn inline_field(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.fields.push(EmbedField {
+            name: name.into(),
+            value: value.into(),
+            inline: true,
+        });
+        self
+    }
+
+    pub fn footer(mut self, text: impl Into<String>) -> Self {
+        self.footer = Some(EmbedFooter { text: text.into() });
+        self
+    }
+}
+
+/// What a button does when pressed; adapters encode it as a `custom_id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "action")]
+pub enum ButtonAction {
+    /// Start an escalation about the question that was asked.
+    OpenEscalation,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Button {
+    pub label: String,
+    pub action: ButtonAction,
+}
+
+/// A reply to one inbound message or command.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Reply {
+    pub embeds: Vec<Embed>,
+    /// Seen only by the asker (Discord's ephemeral flag).
+    pub ephemeral: bool,
+    pub buttons: Vec<Button>,
+}
+
+impl Reply {
+    /// No reply at all: the bot stays silent.
+    pub fn silent() -> Self {
+        Self::default()
+    }
+
+    pub fn embed(embed: Embed) -> Self {
+        Self {
+            embeds: vec![embed],
+            ..Self::default()
+        }
+    }
+
+    pub fn ephemeral(mut self) -> Self {
+        self.ephemeral = true;
+        self
+    }
+
+    pub fn with_button(mut self, label: impl Into<String>, action: ButtonAction) -> Self {
+        self.buttons.push(Button {
+            label: label.into(),
+            action,
+        });
+        self
+    }
+
+    pub fn is_silent(&self) -> bool {
+        self.embeds.is_empty()
+    }
+
+    /// Shortens or drops content until the reply is within Discord's limits,
+    /// and neutralizes mass mentions in every text. See [`limits`].
+    pub fn fit_to_discord(self) -> Self {
+        limits::fit(self, &DiscordLimits::DISCORD)
+    }
+}
+
+/// Makes `@everyone`, `@here` and role/user mention tokens inert by putting a
+/// zero-width space after the `@`, so that text a user typed, echoed back,
+/// can never ping anyone even where a renderer ignores allowed-mentions.
+pub fn neutralize_mentions(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('@') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, c) in text.char_indices() {
+        out.push(c);
+        if c == '@' {
+            let rest = &text[i + 1..];
+            let dangerous = rest.starts_with("everyone")
+                || rest.starts_with("here")
+                || rest.starts_with('&')
+                || rest.starts_with('!')
+                || rest.starts_with(|d: char| d.is_ascii_digit()) && text[..i].ends_with('<');
+            if dangerous {
+                out.push('\u{200B}');
+            }
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Quotes what a user typed for display: mentions neutralized, control
+/// characters and bidi overrides removed, clipped to `max` characters.
+pub fn quote_user_text(text: &str, max: usize) -> String {
+    let cleaned: String = text
+        .chars()
+        .filter(|c| !matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+        .map(|c| if c.is_control() && c != '\n' { ' ' } else { c })
+        .collect();
+    let trimmed = cleaned.trim();
+    let clipped = crate::text::clip_chars(trimmed, max);
+    let mut quoted = neutralize_mentions(clipped).into_owned();
+    if clipped.len() < trimmed.len() {
+        quoted.push('…');
+    }
+    quoted
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mass_and_role_mentions_are_neutralized() {
+        assert_eq!(
+            neutralize_mentions("hi @everyone and @here"),
+            "hi @\u{200B}everyone and @\u{200B}here"
+        );
+        assert_eq!(
+            neutralize_mentions("<@&123> <@!5> <@77>"),
+            "<@\u{200B}&123> <@\u{200B}!5> <@\u{200B}77>"
+        );
+        assert_eq!(
+            neutralize_mentions("mail me@example.com"),
+            "mail me@example.com"
+        );
+    }
+
+    #[test]
+    fn quoting_user_text_cleans_and_clips() {
+        assert_eq!(quote_user_text("  a\u{202E}b\u{0007}c  ", 10), "ab c");
+        assert_eq!(quote_user_text("abcdef", 3), "abc…");
+        assert_eq!(quote_user_text("@everyone", 50), "@\u{200B}everyone");
+    }
+
+    #[test]
+    fn embeds_serialize_with_discord_field_names() {
+        let embed = Embed::new("T", colour::INFO)
+            .description("D")
+            .field("N", "V")
+            .footer("F");
+        let json = serde_json::to_value(&embed).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"title": "T", "description": "D", "color": colour::INFO,
+                "fields": [{"name": "N", "value": "V", "inline": false}], "footer": {"text": "F"}})
+        );
+    }
+}

@@ -1,0 +1,16 @@
+//! The service layer: one module per capability, each turning an intent into
+//! a [`Reply`](crate::reply::Reply). Services know nothing of Discord or the
+//! terminal; they see the policy, the store and (later) AWS through traits.
+
+pub mod contact;
+pub mod help;
+pub mod scope;
+pub mod troubleshoot;
+pub mod unavailable;
+
+use crate::policy::Policy;
+
+/// The footer every policy answer carries, so users know where it comes from.
+pub(crate) fn policy_footer(policy: &Policy) -> String {
+    format!("{} platform-level support policy", policy.provider.name)
+}

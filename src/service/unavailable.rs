@@ -1,0 +1,55 @@
+//! Replies for capabilities that this deployment does not have switched on
+//! yet (escalations, spend, estimates, outages, tickets). The intent is still
+//! recognized and reported; the reply says honestly that nothing was done and
+//! how to reach a person meanwhile.
+
+use crate::intent::IntentKind;
+use crate::policy::Policy;
+use crate::reply::{Embed, Reply, colour};
+
+pub fn reply(kind: IntentKind, policy: &Policy) -> Reply {
+    let (title, what) = match kind {
+        IntentKind::Escalate => (
+            "Escalations are not switched on yet",
+            "I understood that you want to open an escalation, but ticketing is not set up in this deployment yet, so nothing was recorded.",
+        ),
+        IntentKind::Ticket => (
+            "Ticket look-ups are not switched on yet",
+            "I understood that you are asking about tickets, but ticketing is not set up in this deployment yet.",
+        ),
+        IntentKind::Spend => (
+            "Spend reports are not connected yet",
+            "I understood that you are asking about month-to-date spend, but this deployment is not connected to AWS Cost Explorer yet.",
+        ),
+        IntentKind::Estimate => (
+            "Month-end estimates are not connected yet",
+            "I understood that you are asking for a month-end estimate, but this deployment is not connected to AWS Cost Explorer yet.",
+        ),
+        IntentKind::Outage => (
+            "Outage tracking is not connected yet",
+            "I understood that you are asking about outages, but this deployment does not follow AWS Health or provider outages yet.",
+        ),
+        _ => (
+            "Not available yet",
+            "That is not available in this deployment yet.",
+        ),
+    };
+    let lines: Vec<String> = policy
+        .contacts
+        .regions
+        .iter()
+        .map(|r| format!("{}: {}", r.name, r.phone))
+        .collect();
+    let embed = Embed::new(format!("🚧 {title}"), colour::NOT_AVAILABLE)
+        .description(what)
+        .field(
+            "Meanwhile",
+            format!(
+                "E-mail {} with the details. For a critical outage, call:\n{}",
+                policy.provider.incident_email,
+                lines.join("\n")
+            ),
+        )
+        .footer(super::policy_footer(policy));
+    Reply::embed(embed)
+}

@@ -1,0 +1,252 @@
+//! The binary as scripts and newcomers use it: `ask --json`, `console` fed on
+//! standard input, `migrate`, `check-config` and `run`, each from a fresh
+//! directory with no configuration file.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_platform-desk"));
+    command
+        .env_remove("DATABASE_URL")
+        .env_remove("DISCORD_TOKEN")
+        .env_remove("RUST_LOG")
+        .env_remove("PLATFORM_DESK_LOG_FORMAT");
+    command
+}
+
+fn ask_json(dir: &tempfile::TempDir, args: &[&str]) -> (serde_json::Value, Output) {
+    let output = bin()
+        .current_dir(dir.path())
+        .arg("ask")
+        .arg("--json")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "exit {:?}: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout.clone()).unwrap();
+    assert_eq!(
+        stdout.lines().count(),
+        1,
+        "one JSON object on one line: {stdout}"
+    );
+    (serde_json::from_str(&stdout).unwrap(), output)
+}
+
+#[test]
+fn ask_json_follows_the_contract_from_a_fresh_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let (json, _) = ask_json(&dir, &["is patching in scope?"]);
+    assert_eq!(json["intent"], "scope");
+    assert_eq!(
+        json["scope"],
+        serde_json::json!({"verdict": "out_of_scope", "topic": "patching"})
+    );
+    assert_eq!(json["ticket"], serde_json::Value::Null);
+    assert_eq!(json["ephemeral"], false);
+    assert!(
+        json["embeds"][0]["description"]
+            .as_str()
+            .unwrap()
+            .contains("patching")
+    );
+    assert!(
+        dir.path().join("platform-desk.db").exists(),
+        "the default database is created in the working directory"
+    );
+}
+
+#[test]
+fn ask_prints_keys_in_the_contract_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = bin()
+        .current_dir(dir.path())
+        .args(["ask", "--json", "brb coffee"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        stdout.trim(),
+        r#"{"intent":"none","scope":null,"ticket":null,"ephemeral":false,"embeds":[]}"#
+    );
+}
+
+#[test]
+fn ask_answers_hostile_input_with_exit_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "x".repeat(20_000);
+    for text in [
+        "",
+        "@everyone",
+        "/nope",
+        "/ticket show id:abc",
+        "\u{202E}drow",
+        long.as_str(),
+        "--json",
+    ] {
+        let (json, _) = ask_json(&dir, &["--", text]);
+        assert!(
+            common::embed_limit_problems(&json["embeds"]).is_empty(),
+            "{:?}",
+            &text[..text.len().min(20)]
+        );
+    }
+}
+
+#[test]
+fn ask_takes_role_user_and_channel() {
+    let dir = tempfile::tempdir().unwrap();
+    let (json, _) = ask_json(
+        &dir,
+        &[
+            "--role",
+            "engineer",
+            "--user",
+            "77",
+            "--channel",
+            "88",
+            "who do I call in Canada?",
+        ],
+    );
+    assert_eq!(json["intent"], "contact");
+    assert!(json.to_string().contains("1-866-296-5335"));
+}
+
+#[test]
+fn ask_without_json_prints_readable_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = bin()
+        .current_dir(dir.path())
+        .args(["ask", "is IAM in scope?"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("In scope: IAM policies"), "{stdout}");
+    assert!(!stdout.contains('\x1b'), "no colour when not on a terminal");
+}
+
+#[test]
+fn ask_fails_when_the_database_cannot_be_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = bin()
+        .current_dir(dir.path())
+        .env("DATABASE_URL", "sqlite:///proc/no-such-dir/x.db")
+        .args(["ask", "--json", "is IAM in scope?"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(output.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot open the database"));
+}
+
+#[test]
+fn a_bad_configuration_is_refused_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bot-config.toml"),
+        "[databse]\nurl = \"sqlite://x.db\"\n",
+    )
+    .unwrap();
+    let output = bin()
+        .current_dir(dir.path())
+        .args(["ask", "hi"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("databse"));
+}
+
+#[test]
+fn a_bad_policy_file_is_refused_naming_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("policy.toml"),
+        "[provider]\nname = \"x\"\nbogus = 1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("bot-config.toml"),
+        "[policy]\nfile = \"policy.toml\"\n",
+    )
+    .unwrap();
+    let output = bin()
+        .current_dir(dir.path())
+        .arg("check-config")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("policy.toml") && stderr.contains("line 3"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn check_config_and_migrate_report_what_they_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = bin()
+        .current_dir(dir.path())
+        .arg("check-config")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("14 in scope, 6 out of scope"), "{stdout}");
+    let output = bin()
+        .current_dir(dir.path())
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("journal mode wal"));
+}
+
+#[test]
+fn run_refuses_to_start_without_a_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = bin().current_dir(dir.path()).arg("run").output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("DISCORD_TOKEN is not set"));
+}
+
+#[test]
+fn the_console_answers_each_line_of_standard_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = bin()
+        .current_dir(dir.path())
+        .arg("console")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"is IAM in scope?\n/contact region:apac\n:role engineer\n:json\ngood morning\n:quit\nis patching in scope?\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("In scope: IAM policies"), "{stdout}");
+    assert!(stdout.contains("+65 6768 8099"), "{stdout}");
+    assert!(stdout.contains("You are now an engineer"), "{stdout}");
+    assert!(stdout.contains(r#"{"intent":"none""#), "{stdout}");
+    assert!(
+        !stdout.contains("Out of scope"),
+        ":quit stops before the last line: {stdout}"
+    );
+}
