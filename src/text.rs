@@ -256,7 +256,7 @@ mod tests {
     #[test]
     fn normalizing_drops_bidi_overrides_and_zero_width_characters() {
         assert_eq!(
-            normalize("pat\u{200B}ching \u{202E}in scope\u{202C}?"),
+            normalize("pat\u{200B}ching \u{202B}in \u{2066}scope\u{2069}\u{202C}?"),
             "patching in scope?"
         );
     }

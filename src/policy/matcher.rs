@@ -13,8 +13,9 @@ pub const ITEM_THRESHOLD: f32 = 2.0;
 /// answer is "in scope": the conservative margin of DESIGN.md §5.
 const IN_SCOPE_MARGIN: f32 = 2.0;
 
+/// What a scope vocabulary pattern counts towards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ScopeTarget {
+pub enum ScopeTarget {
     Item(usize),
     FreeOperatingSystem,
 }
@@ -46,6 +47,9 @@ impl ScopeAssessment {
 #[derive(Debug, Clone)]
 pub struct PolicyMatcher {
     verdicts: Vec<Verdict>,
+    /// The scope vocabulary as compiled into `scope`, for callers that fold
+    /// it into a larger set (the classifier does, to scan a message once).
+    scope_vocabulary: Vec<(String, ScopeTarget, f32)>,
     scope: WeightedSet<ScopeTarget>,
     regions: WeightedSet<usize>,
     topics: WeightedSet<usize>,
@@ -107,7 +111,8 @@ impl PolicyMatcher {
             });
         Ok(Self {
             verdicts: policy.scope.iter().map(|item| item.verdict).collect(),
-            scope: WeightedSet::new(scope_patterns)?,
+            scope: WeightedSet::new(scope_patterns.iter().map(|(p, t, w)| (p.as_str(), *t, *w)))?,
+            scope_vocabulary: scope_patterns,
             regions: WeightedSet::new(regions)?,
             topics: WeightedSet::new(topics)?,
             topic_count: policy.troubleshooting.len(),
@@ -116,9 +121,20 @@ impl PolicyMatcher {
 
     /// Decides the verdict for a question already folded by `text::normalize`.
     pub fn assess_scope(&self, normalized: &str) -> ScopeAssessment {
+        self.assess_hits(self.scope.matches(normalized))
+    }
+
+    /// The scope vocabulary: `(pattern, target, weight)`.
+    pub fn scope_vocabulary(&self) -> &[(String, ScopeTarget, f32)] {
+        &self.scope_vocabulary
+    }
+
+    /// Decides the verdict from vocabulary hits found by any set compiled
+    /// from [`Self::scope_vocabulary`].
+    pub fn assess_hits(&self, hits: impl Iterator<Item = (ScopeTarget, f32)>) -> ScopeAssessment {
         let mut points = vec![0.0f32; self.verdicts.len()];
         let mut mentions_free_operating_system = false;
-        for (target, weight) in self.scope.matches(normalized) {
+        for (target, weight) in hits {
             match target {
                 ScopeTarget::Item(index) => points[index] += weight,
                 ScopeTarget::FreeOperatingSystem => mentions_free_operating_system = true,

@@ -5,7 +5,7 @@
 
 mod matcher;
 
-pub use matcher::{PolicyMatcher, ScopeAssessment};
+pub use matcher::{PolicyMatcher, ScopeAssessment, ScopeTarget};
 
 use std::path::Path;
 

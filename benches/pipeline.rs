@@ -1,0 +1,89 @@
+//! A scope answer end to end, Inbound → Reply (classification, the scope
+//! service, reply building and Discord-limit fitting), and ticket creations
+//! per second on SQLite in WAL mode with synchronous = NORMAL.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use platform_desk::app::App;
+use platform_desk::config::Config;
+use platform_desk::domain::{Role, Severity};
+use platform_desk::inbound::{Actor, Inbound};
+use platform_desk::store::tickets::ActorRef;
+use platform_desk::store::{CaseState, NewTicket, Store};
+
+fn actor() -> Actor {
+    Actor {
+        user_id: "1001".into(),
+        display_name: "bench".into(),
+        role: Role::Customer,
+        guild_id: Some("1".into()),
+        channel_id: Some("2".into()),
+    }
+}
+
+fn scope_answer_end_to_end(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.database.url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let app = runtime.block_on(App::build(config)).unwrap();
+
+    let mut group = c.benchmark_group("pipeline");
+    group.throughput(Throughput::Elements(1));
+    for (name, text) in [
+        (
+            "scope_free_text",
+            "Can you install the latest security patches on our Linux instances?",
+        ),
+        ("scope_slash", "/scope question:\"is IAM in scope?\""),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                runtime.block_on(app.handle(Inbound::text(actor(), std::hint::black_box(text))))
+            })
+        });
+    }
+    group.finish();
+}
+
+fn ticket_creations(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("tickets.db").display());
+    let store = runtime.block_on(Store::open(&url)).unwrap();
+    let ticket = NewTicket {
+        subject: "EC2 status checks failing".into(),
+        description: "Instance i-0abc fails system status checks since 10:42 UTC.".into(),
+        severity: Severity::High,
+        customer: Some("acme".into()),
+        account_id: Some("123456789012".parse().unwrap()),
+        aws_service: Some("ec2".into()),
+        opened_by: ActorRef {
+            id: "1001".into(),
+            name: "bench".into(),
+            role: Role::Engineer,
+        },
+        guild_id: None,
+        channel_id: None,
+        case_state: CaseState::Pending,
+    };
+
+    let mut group = c.benchmark_group("store");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("open_ticket", |b| {
+        b.iter(|| {
+            runtime
+                .block_on(store.open_ticket(&ticket, time::OffsetDateTime::now_utc()))
+                .unwrap()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, scope_answer_end_to_end, ticket_creations);
+criterion_main!(benches);
