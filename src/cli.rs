@@ -85,8 +85,12 @@ pub fn main() -> ExitCode {
             return ExitCode::from(FAILURE);
         }
     };
+    // The console shows every reply on screen, so only errors are logged to
+    // the same terminal unless asked for; scripts using `ask` get warnings on
+    // standard error; the server logs its work.
     let default_filter = match cli.command {
         Command::Run => "info",
+        Command::Console(_) => "error",
         _ => "warn",
     };
     telemetry::init(&config.telemetry, default_filter);

@@ -87,7 +87,8 @@ pub enum LogFormat {
 #[serde(deny_unknown_fields, default)]
 pub struct TelemetryConfig {
     /// A tracing filter such as `info` or `platform_desk=debug`. `RUST_LOG`
-    /// overrides it. When absent: `info` for `run`, `warn` for the terminal.
+    /// overrides it. When absent: `info` for `run`, `warn` for `ask` and the
+    /// other commands, `error` for the console (whose replies are on screen).
     pub filter: Option<String>,
     /// `human` or `json`. `PLATFORM_DESK_LOG_FORMAT` overrides it.
     pub format: LogFormat,
