@@ -7,11 +7,7 @@ use platform_desk::policy::{Policy, PolicyMatcher};
 
 fn corpus() -> Vec<String> {
     let mut messages = Vec::new();
-    for name in [
-        "intents-dev.tsv",
-        "intents-holdout.tsv",
-        "intents-fresh.tsv",
-    ] {
+    for name in ["intents-dev.tsv", "intents-holdout.tsv", "intents-fresh.tsv"] {
         let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
         let text = std::fs::read_to_string(&path).expect("fixture");
         messages.extend(

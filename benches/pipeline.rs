@@ -15,6 +15,7 @@ fn actor() -> Actor {
         user_id: "1001".into(),
         display_name: "bench".into(),
         role: Role::Customer,
+        role_ids: Vec::new(),
         guild_id: Some("1".into()),
         channel_id: Some("2".into()),
     }
@@ -40,9 +41,7 @@ fn scope_answer_end_to_end(c: &mut Criterion) {
         ("scope_slash", "/scope question:\"is IAM in scope?\""),
     ] {
         group.bench_function(name, |b| {
-            b.iter(|| {
-                runtime.block_on(app.handle(Inbound::text(actor(), std::hint::black_box(text))))
-            })
+            b.iter(|| runtime.block_on(app.handle(Inbound::text(actor(), std::hint::black_box(text)))))
         });
     }
     group.finish();

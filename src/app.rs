@@ -102,10 +102,7 @@ impl App {
                     intent: IntentKind::Help,
                     scope: None,
                     ticket: None,
-                    reply: help::reply(
-                        &self.policy,
-                        Some("Your message was empty, so here is what I can do."),
-                    ),
+                    reply: help::reply(&self.policy, Some("Your message was empty, so here is what I can do.")),
                 },
             };
             answer.reply = answer.reply.fit_to_discord();

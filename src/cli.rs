@@ -76,9 +76,7 @@ const FAILURE: u8 = 2;
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let working_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let config = match Config::load(cli.config.as_deref(), &working_dir, |key| {
-        std::env::var(key).ok()
-    }) {
+    let config = match Config::load(cli.config.as_deref(), &working_dir, |key| std::env::var(key).ok()) {
         Ok(config) => config,
         Err(error) => {
             eprintln!("platform-desk: {error}");
@@ -95,10 +93,7 @@ pub fn main() -> ExitCode {
     };
     telemetry::init(&config.telemetry, default_filter);
 
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("platform-desk: cannot start the async runtime: {error}");
@@ -206,6 +201,7 @@ fn actor(app: &App, args: &ActorArgs) -> Actor {
         user_id: args.user.clone().unwrap_or_else(|| console.user_id.clone()),
         display_name: console.display_name.clone(),
         role: args.role.unwrap_or(console.role),
+        role_ids: Vec::new(),
         guild_id: None,
         channel_id: args.channel.clone(),
     }
@@ -235,9 +231,7 @@ mod tests {
             "scope?",
         ])
         .unwrap();
-        let Command::Ask(args) = cli.command else {
-            panic!()
-        };
+        let Command::Ask(args) = cli.command else { panic!() };
         assert!(args.json);
         assert_eq!(args.actor.role, Some(Role::Engineer));
         assert_eq!(args.text.join(" "), "is IAM in scope?");
@@ -245,9 +239,7 @@ mod tests {
 
     #[test]
     fn config_is_accepted_before_or_after_the_command() {
-        assert!(
-            Cli::try_parse_from(["platform-desk", "--config", "x.toml", "check-config"]).is_ok()
-        );
+        assert!(Cli::try_parse_from(["platform-desk", "--config", "x.toml", "check-config"]).is_ok());
         assert!(Cli::try_parse_from(["platform-desk", "console", "--config", "x.toml"]).is_ok());
     }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::domain::Role;
+use crate::domain::{AccountId, Role};
 
 /// The file used when `--config` is not given, if it exists.
 pub const DEFAULT_CONFIG_FILE: &str = "bot-config.toml";
@@ -21,6 +21,12 @@ pub struct Config {
     pub policy: PolicyConfig,
     pub console: ConsoleConfig,
     pub telemetry: TelemetryConfig,
+    pub aws: AwsConfig,
+    pub escalations: EscalationConfig,
+    pub engineers: EngineersConfig,
+    /// The provider's customers: which AWS accounts and which Discord guilds,
+    /// channels, roles and users belong to each.
+    pub customers: Vec<CustomerConfig>,
     /// Where the configuration came from, for `check-config` and logs.
     #[serde(skip)]
     pub source: ConfigSource,
@@ -73,6 +79,103 @@ pub struct ConsoleConfig {
     pub display_name: String,
     /// Where the console keeps its line history; none when absent.
     pub history_file: Option<PathBuf>,
+}
+
+/// AWS settings beyond the SDK's standard chain (`AWS_PROFILE`, `AWS_REGION`,
+/// `AWS_ACCESS_KEY_ID`, `AWS_ENDPOINT_URL`...), which is always used.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AwsConfig {
+    /// true: call AWS through the SDK chain (including instance metadata);
+    /// false: never; unset: only when the environment configures AWS
+    /// (`AWS_ACCESS_KEY_ID`, `AWS_PROFILE`, `AWS_ENDPOINT_URL`, web identity or
+    /// container credentials), so that an offline console never reaches out.
+    pub enabled: Option<bool>,
+    /// Region for the SDK when the environment names none.
+    pub region: Option<String>,
+    /// Where the AWS Support API is called: us-east-1 in the commercial partition.
+    pub support_region: String,
+    /// The role assumed in a customer's member account to open cases there.
+    pub member_role_name: String,
+    /// One AWS call is abandoned (and retried later) after this many seconds.
+    pub call_timeout_seconds: u64,
+}
+
+impl Default for AwsConfig {
+    fn default() -> Self {
+        Self {
+            enabled: None,
+            region: None,
+            support_region: "us-east-1".to_owned(),
+            member_role_name: "OrganizationAccountAccessRole".to_owned(),
+            call_timeout_seconds: 10,
+        }
+    }
+}
+
+/// How escalations become AWS Support cases.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct EscalationConfig {
+    /// Used when the ticket names no service, or DescribeServices is unavailable.
+    pub default_service_code: String,
+    pub default_category_code: String,
+    /// Language of the cases (AWS accepts en, ja, zh, ko).
+    pub language: String,
+    /// Copied on every case, e.g. the provider's support mailbox (at most 10).
+    pub cc_email_addresses: Vec<String>,
+    /// First retry delay after an AWS failure; doubles each time, with jitter.
+    pub retry_initial_seconds: u64,
+    /// The longest delay between two retries.
+    pub retry_max_seconds: u64,
+    /// How often the worker looks for due retries and queued case actions.
+    pub worker_interval_seconds: u64,
+    /// How often open tickets' AWS cases are polled for status changes.
+    pub sync_interval_seconds: u64,
+}
+
+impl Default for EscalationConfig {
+    fn default() -> Self {
+        Self {
+            default_service_code: "general-info".to_owned(),
+            default_category_code: "using-aws".to_owned(),
+            language: "en".to_owned(),
+            cc_email_addresses: Vec::new(),
+            retry_initial_seconds: 10,
+            retry_max_seconds: 900,
+            worker_interval_seconds: 5,
+            sync_interval_seconds: 300,
+        }
+    }
+}
+
+/// Who counts as a support engineer on Discord (the console uses `--role`).
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct EngineersConfig {
+    pub role_ids: Vec<String>,
+    pub user_ids: Vec<String>,
+}
+
+/// One customer of the provider.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerConfig {
+    /// A short name, shown to engineers and stored on tickets.
+    pub name: String,
+    /// The customer's AWS member accounts.
+    #[serde(default)]
+    pub account_ids: Vec<AccountId>,
+    /// Discord guilds, channels, roles and users that speak for the customer.
+    /// The most specific match wins: user, then channel, then role, then guild.
+    #[serde(default)]
+    pub guild_ids: Vec<String>,
+    #[serde(default)]
+    pub channel_ids: Vec<String>,
+    #[serde(default)]
+    pub role_ids: Vec<String>,
+    #[serde(default)]
+    pub user_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
@@ -136,6 +239,10 @@ impl Default for Config {
             policy: PolicyConfig::default(),
             console: ConsoleConfig::default(),
             telemetry: TelemetryConfig::default(),
+            aws: AwsConfig::default(),
+            escalations: EscalationConfig::default(),
+            engineers: EngineersConfig::default(),
+            customers: Vec::new(),
             source: ConfigSource::Defaults,
             discord_token: None,
         }
@@ -171,11 +278,10 @@ impl Config {
         };
         let mut config = match path {
             Some(path) => {
-                let text =
-                    std::fs::read_to_string(&path).map_err(|source| ConfigError::Unreadable {
-                        path: path.display().to_string(),
-                        source,
-                    })?;
+                let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Unreadable {
+                    path: path.display().to_string(),
+                    source,
+                })?;
                 let mut config = Self::from_toml(&text, &path.display().to_string())?;
                 // A relative policy path is relative to the file naming it.
                 if let (Some(file), Some(dir)) = (&config.policy.file, path.parent())
@@ -206,6 +312,17 @@ impl Config {
         if let Some(token) = set("DISCORD_TOKEN") {
             self.discord_token = Some(Secret::new(token.trim()));
         }
+        if self.aws.enabled.is_none() {
+            const AWS_SIGNS: [&str; 6] = [
+                "AWS_ACCESS_KEY_ID",
+                "AWS_PROFILE",
+                "AWS_ENDPOINT_URL",
+                "AWS_WEB_IDENTITY_TOKEN_FILE",
+                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            ];
+            self.aws.enabled = Some(AWS_SIGNS.iter().any(|key| set(key).is_some()));
+        }
         if let Some(url) = set("DATABASE_URL") {
             self.database.url = url;
         }
@@ -234,6 +351,8 @@ impl Config {
                 message: "must not be empty".to_owned(),
             });
         }
+        self.validate_escalations()?;
+        self.validate_customers()?;
         if let Some(filter) = &self.telemetry.filter {
             tracing_subscriber::EnvFilter::try_new(filter).map_err(|e| ConfigError::BadValue {
                 key: "telemetry.filter".to_owned(),
@@ -241,6 +360,97 @@ impl Config {
             })?;
         }
         Ok(())
+    }
+}
+
+impl Config {
+    fn validate_escalations(&self) -> Result<(), ConfigError> {
+        let bad = |key: &str, message: &str| ConfigError::BadValue {
+            key: key.to_owned(),
+            message: message.to_owned(),
+        };
+        let e = &self.escalations;
+        if e.cc_email_addresses.len() > 10 {
+            return Err(bad(
+                "escalations.cc_email_addresses",
+                "AWS accepts at most 10 addresses",
+            ));
+        }
+        if e.cc_email_addresses.iter().any(|a| !a.contains('@')) {
+            return Err(bad(
+                "escalations.cc_email_addresses",
+                "every entry must be an e-mail address",
+            ));
+        }
+        if e.retry_initial_seconds == 0 || e.retry_max_seconds < e.retry_initial_seconds {
+            return Err(bad(
+                "escalations.retry_initial_seconds",
+                "must be at least 1 and no more than retry_max_seconds",
+            ));
+        }
+        if e.worker_interval_seconds == 0 || e.sync_interval_seconds == 0 {
+            return Err(bad(
+                "escalations.worker_interval_seconds",
+                "intervals must be at least 1 second",
+            ));
+        }
+        if self.aws.call_timeout_seconds == 0 || self.aws.call_timeout_seconds > 25 {
+            return Err(bad(
+                "aws.call_timeout_seconds",
+                "must be 1 to 25, so that a reply never waits longer than Discord allows",
+            ));
+        }
+        if self.aws.member_role_name.trim().is_empty() {
+            return Err(bad("aws.member_role_name", "must not be empty"));
+        }
+        Ok(())
+    }
+
+    fn validate_customers(&self) -> Result<(), ConfigError> {
+        let mut names: Vec<&str> = Vec::new();
+        let mut owners: std::collections::HashMap<(&str, &str), &str> = std::collections::HashMap::new();
+        for customer in &self.customers {
+            let name = customer.name.trim();
+            if name.is_empty() {
+                return Err(ConfigError::BadValue {
+                    key: "customers.name".to_owned(),
+                    message: "every customer needs a name".to_owned(),
+                });
+            }
+            if names.contains(&name) {
+                return Err(ConfigError::BadValue {
+                    key: "customers.name".to_owned(),
+                    message: format!("{name:?} is declared twice"),
+                });
+            }
+            names.push(name);
+            let ids = customer
+                .account_ids
+                .iter()
+                .map(|a| ("account_ids", a.as_str()))
+                .chain(customer.guild_ids.iter().map(|g| ("guild_ids", g.as_str())))
+                .chain(customer.channel_ids.iter().map(|c| ("channel_ids", c.as_str())))
+                .chain(customer.role_ids.iter().map(|r| ("role_ids", r.as_str())))
+                .chain(customer.user_ids.iter().map(|u| ("user_ids", u.as_str())));
+            for (kind, id) in ids {
+                if let Some(other) = owners.insert((kind, id), name)
+                    && other != name
+                {
+                    return Err(ConfigError::BadValue {
+                        key: format!("customers.{kind}"),
+                        message: format!("{id} belongs to both {other:?} and {name:?}"),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl AwsConfig {
+    /// Whether AWS is to be called at all (see `enabled`).
+    pub fn is_enabled(&self) -> bool {
+        self.enabled.unwrap_or(false)
     }
 }
 
@@ -255,7 +465,9 @@ mod tests {
     #[test]
     fn without_a_file_the_defaults_apply() {
         let dir = tempfile::tempdir().unwrap();
-        let config = Config::load(None, dir.path(), no_env).unwrap();
+        let mut config = Config::load(None, dir.path(), no_env).unwrap();
+        assert_eq!(config.aws.enabled, Some(false));
+        config.aws.enabled = None;
         assert_eq!(config, Config::default());
         assert_eq!(config.database.url, "sqlite://platform-desk.db");
     }
@@ -263,11 +475,7 @@ mod tests {
     #[test]
     fn bot_config_toml_in_the_working_directory_is_picked_up() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("bot-config.toml"),
-            "[console]\nrole = \"engineer\"\n",
-        )
-        .unwrap();
+        std::fs::write(dir.path().join("bot-config.toml"), "[console]\nrole = \"engineer\"\n").unwrap();
         let config = Config::load(None, dir.path(), no_env).unwrap();
         assert_eq!(config.console.role, Role::Engineer);
         assert!(matches!(config.source, ConfigSource::File(_)));
@@ -288,16 +496,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let env = |key: &str| (key == "DISCORD_TOKEN").then(|| "s3cr3t".to_owned());
         let config = Config::load(None, dir.path(), env).unwrap();
-        assert_eq!(
-            config.discord_token.as_ref().map(Secret::expose),
-            Some("s3cr3t")
-        );
+        assert_eq!(config.discord_token.as_ref().map(Secret::expose), Some("s3cr3t"));
         assert!(!format!("{config:?}").contains("s3cr3t"));
     }
 
     #[test]
     fn a_token_in_the_file_is_refused() {
         assert!(Config::from_toml("discord_token = \"x\"\n", "c.toml").is_err());
+    }
+
+    #[test]
+    fn aws_is_used_only_when_configured() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!Config::load(None, dir.path(), no_env).unwrap().aws.is_enabled());
+        let env = |key: &str| (key == "AWS_ENDPOINT_URL").then(|| "http://127.0.0.1:5000".to_owned());
+        assert!(Config::load(None, dir.path(), env).unwrap().aws.is_enabled());
+        std::fs::write(dir.path().join("bot-config.toml"), "[aws]\nenabled = false\n").unwrap();
+        assert!(!Config::load(None, dir.path(), env).unwrap().aws.is_enabled());
     }
 
     #[test]
@@ -332,8 +547,23 @@ mod tests {
     }
 
     #[test]
+    fn an_account_claimed_by_two_customers_is_refused() {
+        let text = "[[customers]]\nname = \"a\"\naccount_ids = [\"111111111111\"]\n[[customers]]\nname = \"b\"\naccount_ids = [\"111111111111\"]\n";
+        let config = Config::from_toml(text, "c.toml").unwrap();
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.contains("belongs to both"), "{err}");
+    }
+
+    #[test]
+    fn a_malformed_account_id_is_refused() {
+        let text = "[[customers]]\nname = \"a\"\naccount_ids = [\"1234\"]\n";
+        assert!(Config::from_toml(text, "c.toml").is_err());
+    }
+
+    #[test]
     fn the_example_file_is_a_valid_configuration() {
         let example = include_str!("../bot-config.example.toml");
-        Config::from_toml(example, "bot-config.example.toml").unwrap();
+        let config = Config::from_toml(example, "bot-config.example.toml").unwrap();
+        config.validate().unwrap();
     }
 }

@@ -144,11 +144,7 @@ pub fn render(answer: &Answer, style: Style) -> String {
         notes.push(format!(
             "verdict: {}{}",
             scope.verdict.as_str(),
-            scope
-                .topic
-                .as_deref()
-                .map(|t| format!(" ({t})"))
-                .unwrap_or_default()
+            scope.topic.as_deref().map(|t| format!(" ({t})")).unwrap_or_default()
         ));
     }
     if answer.reply.ephemeral {
@@ -181,7 +177,8 @@ fn console_command(line: &str) -> Option<ConsoleCommand> {
     })
 }
 
-const CONSOLE_HELP: &str = "Type a message as you would in chat, or a slash command such as /scope question:\"is IAM in scope?\".
+const CONSOLE_HELP: &str =
+    "Type a message as you would in chat, or a slash command such as /scope question:\"is IAM in scope?\".
 Console commands: :role engineer | :role customer, :json (toggle JSON output), :quit (or Ctrl-D).";
 
 /// Runs the interactive console until end of input or `:quit`.

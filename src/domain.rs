@@ -124,11 +124,7 @@ impl FromStr for AccountId {
     type Err = InvalidAccountId;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let digits: String = s
-            .trim()
-            .chars()
-            .filter(|c| *c != '-' && *c != ' ')
-            .collect();
+        let digits: String = s.trim().chars().filter(|c| *c != '-' && *c != ' ').collect();
         if digits.len() == 12 && digits.bytes().all(|b| b.is_ascii_digit()) {
             Ok(Self(digits))
         } else {
@@ -175,10 +171,7 @@ mod tests {
 
     #[test]
     fn account_ids_are_twelve_digits_with_optional_dashes() {
-        assert_eq!(
-            "1234-5678-9012".parse::<AccountId>().unwrap().as_str(),
-            "123456789012"
-        );
+        assert_eq!("1234-5678-9012".parse::<AccountId>().unwrap().as_str(), "123456789012");
         assert!("12345678901".parse::<AccountId>().is_err());
         assert!("12345678901a".parse::<AccountId>().is_err());
         assert!("1234567890123".parse::<AccountId>().is_err());

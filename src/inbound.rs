@@ -10,6 +10,8 @@ pub struct Actor {
     pub user_id: String,
     pub display_name: String,
     pub role: Role,
+    /// Platform role ids (Discord roles), used to map people to customers.
+    pub role_ids: Vec<String>,
     pub guild_id: Option<String>,
     pub channel_id: Option<String>,
 }

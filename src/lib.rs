@@ -3,9 +3,12 @@
 //! answer them from the support policy (and AWS), and adapters render the
 //! replies: Discord, the terminal console, and `ask --json`.
 
+pub mod access;
 pub mod answer;
 pub mod app;
+pub mod aws;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod console;
 pub mod domain;

@@ -17,14 +17,8 @@ pub fn init(config: &TelemetryConfig, default_filter: &str) {
         .with_writer(std::io::stderr)
         .with_target(false);
     let result = match config.format {
-        LogFormat::Human => builder
-            .with_ansi(std::io::stderr().is_terminal())
-            .try_init(),
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .try_init(),
+        LogFormat::Human => builder.with_ansi(std::io::stderr().is_terminal()).try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
     };
     // An already installed subscriber (tests) is fine.
     drop(result);

@@ -94,10 +94,7 @@ enum Folded {
 fn fold_char(c: char) -> Folded {
     match c {
         // zero-width characters, bidi embeddings/overrides/isolates, BOM
-        '\u{200B}'..='\u{200F}'
-        | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{2069}'
-        | '\u{FEFF}' => Folded::Drop,
+        '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}' => Folded::Drop,
         '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{2032}' => Folded::Char('\''),
         '\u{201C}' | '\u{201D}' | '\u{201F}' | '\u{2033}' => Folded::Char('"'),
         '\u{2010}'..='\u{2015}' | '\u{2212}' => Folded::Char('-'),
@@ -272,10 +269,7 @@ mod tests {
 
     #[test]
     fn normalizing_turns_control_characters_into_spaces() {
-        assert_eq!(
-            normalize("is\u{0007}patching\u{0000}in scope"),
-            "is patching in scope"
-        );
+        assert_eq!(normalize("is\u{0007}patching\u{0000}in scope"), "is patching in scope");
     }
 
     #[test]
@@ -310,15 +304,8 @@ mod tests {
 
     #[test]
     fn phrases_with_punctuation_at_the_edges_still_match() {
-        let set = WeightedSet::new([
-            (phrase_pattern("u.s."), 1, 1.0),
-            (phrase_pattern("t&c"), 2, 1.0),
-        ])
-        .unwrap();
-        let hits: Vec<i32> = set
-            .matches("call the u.s. line about t&c")
-            .map(|(t, _)| t)
-            .collect();
+        let set = WeightedSet::new([(phrase_pattern("u.s."), 1, 1.0), (phrase_pattern("t&c"), 2, 1.0)]).unwrap();
+        let hits: Vec<i32> = set.matches("call the u.s. line about t&c").map(|(t, _)| t).collect();
         assert_eq!(hits, vec![1, 2]);
     }
 

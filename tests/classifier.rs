@@ -21,12 +21,7 @@ fn load(name: &str) -> Vec<Case> {
         .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
         .map(|(i, l)| {
             let cols: Vec<&str> = l.split('\t').collect();
-            assert_eq!(
-                cols.len(),
-                3,
-                "{name}:{}: expected 3 tab-separated columns",
-                i + 1
-            );
+            assert_eq!(cols.len(), 3, "{name}:{}: expected 3 tab-separated columns", i + 1);
             Case {
                 line: i + 1,
                 text: cols[0].to_owned(),
@@ -81,8 +76,7 @@ fn score(cases: &[Case]) -> Score {
                 ));
             }
             if verdict == Some("in_scope") && !case.verdicts.iter().any(|v| v == "in_scope") {
-                s.dangerous
-                    .push(format!("line {}: {:?}", case.line, case.text));
+                s.dangerous.push(format!("line {}: {:?}", case.line, case.text));
             }
         }
         if !intent_ok {
@@ -146,11 +140,7 @@ fn a_second_set_of_fresh_phrasings_is_classified_well_enough() {
 #[test]
 fn every_expected_intent_name_is_a_real_intent() {
     let names: Vec<&str> = IntentKind::ALL.iter().map(|k| k.as_str()).collect();
-    for name in [
-        "intents-dev.tsv",
-        "intents-holdout.tsv",
-        "intents-fresh.tsv",
-    ] {
+    for name in ["intents-dev.tsv", "intents-holdout.tsv", "intents-fresh.tsv"] {
         for case in load(name) {
             assert!(
                 names.contains(&case.intent.as_str()),

@@ -32,11 +32,7 @@ fn ask_json(dir: &tempfile::TempDir, args: &[&str]) -> (serde_json::Value, Outpu
         String::from_utf8_lossy(&output.stderr)
     );
     let stdout = String::from_utf8(output.stdout.clone()).unwrap();
-    assert_eq!(
-        stdout.lines().count(),
-        1,
-        "one JSON object on one line: {stdout}"
-    );
+    assert_eq!(stdout.lines().count(), 1, "one JSON object on one line: {stdout}");
     (serde_json::from_str(&stdout).unwrap(), output)
 }
 
@@ -51,12 +47,7 @@ fn ask_json_follows_the_contract_from_a_fresh_directory() {
     );
     assert_eq!(json["ticket"], serde_json::Value::Null);
     assert_eq!(json["ephemeral"], false);
-    assert!(
-        json["embeds"][0]["description"]
-            .as_str()
-            .unwrap()
-            .contains("patching")
-    );
+    assert!(json["embeds"][0]["description"].as_str().unwrap().contains("patching"));
     assert!(
         dir.path().join("platform-desk.db").exists(),
         "the default database is created in the working directory"
@@ -154,11 +145,7 @@ fn a_bad_configuration_is_refused_with_the_reason() {
         "[databse]\nurl = \"sqlite://x.db\"\n",
     )
     .unwrap();
-    let output = bin()
-        .current_dir(dir.path())
-        .args(["ask", "hi"])
-        .output()
-        .unwrap();
+    let output = bin().current_dir(dir.path()).args(["ask", "hi"]).output().unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("databse"));
 }
@@ -166,45 +153,22 @@ fn a_bad_configuration_is_refused_with_the_reason() {
 #[test]
 fn a_bad_policy_file_is_refused_naming_the_line() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("policy.toml"),
-        "[provider]\nname = \"x\"\nbogus = 1\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("bot-config.toml"),
-        "[policy]\nfile = \"policy.toml\"\n",
-    )
-    .unwrap();
-    let output = bin()
-        .current_dir(dir.path())
-        .arg("check-config")
-        .output()
-        .unwrap();
+    std::fs::write(dir.path().join("policy.toml"), "[provider]\nname = \"x\"\nbogus = 1\n").unwrap();
+    std::fs::write(dir.path().join("bot-config.toml"), "[policy]\nfile = \"policy.toml\"\n").unwrap();
+    let output = bin().current_dir(dir.path()).arg("check-config").output().unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("policy.toml") && stderr.contains("line 3"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("policy.toml") && stderr.contains("line 3"), "{stderr}");
 }
 
 #[test]
 fn check_config_and_migrate_report_what_they_found() {
     let dir = tempfile::tempdir().unwrap();
-    let output = bin()
-        .current_dir(dir.path())
-        .arg("check-config")
-        .output()
-        .unwrap();
+    let output = bin().current_dir(dir.path()).arg("check-config").output().unwrap();
     assert!(output.status.success());
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("14 in scope, 6 out of scope"), "{stdout}");
-    let output = bin()
-        .current_dir(dir.path())
-        .arg("migrate")
-        .output()
-        .unwrap();
+    let output = bin().current_dir(dir.path()).arg("migrate").output().unwrap();
     assert!(output.status.success());
     assert!(String::from_utf8_lossy(&output.stdout).contains("journal mode wal"));
 }
@@ -235,11 +199,7 @@ fn the_console_answers_each_line_of_standard_input() {
         .write_all(b"is IAM in scope?\n/contact region:apac\n:role engineer\n:json\ngood morning\n:quit\nis patching in scope?\n")
         .unwrap();
     let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(stdout.contains("In scope: IAM policies"), "{stdout}");
     assert!(stdout.contains("+65 6768 8099"), "{stdout}");

@@ -10,8 +10,7 @@ use platform_desk::policy::Verdict;
 
 async fn ask(text: &str) -> platform_desk::answer::Answer {
     let (app, _dir) = common::app().await;
-    app.handle(Inbound::text(common::actor(Role::Customer), text))
-        .await
+    app.handle(Inbound::text(common::actor(Role::Customer), text)).await
 }
 
 #[tokio::test]
@@ -19,16 +18,10 @@ async fn every_intent_is_reported_with_its_contract_shape() {
     let (app, _dir) = common::app().await;
     let cases = [
         ("is IAM in scope?", IntentKind::Scope),
-        (
-            "open an escalation: our RDS database is down",
-            IntentKind::Escalate,
-        ),
+        ("open an escalation: our RDS database is down", IntentKind::Escalate),
         ("how much have we spent this month?", IntentKind::Spend),
         ("what will the bill be at month end?", IntentKind::Estimate),
-        (
-            "who do I call for a critical outage in EMEA?",
-            IntentKind::Contact,
-        ),
+        ("who do I call for a critical outage in EMEA?", IntentKind::Contact),
         ("is there an outage in us-east-1?", IntentKind::Outage),
         ("where is the agent log on linux?", IntentKind::Troubleshoot),
         ("what's the status of ticket 42?", IntentKind::Ticket),
@@ -36,9 +29,7 @@ async fn every_intent_is_reported_with_its_contract_shape() {
         ("good morning everyone", IntentKind::None),
     ];
     for (text, kind) in cases {
-        let answer = app
-            .handle(Inbound::text(common::actor(Role::Customer), text))
-            .await;
+        let answer = app.handle(Inbound::text(common::actor(Role::Customer), text)).await;
         assert_eq!(answer.intent, kind, "{text}");
         let json = answer.to_json();
         let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
@@ -73,10 +64,7 @@ async fn slash_commands_delivered_by_a_platform_take_the_same_path() {
     let command = SlashCommand {
         name: "scope".into(),
         subcommand: None,
-        options: vec![(
-            "question".into(),
-            OptionValue::String("do you do patching?".into()),
-        )],
+        options: vec![("question".into(), OptionValue::String("do you do patching?".into()))],
     };
     let inbound = Inbound {
         actor: common::actor(Role::Customer),
@@ -92,10 +80,7 @@ async fn bad_option_values_get_a_polite_ephemeral_error_and_keep_their_intent() 
     assert_eq!(answer.intent, IntentKind::Escalate);
     assert!(answer.reply.ephemeral);
     let text = answer.to_json().to_string();
-    assert!(
-        text.contains("low, normal, high, urgent, critical"),
-        "{text}"
-    );
+    assert!(text.contains("low, normal, high, urgent, critical"), "{text}");
 }
 
 #[tokio::test]
@@ -139,16 +124,10 @@ async fn hostile_input_always_gets_a_reply_within_discord_limits_and_pings_nobod
         "/troubleshoot topic:<@&1>",
     ];
     for text in hostile {
-        let answer = app
-            .handle(Inbound::text(common::actor(Role::Customer), text))
-            .await;
+        let answer = app.handle(Inbound::text(common::actor(Role::Customer), text)).await;
         let json = answer.to_json();
         let problems = common::embed_limit_problems(&json["embeds"]);
-        assert!(
-            problems.is_empty(),
-            "{:?}: {problems:?}",
-            &text[..text.len().min(40)]
-        );
+        assert!(problems.is_empty(), "{:?}: {problems:?}", &text[..text.len().min(40)]);
         assert!(
             !json["embeds"].as_array().unwrap().is_empty(),
             "no reply to {:?}",
@@ -175,16 +154,10 @@ async fn math_alphanumerics_are_read_as_plain_letters() {
 async fn engineers_and_customers_get_the_same_policy_answers() {
     let (app, _dir) = common::app().await;
     let customer = app
-        .handle(Inbound::text(
-            common::actor(Role::Customer),
-            "is patching in scope?",
-        ))
+        .handle(Inbound::text(common::actor(Role::Customer), "is patching in scope?"))
         .await;
     let engineer = app
-        .handle(Inbound::text(
-            common::actor(Role::Engineer),
-            "is patching in scope?",
-        ))
+        .handle(Inbound::text(common::actor(Role::Engineer), "is patching in scope?"))
         .await;
     assert_eq!(customer.to_json(), engineer.to_json());
 }

@@ -49,7 +49,7 @@ async fn opening_twice_does_not_migrate_twice() {
     let dir = tempfile::tempdir().unwrap();
     Store::open(&url(&dir)).await.unwrap().close().await;
     let store = Store::open(&url(&dir)).await.unwrap();
-    assert_eq!(store.applied_migrations().await.unwrap(), 3);
+    assert_eq!(store.applied_migrations().await.unwrap(), 4);
 }
 
 #[tokio::test]
@@ -57,10 +57,7 @@ async fn a_ticket_is_committed_with_its_opened_event() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&url(&dir)).await.unwrap();
     let ticket = store
-        .open_ticket(
-            &new_ticket("EC2 status checks failing", "since 10:00"),
-            now(),
-        )
+        .open_ticket(&new_ticket("EC2 status checks failing", "since 10:00"), now())
         .await
         .unwrap();
     assert_eq!(ticket.status, TicketStatus::Open);
@@ -75,11 +72,7 @@ async fn a_ticket_is_committed_with_its_opened_event() {
 async fn a_committed_ticket_survives_closing_and_reopening_the_database() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&url(&dir)).await.unwrap();
-    let id = store
-        .open_ticket(&new_ticket("s", "d"), now())
-        .await
-        .unwrap()
-        .id;
+    let id = store.open_ticket(&new_ticket("s", "d"), now()).await.unwrap().id;
     drop(store);
     let reopened = Store::open(&url(&dir)).await.unwrap();
     assert_eq!(reopened.ticket(id).await.unwrap().unwrap().subject, "s");
@@ -105,16 +98,8 @@ async fn quotes_sql_and_long_descriptions_are_stored_intact() {
 async fn ticket_numbers_are_short_and_increasing() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&url(&dir)).await.unwrap();
-    let a = store
-        .open_ticket(&new_ticket("a", "d"), now())
-        .await
-        .unwrap()
-        .id;
-    let b = store
-        .open_ticket(&new_ticket("b", "d"), now())
-        .await
-        .unwrap()
-        .id;
+    let a = store.open_ticket(&new_ticket("a", "d"), now()).await.unwrap().id;
+    let b = store.open_ticket(&new_ticket("b", "d"), now()).await.unwrap().id;
     assert_eq!((a, b), (1, 2));
 }
 

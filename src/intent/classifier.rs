@@ -139,16 +139,7 @@ const SIGNALS: &[(&str, Signal, f32)] = &[
 ];
 
 /// Which intent wins a tie, first to last.
-const TIE_ORDER: [IntentKind; 8] = [
-    Escalate,
-    Ticket,
-    Contact,
-    Troubleshoot,
-    Estimate,
-    Spend,
-    Outage,
-    Help,
-];
+const TIE_ORDER: [IntentKind; 8] = [Escalate, Ticket, Contact, Troubleshoot, Estimate, Spend, Outage, Help];
 
 /// The classifier's answer, with the evidence kept for logs and tests.
 #[derive(Debug, Clone, PartialEq)]
@@ -184,9 +175,8 @@ impl Classifier {
             .scope_vocabulary()
             .iter()
             .map(|(pattern, target, weight)| (pattern.as_str(), Target::Scope(*target), *weight));
-        let patterns = WeightedSet::new(signals.chain(vocabulary)).expect(
-            "the signal patterns and the already compiled policy vocabulary compile together",
-        );
+        let patterns = WeightedSet::new(signals.chain(vocabulary))
+            .expect("the signal patterns and the already compiled policy vocabulary compile together");
         Self { patterns, policy }
     }
 
@@ -242,16 +232,12 @@ impl Classifier {
         };
         let scope_score = frame + if framed { technical } else { 0.0 } + catalogue;
 
-        let (best_kind, best_score) = TIE_ORDER
-            .iter()
-            .map(|kind| (*kind, scores[*kind as usize]))
-            .fold((IntentKind::None, 0.0f32), |best, candidate| {
-                if candidate.1 > best.1 {
-                    candidate
-                } else {
-                    best
-                }
-            });
+        let (best_kind, best_score) = TIE_ORDER.iter().map(|kind| (*kind, scores[*kind as usize])).fold(
+            (IntentKind::None, 0.0f32),
+            |best, candidate| {
+                if candidate.1 > best.1 { candidate } else { best }
+            },
+        );
 
         if scope_score >= ANSWER_THRESHOLD && scope_score >= best_score {
             (IntentKind::Scope, scope_score)
@@ -361,10 +347,7 @@ mod tests {
     #[test]
     fn escalations_carry_subject_and_inferred_severity() {
         let c = classifier();
-        let Intent::Escalate(request) = c
-            .classify("open an escalation: our RDS database is down")
-            .intent
-        else {
+        let Intent::Escalate(request) = c.classify("open an escalation: our RDS database is down").intent else {
             panic!("not an escalation")
         };
         assert_eq!(request.subject.as_deref(), Some("Our RDS database is down"));

@@ -39,12 +39,7 @@ pub struct CommandSpec {
     pub subcommands: &'static [SubcommandSpec],
 }
 
-const fn text(
-    name: &'static str,
-    description: &'static str,
-    required: bool,
-    max_length: usize,
-) -> OptionSpec {
+const fn text(name: &'static str, description: &'static str, required: bool, max_length: usize) -> OptionSpec {
     OptionSpec {
         name,
         description,
@@ -69,12 +64,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "scope",
         description: "Is this work covered by platform-level support?",
-        options: &[text(
-            "question",
-            "What you would like us to do",
-            true,
-            2_000,
-        )],
+        options: &[text("question", "What you would like us to do", true, 2_000)],
         subcommands: &[],
     },
     CommandSpec {
@@ -82,12 +72,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         description: "Open an escalation: a ticket, and an AWS Support case when needed",
         options: &[
             text("subject", "One line: what is wrong", true, 200),
-            text(
-                "description",
-                "What happened, since when, what you tried",
-                true,
-                6_000,
-            ),
+            text("description", "What happened, since when, what you tried", true, 6_000),
             OptionSpec {
                 name: "severity",
                 description: "How bad it is, in AWS's severity levels",
@@ -208,8 +193,7 @@ mod tests {
                 "{}",
                 command.name
             );
-            let option_lists = std::iter::once(command.options)
-                .chain(command.subcommands.iter().map(|s| s.options));
+            let option_lists = std::iter::once(command.options).chain(command.subcommands.iter().map(|s| s.options));
             assert!(command.subcommands.len() <= 25);
             for options in option_lists {
                 assert!(options.len() <= 25);

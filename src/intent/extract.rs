@@ -10,7 +10,8 @@ use super::TicketFilter;
 use crate::domain::{AccountId, Severity};
 
 static TICKET_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i-u)\b(?:ticket|case|escalation)s?\s*(?:#|no\.?\s*|number\s*)?(\d{1,12})\b|#(\d{1,12})\b").expect("valid regex")
+    Regex::new(r"(?i-u)\b(?:ticket|case|escalation)s?\s*(?:#|no\.?\s*|number\s*)?(\d{1,12})\b|#(\d{1,12})\b")
+        .expect("valid regex")
 });
 static ACCOUNT_ID: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?-u)\b(\d{4}-?\d{4}-?\d{4})\b").expect("valid regex"));
@@ -24,19 +25,12 @@ static ESCALATION_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
 /// The ticket number a message refers to ("ticket 42", "#42", "case no. 7").
 pub fn ticket_number(text: &str) -> Option<i64> {
     let captures = TICKET_NUMBER.captures(text)?;
-    captures
-        .get(1)
-        .or_else(|| captures.get(2))?
-        .as_str()
-        .parse()
-        .ok()
+    captures.get(1).or_else(|| captures.get(2))?.as_str().parse().ok()
 }
 
 /// Which tickets a list question asks for.
 pub fn ticket_filter(normalized: &str) -> TicketFilter {
-    if normalized.contains("all ")
-        && (normalized.contains("tickets") || normalized.contains("cases"))
-    {
+    if normalized.contains("all ") && (normalized.contains("tickets") || normalized.contains("cases")) {
         TicketFilter::All
     } else if ["open", "pending", "outstanding", "unresolved", "active"]
         .iter()
@@ -55,13 +49,7 @@ pub fn account_id(text: &str) -> Option<AccountId> {
 
 /// An AWS region code such as `us-east-1`.
 pub fn aws_region(text: &str) -> Option<String> {
-    Some(
-        AWS_REGION
-            .captures(text)?
-            .get(1)?
-            .as_str()
-            .to_ascii_lowercase(),
-    )
+    Some(AWS_REGION.captures(text)?.get(1)?.as_str().to_ascii_lowercase())
 }
 
 /// A severity named or implied by the words of a problem report: an explicit
@@ -154,10 +142,7 @@ fn contains_word(haystack: &str, word: &str) -> bool {
             .chars()
             .next_back()
             .is_none_or(|c| !c.is_alphanumeric());
-        let after_ok = haystack[end..]
-            .chars()
-            .next()
-            .is_none_or(|c| !c.is_alphanumeric());
+        let after_ok = haystack[end..].chars().next().is_none_or(|c| !c.is_alphanumeric());
         before_ok && after_ok
     })
 }
@@ -216,10 +201,7 @@ mod tests {
 
     #[test]
     fn ticket_filters_follow_the_words_used() {
-        assert_eq!(
-            ticket_filter("what tickets are still open?"),
-            TicketFilter::Open
-        );
+        assert_eq!(ticket_filter("what tickets are still open?"), TicketFilter::Open);
         assert_eq!(ticket_filter("list all tickets"), TicketFilter::All);
         assert_eq!(ticket_filter("list my tickets"), TicketFilter::Mine);
     }
@@ -227,15 +209,10 @@ mod tests {
     #[test]
     fn account_ids_and_regions_are_found() {
         assert_eq!(
-            account_id("how much is account 210987654321 costing")
-                .unwrap()
-                .as_str(),
+            account_id("how much is account 210987654321 costing").unwrap().as_str(),
             "210987654321"
         );
-        assert_eq!(
-            account_id("account 2109-8765-4321").unwrap().as_str(),
-            "210987654321"
-        );
+        assert_eq!(account_id("account 2109-8765-4321").unwrap().as_str(), "210987654321");
         assert_eq!(account_id("call 1-888-638-6771"), None);
         assert_eq!(
             aws_region("is there an outage in US-East-1?").as_deref(),
@@ -259,10 +236,7 @@ mod tests {
             ),
             ("our rds database is down", Some(Severity::Urgent)),
             ("open a high severity support case", Some(Severity::High)),
-            (
-                "lambda functions time out since the deploy",
-                Some(Severity::High),
-            ),
+            ("lambda functions time out since the deploy", Some(Severity::High)),
             ("create an escalation for the failed account setup", None),
             ("the download page", None),
         ];
@@ -282,15 +256,11 @@ mod tests {
             "our RDS database is down"
         );
         assert_eq!(
-            escalation_problem(
-                "please open a case with AWS about our EBS volume stuck in attaching"
-            ),
+            escalation_problem("please open a case with AWS about our EBS volume stuck in attaching"),
             "our EBS volume stuck in attaching"
         );
         assert_eq!(
-            escalation_problem(
-                "I want to raise an urgent ticket, Route 53 is not resolving our domain"
-            ),
+            escalation_problem("I want to raise an urgent ticket, Route 53 is not resolving our domain"),
             "Route 53 is not resolving our domain"
         );
         assert_eq!(escalation_problem("open a ticket"), "open a ticket");

@@ -100,10 +100,7 @@ const MAX_ECHOED_NAME: usize = 40;
 
 fn echo(name: &str) -> String {
     let clipped = crate::text::clip_chars(name, MAX_ECHOED_NAME);
-    let clean: String = clipped
-        .chars()
-        .filter(|c| !c.is_control() && *c != '`')
-        .collect();
+    let clean: String = clipped.chars().filter(|c| !c.is_control() && *c != '`').collect();
     if clipped.len() < name.len() {
         format!("{clean}…")
     } else {
@@ -120,12 +117,9 @@ impl SlashCommand {
     /// patching in scope?` works too. A command with a single required text
     /// option takes bare text as that option (`/scope is IAM in scope?`).
     pub fn parse_line(line: &str) -> Result<SlashCommand, SlashError> {
-        let body = line
-            .trim_start()
-            .strip_prefix('/')
-            .ok_or_else(|| SlashError::Syntax {
-                problem: "a command starts with `/`".to_owned(),
-            })?;
+        let body = line.trim_start().strip_prefix('/').ok_or_else(|| SlashError::Syntax {
+            problem: "a command starts with `/`".to_owned(),
+        })?;
         let (name, rest) = split_word(body);
         let name = name.to_ascii_lowercase();
         let spec = commands::find(&name).ok_or_else(|| SlashError::UnknownCommand {
@@ -145,15 +139,15 @@ impl SlashCommand {
                     known: known(),
                 });
             }
-            let sub_spec = spec
-                .subcommands
-                .iter()
-                .find(|s| s.name == sub)
-                .ok_or_else(|| SlashError::UnknownSubcommand {
-                    command: spec.name.to_owned(),
-                    name: echo(&sub),
-                    known: known(),
-                })?;
+            let sub_spec =
+                spec.subcommands
+                    .iter()
+                    .find(|s| s.name == sub)
+                    .ok_or_else(|| SlashError::UnknownSubcommand {
+                        command: spec.name.to_owned(),
+                        name: echo(&sub),
+                        known: known(),
+                    })?;
             (Some(sub_spec.name.to_owned()), sub_spec.options, after)
         };
 
@@ -206,9 +200,7 @@ impl SlashCommand {
             "escalate" => Intent::Escalate(EscalationRequest {
                 subject: command.string("subject").map(str::to_owned),
                 description: command.string("description").unwrap_or_default().to_owned(),
-                severity: command
-                    .string("severity")
-                    .and_then(|s| s.parse::<Severity>().ok()),
+                severity: command.string("severity").and_then(|s| s.parse::<Severity>().ok()),
                 account: account(&command)?,
                 service: command.string("service").map(str::to_owned),
             }),
@@ -219,21 +211,15 @@ impl SlashCommand {
                 account: account(&command)?,
             }),
             "contact" => Intent::Contact {
-                region: command
-                    .string("region")
-                    .map(|r| r.trim().to_ascii_lowercase()),
+                region: command.string("region").map(|r| r.trim().to_ascii_lowercase()),
                 text: None,
             },
             "troubleshoot" => Intent::Troubleshoot {
-                topic: command
-                    .string("topic")
-                    .map(|t| t.trim().to_ascii_lowercase()),
+                topic: command.string("topic").map(|t| t.trim().to_ascii_lowercase()),
                 text: None,
             },
             "outage" => Intent::Outage {
-                region: command
-                    .string("region")
-                    .map(|r| r.trim().to_ascii_lowercase()),
+                region: command.string("region").map(|r| r.trim().to_ascii_lowercase()),
             },
             "ticket" => match command.subcommand.as_deref() {
                 Some("show") => Intent::Ticket(TicketRequest::Show {
@@ -304,10 +290,7 @@ impl SlashCommand {
             seen.push(option.name);
             *value = coerce(option, std::mem::replace(value, OptionValue::Integer(0)))?;
         }
-        if let Some(missing) = option_specs
-            .iter()
-            .find(|o| o.required && !seen.contains(&o.name))
-        {
+        if let Some(missing) = option_specs.iter().find(|o| o.required && !seen.contains(&o.name)) {
             return Err(SlashError::MissingOption {
                 command: spec.name.to_owned(),
                 option: missing.name.to_owned(),
@@ -330,9 +313,7 @@ fn coerce(option: &OptionSpec, value: OptionValue) -> Result<OptionValue, SlashE
             .parse::<i64>()
             .map(OptionValue::Integer)
             .map_err(|_| bad("must be a whole number, like 42".to_owned())),
-        (OptionKind::String, OptionValue::Integer(i)) => {
-            coerce(option, OptionValue::String(i.to_string()))
-        }
+        (OptionKind::String, OptionValue::Integer(i)) => coerce(option, OptionValue::String(i.to_string())),
         (OptionKind::String, OptionValue::String(s)) => {
             let trimmed = s.trim();
             if trimmed.is_empty() {
@@ -349,10 +330,7 @@ fn coerce(option: &OptionSpec, value: OptionValue) -> Result<OptionValue, SlashE
                 let lowered = trimmed.to_ascii_lowercase();
                 return match option.choices.iter().find(|c| **c == lowered) {
                     Some(choice) => Ok(OptionValue::String((*choice).to_owned())),
-                    None => Err(bad(format!(
-                        "must be one of: {}",
-                        option.choices.join(", ")
-                    ))),
+                    None => Err(bad(format!("must be one of: {}", option.choices.join(", ")))),
                 };
             }
             Ok(OptionValue::String(trimmed.to_owned()))
@@ -391,21 +369,14 @@ fn parse_options(
     if rest.is_empty() {
         return Ok(options);
     }
-    let is_known = |name: &str| {
-        option_specs
-            .iter()
-            .any(|o| o.name.eq_ignore_ascii_case(name))
-    };
+    let is_known = |name: &str| option_specs.iter().any(|o| o.name.eq_ignore_ascii_case(name));
 
     // Bare text for a command whose one required option is text.
     if option_label(rest).is_none_or(|(name, _)| !is_known(name)) {
         let required: Vec<&OptionSpec> = option_specs.iter().filter(|o| o.required).collect();
         return match required.as_slice() {
             [only] if only.kind == OptionKind::String => {
-                options.push((
-                    only.name.to_owned(),
-                    OptionValue::String(unquote_whole(rest)?),
-                ));
+                options.push((only.name.to_owned(), OptionValue::String(unquote_whole(rest)?)));
                 Ok(options)
             }
             _ => match option_label(rest) {
@@ -542,14 +513,8 @@ mod tests {
                     text: None,
                 },
             ),
-            (
-                "/ticket show id:7",
-                Intent::Ticket(TicketRequest::Show { id: 7 }),
-            ),
-            (
-                "/ticket show id:#7",
-                Intent::Ticket(TicketRequest::Show { id: 7 }),
-            ),
+            ("/ticket show id:7", Intent::Ticket(TicketRequest::Show { id: 7 })),
+            ("/ticket show id:#7", Intent::Ticket(TicketRequest::Show { id: 7 })),
             (
                 "/ticket list filter:open",
                 Intent::Ticket(TicketRequest::List {
@@ -587,12 +552,8 @@ mod tests {
 
     #[test]
     fn unquoted_values_run_until_the_next_known_option() {
-        let intent =
-            parse("/escalate subject:RDS is down description:it fell over at 10:42 severity:high")
-                .unwrap();
-        let Intent::Escalate(request) = intent else {
-            panic!()
-        };
+        let intent = parse("/escalate subject:RDS is down description:it fell over at 10:42 severity:high").unwrap();
+        let Intent::Escalate(request) = intent else { panic!() };
         assert_eq!(request.subject.as_deref(), Some("RDS is down"));
         assert_eq!(request.description, "it fell over at 10:42");
         assert_eq!(request.severity, Some(Severity::High));
@@ -610,10 +571,7 @@ mod tests {
                 "/escalate severity:extreme subject:x description:y",
                 "must be one of: low, normal, high, urgent, critical",
             ),
-            (
-                "/escalate subject:x description:y",
-                "needs the option `severity`",
-            ),
+            ("/escalate subject:x description:y", "needs the option `severity`"),
             (
                 "/escalate subject:\"x description:y severity:low",
                 "missing its closing",
@@ -636,10 +594,7 @@ mod tests {
 
     #[test]
     fn long_values_are_refused_with_the_limit() {
-        let line = format!(
-            "/escalate severity:low subject:\"{}\" description:x",
-            "s".repeat(201)
-        );
+        let line = format!("/escalate severity:low subject:\"{}\" description:x", "s".repeat(201));
         assert!(
             parse(&line)
                 .unwrap_err()
@@ -650,9 +605,7 @@ mod tests {
 
     #[test]
     fn echoed_names_are_clipped_and_cleaned() {
-        let err = parse(&format!("/{}", "x".repeat(500)))
-            .unwrap_err()
-            .to_string();
+        let err = parse(&format!("/{}", "x".repeat(500))).unwrap_err().to_string();
         assert!(err.len() < 300, "{err}");
     }
 

@@ -74,12 +74,7 @@ impl PolicyMatcher {
                     .iter()
                     .map(|p| (text::phrase_pattern(p), target, PHRASE_POINTS)),
             );
-            scope_patterns.extend(
-                vocabulary
-                    .patterns
-                    .iter()
-                    .map(|p| (p.clone(), target, PHRASE_POINTS)),
-            );
+            scope_patterns.extend(vocabulary.patterns.iter().map(|p| (p.clone(), target, PHRASE_POINTS)));
         }
         scope_patterns.extend(policy.notes.free_operating_system_names.iter().map(|name| {
             (
@@ -88,27 +83,18 @@ impl PolicyMatcher {
                 KEYWORD_POINTS,
             )
         }));
-        let regions = policy
-            .contacts
-            .regions
-            .iter()
-            .enumerate()
-            .flat_map(|(index, region)| {
-                region
-                    .aliases
-                    .iter()
-                    .map(move |alias| (text::phrase_pattern(alias), index, 1.0))
-            });
-        let topics = policy
-            .troubleshooting
-            .iter()
-            .enumerate()
-            .flat_map(|(index, topic)| {
-                topic
-                    .keywords
-                    .iter()
-                    .map(move |k| (text::phrase_pattern(k), index, 1.0))
-            });
+        let regions = policy.contacts.regions.iter().enumerate().flat_map(|(index, region)| {
+            region
+                .aliases
+                .iter()
+                .map(move |alias| (text::phrase_pattern(alias), index, 1.0))
+        });
+        let topics = policy.troubleshooting.iter().enumerate().flat_map(|(index, topic)| {
+            topic
+                .keywords
+                .iter()
+                .map(move |k| (text::phrase_pattern(k), index, 1.0))
+        });
         Ok(Self {
             verdicts: policy.scope.iter().map(|item| item.verdict).collect(),
             scope: WeightedSet::new(scope_patterns.iter().map(|(p, t, w)| (p.as_str(), *t, *w)))?,
@@ -182,11 +168,7 @@ impl PolicyMatcher {
     /// Indexes into `Policy::contacts.regions` of the regions a message names,
     /// in policy order.
     pub fn regions_named(&self, normalized: &str) -> Vec<usize> {
-        let mut found: Vec<usize> = self
-            .regions
-            .matches(normalized)
-            .map(|(index, _)| index)
-            .collect();
+        let mut found: Vec<usize> = self.regions.matches(normalized).map(|(index, _)| index).collect();
         found.sort_unstable();
         found.dedup();
         found
@@ -203,9 +185,7 @@ impl PolicyMatcher {
         if top <= 0.0 {
             return Vec::new();
         }
-        let mut best: Vec<usize> = (0..self.topic_count)
-            .filter(|&i| points[i] >= top - 0.5)
-            .collect();
+        let mut best: Vec<usize> = (0..self.topic_count).filter(|&i| points[i] >= top - 0.5).collect();
         best.sort_by(|a, b| points[*b].total_cmp(&points[*a]));
         best
     }
@@ -225,10 +205,7 @@ mod tests {
     fn assess(question: &str) -> (Verdict, Option<String>) {
         let (policy, matcher) = matcher();
         let assessment = matcher.assess_scope(&normalize(question));
-        (
-            assessment.verdict,
-            assessment.item.map(|i| policy.scope[i].id.clone()),
-        )
+        (assessment.verdict, assessment.item.map(|i| policy.scope[i].id.clone()))
     }
 
     #[test]
@@ -240,11 +217,7 @@ mod tests {
                 Verdict::InScope,
                 Some("console-users"),
             ),
-            (
-                "is patching in scope?",
-                Verdict::OutOfScope,
-                Some("patching"),
-            ),
+            ("is patching in scope?", Verdict::OutOfScope, Some("patching")),
             (
                 "can you RDP into our server",
                 Verdict::OutOfScope,
@@ -263,11 +236,7 @@ mod tests {
             ("can you build our ci/cd pipeline", Verdict::Unclear, None),
         ];
         for (question, verdict, item) in cases {
-            assert_eq!(
-                assess(question),
-                (verdict, item.map(str::to_owned)),
-                "{question}"
-            );
+            assert_eq!(assess(question), (verdict, item.map(str::to_owned)), "{question}");
         }
     }
 
@@ -329,10 +298,7 @@ mod tests {
             ids("where is the agent log on a Windows machine?"),
             vec!["agent-log-windows"]
         );
-        assert_eq!(
-            ids("where do I find agent logs on linux?"),
-            vec!["agent-log-linux"]
-        );
+        assert_eq!(ids("where do I find agent logs on linux?"), vec!["agent-log-linux"]);
         assert_eq!(ids("my box failed to deploy"), vec!["box-errors"]);
         assert!(ids("hello there").is_empty());
     }

@@ -190,12 +190,7 @@ impl Validator<'_> {
         Ok(value.to_owned())
     }
 
-    fn id_field(
-        &self,
-        field: &Spanned<String>,
-        seen: &mut Vec<String>,
-        what: &str,
-    ) -> Result<String, PolicyError> {
+    fn id_field(&self, field: &Spanned<String>, seen: &mut Vec<String>, what: &str) -> Result<String, PolicyError> {
         let id = field.get_ref();
         let well_formed = !id.is_empty()
             && id.len() <= 64
@@ -239,24 +234,13 @@ impl Validator<'_> {
         let mut out = Vec::with_capacity(patterns.len());
         for pattern in patterns {
             text::check_pattern(pattern.get_ref()).map_err(|e| {
-                let first_line = e
-                    .to_string()
-                    .lines()
-                    .last()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_owned();
+                let first_line = e.to_string().lines().last().unwrap_or_default().trim().to_owned();
                 self.invalid(
                     pattern,
-                    format!(
-                        "pattern {:?} does not compile: {first_line}",
-                        pattern.get_ref()
-                    ),
+                    format!("pattern {:?} does not compile: {first_line}", pattern.get_ref()),
                 )
             })?;
-            if pattern.get_ref().chars().any(|c| c.is_ascii_uppercase())
-                && !pattern.get_ref().contains('\\')
-            {
+            if pattern.get_ref().chars().any(|c| c.is_ascii_uppercase()) && !pattern.get_ref().contains('\\') {
                 return Err(self.invalid(
                     pattern,
                     format!(
@@ -274,14 +258,10 @@ impl Validator<'_> {
         let provider = Provider {
             name: self.text_field(&raw.provider.name, "provider.name")?,
             product: self.text_field(&raw.provider.product, "provider.product")?,
-            incident_email: self
-                .text_field(&raw.provider.incident_email, "provider.incident_email")?,
-            managed_services_url: self.text_field(
-                &raw.provider.managed_services_url,
-                "provider.managed_services_url",
-            )?,
-            managed_services: self
-                .text_field(&raw.provider.managed_services, "provider.managed_services")?,
+            incident_email: self.text_field(&raw.provider.incident_email, "provider.incident_email")?,
+            managed_services_url: self
+                .text_field(&raw.provider.managed_services_url, "provider.managed_services_url")?,
+            managed_services: self.text_field(&raw.provider.managed_services, "provider.managed_services")?,
         };
         if !provider.incident_email.contains('@') {
             return Err(self.invalid(
@@ -291,10 +271,8 @@ impl Validator<'_> {
         }
         let notes = Notes {
             support_plan: self.text_field(&raw.notes.support_plan, "notes.support_plan")?,
-            free_operating_systems: self.text_field(
-                &raw.notes.free_operating_systems,
-                "notes.free_operating_systems",
-            )?,
+            free_operating_systems: self
+                .text_field(&raw.notes.free_operating_systems, "notes.free_operating_systems")?,
             free_operating_system_names: self.words(
                 &raw.notes.free_operating_system_names,
                 "notes.free_operating_system_names",
@@ -313,11 +291,13 @@ impl Validator<'_> {
                 phrases: self.words(&item.phrases, "phrases")?,
                 patterns: self.patterns(&item.patterns)?,
             };
-            if vocabulary.phrases.is_empty()
-                && vocabulary.patterns.is_empty()
-                && vocabulary.keywords.len() < 2
-            {
-                return Err(self.invalid(&item.id, format!("scope item {id:?} needs a phrase, a pattern or two keywords, or it can never be recognized")));
+            if vocabulary.phrases.is_empty() && vocabulary.patterns.is_empty() && vocabulary.keywords.len() < 2 {
+                return Err(self.invalid(
+                    &item.id,
+                    format!(
+                        "scope item {id:?} needs a phrase, a pattern or two keywords, or it can never be recognized"
+                    ),
+                ));
             }
             scope.push(ScopeItem {
                 id,
@@ -332,10 +312,7 @@ impl Validator<'_> {
                 return Err(PolicyError::Invalid {
                     origin: self.origin.to_owned(),
                     line: 1,
-                    message: format!(
-                        "the policy has no [[scope]] item with verdict {}",
-                        verdict.as_str()
-                    ),
+                    message: format!("the policy has no [[scope]] item with verdict {}", verdict.as_str()),
                 });
             }
         }
@@ -362,8 +339,7 @@ impl Validator<'_> {
             });
         }
         let contacts = Contacts {
-            critical_note: self
-                .text_field(&raw.contacts.critical_note, "contacts.critical_note")?,
+            critical_note: self.text_field(&raw.contacts.critical_note, "contacts.critical_note")?,
             email_note: self.text_field(&raw.contacts.email_note, "contacts.email_note")?,
             regions,
         };
@@ -489,11 +465,7 @@ mod tests {
             "patching",
             "unoptimized-accounts",
         ] {
-            assert_eq!(
-                policy.scope_item(id).unwrap().verdict,
-                Verdict::OutOfScope,
-                "{id}"
-            );
+            assert_eq!(policy.scope_item(id).unwrap().verdict, Verdict::OutOfScope, "{id}");
         }
         assert_eq!(policy.contacts.regions.len(), 4);
         assert_eq!(policy.region("emea").unwrap().phone, "00800 72884743");
@@ -524,9 +496,7 @@ mod tests {
         let err = Policy::from_toml_str(&text, "custom.toml").unwrap_err();
         let expected_line = line_containing(&text, r"\bmonitor(\w*\b");
         match err {
-            PolicyError::Invalid {
-                line, ref message, ..
-            } => {
+            PolicyError::Invalid { line, ref message, .. } => {
                 assert_eq!(line, expected_line);
                 assert!(message.contains("does not compile"), "{message}");
             }
@@ -537,9 +507,7 @@ mod tests {
     #[test]
     fn a_duplicate_scope_id_is_reported_with_its_line() {
         let text = default_with("id = \"billing\"", "id = \"iam-policies\"");
-        let err = Policy::from_toml_str(&text, "custom.toml")
-            .unwrap_err()
-            .to_string();
+        let err = Policy::from_toml_str(&text, "custom.toml").unwrap_err().to_string();
         let expected_line = text
             .lines()
             .collect::<Vec<_>>()
@@ -554,9 +522,7 @@ mod tests {
     #[test]
     fn an_unknown_key_is_a_syntax_error_naming_the_line() {
         let text = default_with("[provider]\n", "[provider]\nnmae = \"typo\"\n");
-        let err = Policy::from_toml_str(&text, "custom.toml")
-            .unwrap_err()
-            .to_string();
+        let err = Policy::from_toml_str(&text, "custom.toml").unwrap_err().to_string();
         assert!(err.contains("custom.toml"), "{err}");
         assert!(err.contains("nmae"), "{err}");
         assert!(err.contains("line"), "{err}");
@@ -571,18 +537,14 @@ mod tests {
     #[test]
     fn an_item_may_not_claim_to_be_unclear() {
         let text = default_with("verdict = \"in_scope\"", "verdict = \"unclear\"");
-        let err = Policy::from_toml_str(&text, "custom.toml")
-            .unwrap_err()
-            .to_string();
+        let err = Policy::from_toml_str(&text, "custom.toml").unwrap_err().to_string();
         assert!(err.contains("unclear"), "{err}");
     }
 
     #[test]
     fn upper_case_vocabulary_is_rejected_because_it_could_never_match() {
         let text = default_with("\"console user\"", "\"Console User\"");
-        let err = Policy::from_toml_str(&text, "custom.toml")
-            .unwrap_err()
-            .to_string();
+        let err = Policy::from_toml_str(&text, "custom.toml").unwrap_err().to_string();
         assert!(err.contains("lower-case"), "{err}");
     }
 

@@ -73,11 +73,7 @@ fn clean(s: &str, max: usize) -> String {
 }
 
 fn non_empty(s: String) -> String {
-    if s.trim().is_empty() {
-        BLANK.to_owned()
-    } else {
-        s
-    }
+    if s.trim().is_empty() { BLANK.to_owned() } else { s }
 }
 
 fn embed_len(embed: &Embed) -> usize {
@@ -171,9 +167,7 @@ fn fit_total(embeds: &mut Vec<Embed>, limits: &DiscordLimits) {
                 let target = len.saturating_sub(excess).max(SHORTEST_PIECE);
                 let embed = &mut embeds[e];
                 match piece {
-                    None => {
-                        embed.description = embed.description.as_deref().map(|d| clip(d, target))
-                    }
+                    None => embed.description = embed.description.as_deref().map(|d| clip(d, target)),
                     Some(f) => embed.fields[f].value = clip(&embed.fields[f].value, target),
                 }
             }
@@ -185,10 +179,7 @@ fn fit_total(embeds: &mut Vec<Embed>, limits: &DiscordLimits) {
                 } else if let Some(embed) = embeds.first_mut() {
                     embed.footer = None;
                     embed.title = embed.title.as_deref().map(|t| clip(t, SHORTEST_PIECE));
-                    embed.description = embed
-                        .description
-                        .as_deref()
-                        .map(|d| clip(d, SHORTEST_PIECE));
+                    embed.description = embed.description.as_deref().map(|d| clip(d, SHORTEST_PIECE));
                     return;
                 }
             }
@@ -247,12 +238,7 @@ pub fn violations(reply: &Reply, limits: &DiscordLimits) -> Vec<String> {
         }
         for field in &embed.fields {
             check("field name", &field.name, limits.field_name, &mut problems);
-            check(
-                "field value",
-                &field.value,
-                limits.field_value,
-                &mut problems,
-            );
+            check("field value", &field.value, limits.field_value, &mut problems);
         }
         if let Some(f) = &embed.footer {
             check("footer", &f.text, limits.footer, &mut problems);
@@ -289,11 +275,7 @@ mod tests {
         let embed = &reply.embeds[0];
         assert_eq!(utf16_len(embed.title.as_ref().unwrap()), 256);
         assert!(embed.title.as_ref().unwrap().ends_with('…'));
-        assert!(
-            reply.limit_violations().is_empty(),
-            "{:?}",
-            reply.limit_violations()
-        );
+        assert!(reply.limit_violations().is_empty(), "{:?}", reply.limit_violations());
     }
 
     #[test]
@@ -312,11 +294,7 @@ mod tests {
         .fit_to_discord();
         assert_eq!(reply.embeds.len(), 10);
         assert!(total_len(&reply.embeds) <= 6000);
-        assert!(
-            reply.limit_violations().is_empty(),
-            "{:?}",
-            reply.limit_violations()
-        );
+        assert!(reply.limit_violations().is_empty(), "{:?}", reply.limit_violations());
     }
 
     #[test]
@@ -358,17 +336,12 @@ mod tests {
             ..Reply::default()
         }
         .fit_to_discord();
-        assert!(
-            reply.limit_violations().is_empty(),
-            "{:?}",
-            reply.limit_violations()
-        );
+        assert!(reply.limit_violations().is_empty(), "{:?}", reply.limit_violations());
     }
 
     #[test]
     fn mentions_are_neutralized_everywhere() {
-        let reply = Reply::embed(Embed::new("@everyone", colour::INFO).field("@here", "<@&42>"))
-            .fit_to_discord();
+        let reply = Reply::embed(Embed::new("@everyone", colour::INFO).field("@here", "<@&42>")).fit_to_discord();
         let json = serde_json::to_string(&reply.embeds).unwrap();
         assert!(
             !json.contains("@everyone") && !json.contains("@here") && !json.contains("<@&42>"),

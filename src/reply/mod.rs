@@ -200,10 +200,7 @@ mod tests {
             neutralize_mentions("<@&123> <@!5> <@77>"),
             "<@\u{200B}&123> <@\u{200B}!5> <@\u{200B}77>"
         );
-        assert_eq!(
-            neutralize_mentions("mail me@example.com"),
-            "mail me@example.com"
-        );
+        assert_eq!(neutralize_mentions("mail me@example.com"), "mail me@example.com");
     }
 
     #[test]

@@ -43,9 +43,7 @@ impl ContactService {
                     }
                 }
             }
-            None => text.map_or_else(Vec::new, |t| {
-                self.matcher.regions_named(&text::normalize(t))
-            }),
+            None => text.map_or_else(Vec::new, |t| self.matcher.regions_named(&text::normalize(t))),
         };
         Ok(Reply::embed(self.embed(&chosen)))
     }
@@ -59,10 +57,7 @@ impl ContactService {
         ));
         for index in chosen {
             let region = &contacts.regions[*index];
-            embed = embed.field(
-                format!("{}: call now", region.name),
-                format!("**{}**", region.phone),
-            );
+            embed = embed.field(format!("{}: call now", region.name), format!("**{}**", region.phone));
         }
         let others: Vec<String> = contacts
             .regions
@@ -95,9 +90,7 @@ mod tests {
 
     #[test]
     fn a_named_region_comes_first() {
-        let reply = service()
-            .answer(None, Some("who do I call in Canada?"))
-            .unwrap();
+        let reply = service().answer(None, Some("who do I call in Canada?")).unwrap();
         let fields = &reply.embeds[0].fields;
         assert_eq!(fields[0].name, "Canada: call now");
         assert!(fields[0].value.contains("1-866-296-5335"));
@@ -125,10 +118,7 @@ mod tests {
     fn a_region_may_be_chosen_by_id_or_alias() {
         assert!(service().answer(Some("emea"), None).is_ok());
         assert!(service().answer(Some("Europe"), None).is_ok());
-        let err = service()
-            .answer(Some("mars"), None)
-            .unwrap_err()
-            .to_string();
+        let err = service().answer(Some("mars"), None).unwrap_err().to_string();
         assert!(err.contains("apac (Asia Pacific)"), "{err}");
     }
 }

@@ -76,11 +76,7 @@ mod tests {
         let fields = &reply.embeds[0].fields;
         assert_eq!(fields.len(), COMMANDS.len() - 1);
         let ticket = fields.iter().find(|f| f.name == "/ticket").unwrap();
-        assert!(
-            ticket.value.contains("/ticket show id:…"),
-            "{}",
-            ticket.value
-        );
+        assert!(ticket.value.contains("/ticket show id:…"), "{}", ticket.value);
         assert!(reply.limit_violations().is_empty());
     }
 }

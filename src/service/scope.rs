@@ -65,31 +65,23 @@ impl ScopeService {
         let item = assessment.item.map(|i| &policy.scope[i]);
 
         let mut embed = match (assessment.verdict, item) {
-            (Verdict::InScope, Some(item)) => {
-                Embed::new(format!("✅ In scope: {}", item.title), colour::IN_SCOPE)
-                    .description(&item.explanation)
-                    .field("You asked", format!("> {asked}"))
-                    .field("What next", escalate_hint)
-            }
-            (Verdict::OutOfScope, Some(item)) => {
-                let mut embed = Embed::new(
-                    format!("⛔ Out of scope: {}", item.title),
-                    colour::OUT_OF_SCOPE,
-                )
+            (Verdict::InScope, Some(item)) => Embed::new(format!("✅ In scope: {}", item.title), colour::IN_SCOPE)
                 .description(&item.explanation)
                 .field("You asked", format!("> {asked}"))
-                .field(
-                    "Managed Services",
-                    format!(
-                        "{} Options: {}",
-                        provider.managed_services, provider.managed_services_url
-                    ),
-                );
-                if item.id == "unoptimized-accounts" {
-                    embed = embed.field(
-                        "Bringing an account under our care",
-                        &policy.notes.support_plan,
+                .field("What next", escalate_hint),
+            (Verdict::OutOfScope, Some(item)) => {
+                let mut embed = Embed::new(format!("⛔ Out of scope: {}", item.title), colour::OUT_OF_SCOPE)
+                    .description(&item.explanation)
+                    .field("You asked", format!("> {asked}"))
+                    .field(
+                        "Managed Services",
+                        format!(
+                            "{} Options: {}",
+                            provider.managed_services, provider.managed_services_url
+                        ),
                     );
+                if item.id == "unoptimized-accounts" {
+                    embed = embed.field("Bringing an account under our care", &policy.notes.support_plan);
                 }
                 embed
             }
@@ -97,10 +89,8 @@ impl ScopeService {
                 let mut description = String::from(
                     "I can't match this to the platform-level support policy with confidence, so I won't guess. An engineer will look at it.",
                 );
-                if let (Some(i), Some(o)) = (
-                    assessment.best_in_scope_item,
-                    assessment.best_out_of_scope_item,
-                ) && assessment.recognized()
+                if let (Some(i), Some(o)) = (assessment.best_in_scope_item, assessment.best_out_of_scope_item)
+                    && assessment.recognized()
                 {
                     description.push_str(&format!(
                         "\n\nParts of it sound like **{}** (in scope) and parts like **{}** (out of scope).",
@@ -111,26 +101,18 @@ impl ScopeService {
                     .description(description)
                     .field("You asked", format!("> {asked}"))
                     .field("In scope", titles(policy, Verdict::InScope))
-                    .field(
-                        "Out of scope (Managed Services)",
-                        titles(policy, Verdict::OutOfScope),
-                    )
+                    .field("Out of scope (Managed Services)", titles(policy, Verdict::OutOfScope))
                     .field("What next", escalate_hint)
             }
         };
         let free_os_item = item.is_some_and(|i| i.id == "free-os-vendor-support");
         if assessment.mentions_free_operating_system && !free_os_item {
-            embed = embed.field(
-                "About free operating systems",
-                &policy.notes.free_operating_systems,
-            );
+            embed = embed.field("About free operating systems", &policy.notes.free_operating_systems);
         }
         let reply = Reply::embed(embed.footer(super::policy_footer(policy)));
         match assessment.verdict {
             Verdict::OutOfScope => reply,
-            Verdict::InScope | Verdict::Unclear => {
-                reply.with_button("Open escalation", ButtonAction::OpenEscalation)
-            }
+            Verdict::InScope | Verdict::Unclear => reply.with_button("Open escalation", ButtonAction::OpenEscalation),
         }
     }
 }
@@ -192,12 +174,7 @@ mod tests {
         );
         let embed = &answer.reply.embeds[0];
         assert!(embed.title.as_ref().unwrap().contains("engineer"));
-        assert!(
-            embed
-                .fields
-                .iter()
-                .any(|f| f.value.contains("IAM policies"))
-        );
+        assert!(embed.fields.iter().any(|f| f.value.contains("IAM policies")));
         assert_eq!(answer.reply.buttons.len(), 1);
     }
 
@@ -208,10 +185,7 @@ mod tests {
         assert!(text.contains("vendor support"), "{text}");
         let answer = service().answer("Can I get vendor support for Debian on our instances?");
         assert_eq!(answer.outcome.verdict, Verdict::OutOfScope);
-        assert_eq!(
-            answer.outcome.topic.as_deref(),
-            Some("free-os-vendor-support")
-        );
+        assert_eq!(answer.outcome.topic.as_deref(), Some("free-os-vendor-support"));
     }
 
     #[test]

@@ -27,11 +27,7 @@ impl TroubleshootService {
                 None => {
                     return Err(UserError::UnknownTopic {
                         given: crate::reply::quote_user_text(id, 40),
-                        known: topics
-                            .iter()
-                            .map(|t| t.id.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", "),
+                        known: topics.iter().map(|t| t.id.as_str()).collect::<Vec<_>>().join(", "),
                     });
                 }
             },
@@ -63,10 +59,7 @@ impl TroubleshootService {
             .map(|(_, t)| t.id.as_str())
             .collect();
         if !others.is_empty() {
-            embed = embed.field(
-                "More topics",
-                format!("`/troubleshoot topic:` {}", others.join(", ")),
-            );
+            embed = embed.field("More topics", format!("`/troubleshoot topic:` {}", others.join(", ")));
         }
         embed = embed.field(
             "Still stuck?",
@@ -92,10 +85,7 @@ mod tests {
     #[test]
     fn the_windows_log_question_gets_the_windows_path() {
         let reply = service()
-            .answer(
-                None,
-                Some("where is the elasticbox-agent.log on a Windows machine?"),
-            )
+            .answer(None, Some("where is the elasticbox-agent.log on a Windows machine?"))
             .unwrap();
         let embed = &reply.embeds[0];
         assert!(
@@ -109,18 +99,13 @@ mod tests {
 
     #[test]
     fn a_vague_question_gets_every_topic() {
-        let reply = service()
-            .answer(None, Some("help me troubleshoot"))
-            .unwrap();
+        let reply = service().answer(None, Some("help me troubleshoot")).unwrap();
         assert!(reply.embeds[0].fields.len() >= 5);
     }
 
     #[test]
     fn an_unknown_topic_lists_the_known_ones() {
-        let err = service()
-            .answer(Some("printer"), None)
-            .unwrap_err()
-            .to_string();
+        let err = service().answer(Some("printer"), None).unwrap_err().to_string();
         assert!(err.contains("agent-log-linux"), "{err}");
     }
 }

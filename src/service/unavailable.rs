@@ -29,10 +29,7 @@ pub fn reply(kind: IntentKind, policy: &Policy) -> Reply {
             "Outage tracking is not connected yet",
             "I understood that you are asking about outages, but this deployment does not follow AWS Health or provider outages yet.",
         ),
-        _ => (
-            "Not available yet",
-            "That is not available in this deployment yet.",
-        ),
+        _ => ("Not available yet", "That is not available in this deployment yet."),
     };
     let lines: Vec<String> = policy
         .contacts

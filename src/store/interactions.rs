@@ -8,11 +8,7 @@ use super::{Store, StoreError, timestamp};
 impl Store {
     /// Records an interaction id; true the first time it is seen, false on
     /// every later delivery.
-    pub async fn first_sighting(
-        &self,
-        interaction_id: &str,
-        at: OffsetDateTime,
-    ) -> Result<bool, StoreError> {
+    pub async fn first_sighting(&self, interaction_id: &str, at: OffsetDateTime) -> Result<bool, StoreError> {
         let result = sqlx::query(
             "INSERT INTO seen_interactions (interaction_id, seen_at) VALUES (?, ?)
              ON CONFLICT (interaction_id) DO NOTHING",
@@ -26,10 +22,7 @@ impl Store {
 
     /// Forgets interactions seen before `cutoff` (Discord never redelivers
     /// one after its 15-minute token lifetime).
-    pub async fn forget_interactions_before(
-        &self,
-        cutoff: OffsetDateTime,
-    ) -> Result<u64, StoreError> {
+    pub async fn forget_interactions_before(&self, cutoff: OffsetDateTime) -> Result<u64, StoreError> {
         let result = sqlx::query("DELETE FROM seen_interactions WHERE seen_at < ?")
             .bind(timestamp(cutoff))
             .execute(self.pool())

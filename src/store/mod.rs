@@ -14,12 +14,10 @@ pub mod tickets;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use time::OffsetDateTime;
 
-pub use tickets::{CaseState, NewTicket, Ticket, TicketEvent, TicketStatus};
+pub use tickets::{ActorRef, CaseAction, CaseState, NewTicket, Ticket, TicketEvent, TicketQuery, TicketStatus};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -72,9 +70,7 @@ impl Store {
 
     /// The journal mode SQLite reports (`wal` once opened).
     pub async fn journal_mode(&self) -> Result<String, StoreError> {
-        Ok(sqlx::query_scalar("PRAGMA journal_mode")
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&self.pool).await?)
     }
 
     /// How many migrations have been applied.
@@ -94,9 +90,8 @@ impl Store {
 /// Timestamps are stored as fixed-width RFC 3339 UTC text with milliseconds,
 /// so that they sort as text.
 pub fn timestamp(at: OffsetDateTime) -> String {
-    const FORMAT: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    );
+    const FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
     at.to_offset(time::UtcOffset::UTC)
         .format(FORMAT)
         .expect("a UTC timestamp always formats")

@@ -113,6 +113,9 @@ pub struct Ticket {
     pub aws_case_status: Option<String>,
     pub case_attempts: i64,
     pub case_last_error: Option<String>,
+    pub case_next_attempt_at: Option<String>,
+    /// Written into the AWS case's subject, to find the case again.
+    pub case_reference: String,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -142,10 +145,7 @@ fn ticket_from_row(row: &SqliteRow) -> Result<Ticket, StoreError> {
         status: row.try_get::<String, _>("status")?.parse()?,
         customer: row.try_get("customer")?,
         account_id: account
-            .map(|a| {
-                a.parse()
-                    .map_err(|_| StoreError::Corrupt(format!("account id {a:?}")))
-            })
+            .map(|a| a.parse().map_err(|_| StoreError::Corrupt(format!("account id {a:?}"))))
             .transpose()?,
         aws_service: row.try_get("aws_service")?,
         opened_by: ActorRef {
@@ -165,6 +165,10 @@ fn ticket_from_row(row: &SqliteRow) -> Result<Ticket, StoreError> {
         aws_case_status: row.try_get("aws_case_status")?,
         case_attempts: row.try_get("case_attempts")?,
         case_last_error: row.try_get("case_last_error")?,
+        case_next_attempt_at: row.try_get("case_next_attempt_at")?,
+        case_reference: row
+            .try_get::<Option<String>, _>("case_reference")?
+            .unwrap_or_else(|| format!("PD-{}", row.try_get::<i64, _>("id").unwrap_or_default())),
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
@@ -228,10 +232,7 @@ pub async fn record_event(
     Ok(())
 }
 
-pub async fn find(
-    executor: impl SqliteExecutor<'_>,
-    id: i64,
-) -> Result<Option<Ticket>, StoreError> {
+pub async fn find(executor: impl SqliteExecutor<'_>, id: i64) -> Result<Option<Ticket>, StoreError> {
     let row = sqlx::query("SELECT * FROM tickets WHERE id = ?")
         .bind(id)
         .fetch_optional(executor)
@@ -239,10 +240,7 @@ pub async fn find(
     row.as_ref().map(ticket_from_row).transpose()
 }
 
-pub async fn events(
-    executor: impl SqliteExecutor<'_>,
-    ticket_id: i64,
-) -> Result<Vec<TicketEvent>, StoreError> {
+pub async fn events(executor: impl SqliteExecutor<'_>, ticket_id: i64) -> Result<Vec<TicketEvent>, StoreError> {
     let rows = sqlx::query(
         "SELECT id, ticket_id, at, actor_id, actor_name, kind, detail
          FROM ticket_events WHERE ticket_id = ? ORDER BY id",
@@ -265,21 +263,43 @@ pub async fn events(
         .collect()
 }
 
+/// Which tickets to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TicketQuery {
+    /// Only this customer's tickets (`Some(None)`: tickets with no customer).
+    pub customer: Option<Option<String>>,
+    /// Only tickets opened by this user id.
+    pub opened_by: Option<String>,
+    pub status: Option<TicketStatus>,
+    pub limit: i64,
+}
+
+/// The system actor, for changes the bot makes by itself (the case worker).
+pub fn system_actor() -> ActorRef {
+    ActorRef {
+        id: "platform-desk".to_owned(),
+        name: "platform-desk".to_owned(),
+        role: Role::Engineer,
+    }
+}
+
 impl Store {
-    /// Opens a ticket: the row and its `opened` event are committed together,
-    /// before anything else is attempted.
-    pub async fn open_ticket(
-        &self,
-        ticket: &NewTicket,
-        at: OffsetDateTime,
-    ) -> Result<Ticket, StoreError> {
+    /// Opens a ticket: the row, its case reference and its `opened` event are
+    /// committed together, before anything else is attempted.
+    pub async fn open_ticket(&self, ticket: &NewTicket, at: OffsetDateTime) -> Result<Ticket, StoreError> {
         let mut tx = self.pool().begin().await?;
         let id = insert(&mut *tx, ticket, at).await?;
+        let reference = format!("PD-{id}-{:06x}", fastrand::u32(..0x100_0000));
+        sqlx::query("UPDATE tickets SET case_reference = ? WHERE id = ?")
+            .bind(&reference)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         let detail = format!("severity {}", ticket.severity.code());
         record_event(&mut *tx, id, &ticket.opened_by, "opened", &detail, at).await?;
-        let stored = find(&mut *tx, id).await?.ok_or_else(|| {
-            StoreError::Corrupt(format!("ticket {id} vanished inside its own transaction"))
-        })?;
+        let stored = find(&mut *tx, id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("ticket {id} vanished inside its own transaction")))?;
         tx.commit().await?;
         Ok(stored)
     }
@@ -291,4 +311,353 @@ impl Store {
     pub async fn ticket_events(&self, id: i64) -> Result<Vec<TicketEvent>, StoreError> {
         events(self.pool(), id).await
     }
+
+    /// Tickets matching `query`, newest first.
+    pub async fn list_tickets(&self, query: &TicketQuery) -> Result<Vec<Ticket>, StoreError> {
+        let (customer_filter, customer) = match &query.customer {
+            None => (0, None),
+            Some(None) => (1, None),
+            Some(Some(name)) => (2, Some(name.as_str())),
+        };
+        let rows = sqlx::query(
+            "SELECT * FROM tickets
+             WHERE (?1 = 0 OR (?1 = 1 AND customer IS NULL) OR (?1 = 2 AND customer = ?2))
+               AND (?3 IS NULL OR opened_by_id = ?3)
+               AND (?4 IS NULL OR status = ?4)
+             ORDER BY id DESC
+             LIMIT ?5",
+        )
+        .bind(customer_filter)
+        .bind(customer)
+        .bind(query.opened_by.as_deref())
+        .bind(query.status.map(TicketStatus::as_str))
+        .bind(if query.limit > 0 { query.limit } else { 25 })
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(ticket_from_row).collect()
+    }
+
+    /// Changes a ticket's status; false when it already had that status. A
+    /// resolution is queued for the ticket's AWS case.
+    pub async fn set_ticket_status(
+        &self,
+        id: i64,
+        status: TicketStatus,
+        actor: &ActorRef,
+        note: &str,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let from = match status {
+            TicketStatus::Open => TicketStatus::Resolved,
+            TicketStatus::Resolved => TicketStatus::Open,
+        };
+        let mut tx = self.pool().begin().await?;
+        let changed = sqlx::query("UPDATE tickets SET status = ?, updated_at = ? WHERE id = ? AND status = ?")
+            .bind(status.as_str())
+            .bind(timestamp(at))
+            .bind(id)
+            .bind(from.as_str())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            > 0;
+        if changed {
+            let kind = match status {
+                TicketStatus::Open => "reopened",
+                TicketStatus::Resolved => "resolved",
+            };
+            record_event(&mut *tx, id, actor, kind, note, at).await?;
+            if status == TicketStatus::Resolved {
+                queue_case_action(&mut *tx, id, "resolve", "", at).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// Adds a note to a ticket, and queues it for the ticket's AWS case.
+    pub async fn add_note(&self, id: i64, actor: &ActorRef, note: &str, at: OffsetDateTime) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        record_event(&mut *tx, id, actor, "note", note, at).await?;
+        sqlx::query("UPDATE tickets SET updated_at = ? WHERE id = ?")
+            .bind(timestamp(at))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let body = format!("{} ({}) wrote:\n\n{note}", actor.name, actor.role);
+        queue_case_action(&mut *tx, id, "communicate", &body, at).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// An engineer approves a ticket for an AWS case; false when the ticket
+    /// was not waiting for one.
+    pub async fn approve_case(&self, id: i64, actor: &ActorRef, at: OffsetDateTime) -> Result<bool, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let changed = sqlx::query(
+            "UPDATE tickets SET case_state = 'pending', case_next_attempt_at = NULL, updated_at = ?
+             WHERE id = ? AND case_state IN ('awaiting_approval', 'not_requested') AND status = 'open'",
+        )
+        .bind(timestamp(at))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            > 0;
+        if changed {
+            record_event(&mut *tx, id, actor, "approved", "AWS case requested", at).await?;
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// Pending tickets whose next case attempt is due.
+    pub async fn due_case_attempts(&self, now: OffsetDateTime, limit: i64) -> Result<Vec<i64>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM tickets
+             WHERE case_state = 'pending' AND (case_next_attempt_at IS NULL OR case_next_attempt_at <= ?)
+             ORDER BY id LIMIT ?",
+        )
+        .bind(timestamp(now))
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Claims the next attempt at a ticket's AWS case: counts the attempt and
+    /// holds the ticket until `hold_until`, in one committed transaction,
+    /// before any call is made. Only one claimer wins; `None` for the others.
+    pub async fn claim_case_attempt(
+        &self,
+        id: i64,
+        now: OffsetDateTime,
+        hold_until: OffsetDateTime,
+    ) -> Result<Option<Ticket>, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let claimed = sqlx::query(
+            "UPDATE tickets SET case_attempts = case_attempts + 1, case_next_attempt_at = ?, updated_at = ?
+             WHERE id = ? AND case_state = 'pending' AND (case_next_attempt_at IS NULL OR case_next_attempt_at <= ?)",
+        )
+        .bind(timestamp(hold_until))
+        .bind(timestamp(now))
+        .bind(id)
+        .bind(timestamp(now))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            > 0;
+        if !claimed {
+            return Ok(None);
+        }
+        let ticket = find(&mut *tx, id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("ticket {id} vanished")))?;
+        let detail = format!("attempt {}", ticket.case_attempts);
+        record_event(&mut *tx, id, &system_actor(), "case_attempt", &detail, now).await?;
+        tx.commit().await?;
+        Ok(Some(ticket))
+    }
+
+    /// Records the AWS case of a pending ticket.
+    pub async fn record_case_created(
+        &self,
+        id: i64,
+        case_id: &str,
+        display_id: Option<&str>,
+        status: Option<&str>,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let changed = sqlx::query(
+            "UPDATE tickets SET case_state = 'created', aws_case_id = ?, aws_display_id = ?, aws_case_status = ?,
+                    case_last_error = NULL, case_next_attempt_at = NULL, updated_at = ?
+             WHERE id = ? AND case_state = 'pending'",
+        )
+        .bind(case_id)
+        .bind(display_id)
+        .bind(status)
+        .bind(timestamp(at))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            > 0;
+        if changed {
+            let detail = match display_id {
+                Some(display) => format!("AWS case {display} ({case_id})"),
+                None => format!("AWS case {case_id}"),
+            };
+            record_event(&mut *tx, id, &system_actor(), "case_created", &detail, at).await?;
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// Records a failed attempt: retried at `retry_at`, or given up for good.
+    pub async fn record_case_failure(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<OffsetDateTime>,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "UPDATE tickets SET case_last_error = ?, case_next_attempt_at = ?,
+                    case_state = CASE WHEN ? THEN case_state ELSE 'failed' END, updated_at = ?
+             WHERE id = ? AND case_state = 'pending'",
+        )
+        .bind(error)
+        .bind(retry_at.map(timestamp))
+        .bind(retry_at.is_some())
+        .bind(timestamp(at))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let detail = match retry_at {
+            Some(when) => format!("{error}; retrying at {}", timestamp(when)),
+            None => format!("{error}; not retried"),
+        };
+        record_event(&mut *tx, id, &system_actor(), "case_failed", &detail, at).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Open tickets with an AWS case, for the status sync.
+    pub async fn tickets_with_open_cases(&self) -> Result<Vec<Ticket>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM tickets WHERE case_state = 'created' AND status = 'open' ORDER BY id")
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(ticket_from_row).collect()
+    }
+
+    /// Records an AWS case status; true (and an event) only when it changed.
+    pub async fn record_case_status(&self, id: i64, status: &str, at: OffsetDateTime) -> Result<bool, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let previous: Option<Option<String>> = sqlx::query_scalar("SELECT aws_case_status FROM tickets WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(previous) = previous else {
+            return Ok(false);
+        };
+        if previous.as_deref() == Some(status) {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE tickets SET aws_case_status = ?, updated_at = ? WHERE id = ?")
+            .bind(status)
+            .bind(timestamp(at))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let detail = format!("{} → {status}", previous.as_deref().unwrap_or("unknown"));
+        record_event(&mut *tx, id, &system_actor(), "case_status", &detail, at).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Queued notes and resolutions whose ticket has an AWS case and whose
+    /// time has come, oldest first.
+    pub async fn due_case_actions(&self, now: OffsetDateTime, limit: i64) -> Result<Vec<CaseAction>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.ticket_id, a.kind, a.body, a.attempts, t.aws_case_id, t.account_id
+             FROM case_actions a JOIN tickets t ON t.id = a.ticket_id
+             WHERE a.done_at IS NULL AND t.aws_case_id IS NOT NULL
+               AND (a.next_attempt_at IS NULL OR a.next_attempt_at <= ?)
+             ORDER BY a.id LIMIT ?",
+        )
+        .bind(timestamp(now))
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let account: Option<String> = row.try_get("account_id")?;
+                Ok(CaseAction {
+                    id: row.try_get("id")?,
+                    ticket_id: row.try_get("ticket_id")?,
+                    kind: row.try_get("kind")?,
+                    body: row.try_get("body")?,
+                    attempts: row.try_get("attempts")?,
+                    aws_case_id: row.try_get("aws_case_id")?,
+                    account_id: account.and_then(|a| a.parse().ok()),
+                })
+            })
+            .collect()
+    }
+
+    /// Records the outcome of one attempt at a queued action: done, retried
+    /// at a later time, or given up (the ticket's log says so).
+    pub async fn finish_case_action(
+        &self,
+        action: &CaseAction,
+        outcome: Result<(), (String, Option<OffsetDateTime>)>,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        match &outcome {
+            Ok(()) => {
+                sqlx::query("UPDATE case_actions SET attempts = attempts + 1, done_at = ?, last_error = NULL WHERE id = ?")
+                    .bind(timestamp(at))
+                    .bind(action.id)
+                    .execute(&mut *tx)
+                    .await?;
+                let detail = match action.kind.as_str() {
+                    "resolve" => "AWS case resolved",
+                    _ => "note added to the AWS case",
+                };
+                record_event(&mut *tx, action.ticket_id, &system_actor(), "case_updated", detail, at).await?;
+            }
+            Err((error, retry_at)) => {
+                let done = retry_at.is_none().then(|| timestamp(at));
+                sqlx::query(
+                    "UPDATE case_actions SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, done_at = ?
+                     WHERE id = ?",
+                )
+                .bind(error)
+                .bind(retry_at.map(timestamp))
+                .bind(done)
+                .bind(action.id)
+                .execute(&mut *tx)
+                .await?;
+                if retry_at.is_none() {
+                    let detail = format!("could not pass a {} on to the AWS case: {error}", action.kind);
+                    record_event(&mut *tx, action.ticket_id, &system_actor(), "case_update_failed", &detail, at).await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
 }
+
+/// Queues a note or resolution for the ticket's AWS case.
+async fn queue_case_action(
+    executor: impl SqliteExecutor<'_>,
+    ticket_id: i64,
+    kind: &str,
+    body: &str,
+    at: OffsetDateTime,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO case_actions (ticket_id, kind, body, created_at) VALUES (?, ?, ?, ?)")
+        .bind(ticket_id)
+        .bind(kind)
+        .bind(body)
+        .bind(timestamp(at))
+        .execute(executor)
+        .await?;
+    Ok(())
+}
+
+/// A note or resolution waiting to reach AWS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseAction {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub kind: String,
+    pub body: String,
+    pub attempts: i64,
+    pub aws_case_id: String,
+    pub account_id: Option<AccountId>,
+}
+

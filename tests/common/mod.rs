@@ -20,6 +20,7 @@ pub fn actor(role: Role) -> Actor {
         user_id: "1001".into(),
         display_name: "Test User".into(),
         role,
+        role_ids: Vec::new(),
         guild_id: Some("42".into()),
         channel_id: Some("43".into()),
     }
@@ -40,9 +41,7 @@ pub fn embed_limit_problems(embeds: &serde_json::Value) -> Vec<String> {
         let description = len(&embed["description"]);
         let footer = len(&embed["footer"]["text"]);
         if title > 256 || description > 4096 || footer > 2048 {
-            problems.push(format!(
-                "title {title}, description {description}, footer {footer}"
-            ));
+            problems.push(format!("title {title}, description {description}, footer {footer}"));
         }
         total += title + description + footer;
         let fields = embed["fields"].as_array().cloned().unwrap_or_default();

@@ -1,0 +1,389 @@
+//! AWS Support cases: the trait the escalation service and its worker use,
+//! and its SDK implementation (aws-sdk-support), which opens cases in a
+//! customer's member account by assuming the configured role through STS, or
+//! in the bot's own account when the ticket names none.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+use aws_sdk_support::error::{ProvideErrorMetadata, SdkError};
+use time::OffsetDateTime;
+use tokio::sync::Mutex;
+
+use crate::domain::{AccountId, Severity};
+
+/// A case to open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRequest {
+    /// Carries the ticket's reference, so that the case can be found again.
+    pub subject: String,
+    pub body: String,
+    pub severity: Severity,
+    pub service_code: String,
+    pub category_code: String,
+    pub language: String,
+    pub cc_email_addresses: Vec<String>,
+}
+
+/// A case as AWS describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseSummary {
+    pub case_id: String,
+    pub display_id: Option<String>,
+    pub subject: Option<String>,
+    pub status: Option<String>,
+}
+
+/// A service and its first category, from DescribeServices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SupportService {
+    pub code: String,
+    pub name: String,
+    pub category_codes: Vec<String>,
+}
+
+/// Why an AWS Support call failed, sorted by what the bot should do next.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CaseError {
+    /// No AWS in this deployment: keep the ticket pending until there is.
+    #[error("AWS is not configured for this deployment")]
+    NotConfigured,
+    /// The network, a timeout, throttling, a 5xx or credentials that may be
+    /// refreshed: try again later.
+    #[error("AWS could not be reached or was busy: {0}")]
+    Transient(String),
+    /// The account has no Business, Enterprise On-Ramp or Enterprise support
+    /// plan: retrying will not help.
+    #[error("the account has no AWS support plan that allows cases through the API")]
+    SubscriptionRequired,
+    /// AWS refused the request for good (validation, permissions, unknown case).
+    #[error("AWS refused the request: {0}")]
+    Rejected(String),
+}
+
+impl CaseError {
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, CaseError::NotConfigured | CaseError::Transient(_))
+    }
+}
+
+/// What the services need from AWS Support, and no more.
+#[async_trait]
+pub trait SupportCases: Send + Sync {
+    /// Opens a case; returns its case id.
+    async fn create_case(&self, account: Option<&AccountId>, case: &CaseRequest) -> Result<String, CaseError>;
+    /// A case created after `since` whose subject carries `reference`.
+    async fn find_case(
+        &self,
+        account: Option<&AccountId>,
+        reference: &str,
+        since: OffsetDateTime,
+    ) -> Result<Option<CaseSummary>, CaseError>;
+    /// Cases by id (resolved ones included).
+    async fn describe_cases(
+        &self,
+        account: Option<&AccountId>,
+        case_ids: &[String],
+    ) -> Result<Vec<CaseSummary>, CaseError>;
+    async fn resolve_case(&self, account: Option<&AccountId>, case_id: &str) -> Result<(), CaseError>;
+    async fn add_communication(&self, account: Option<&AccountId>, case_id: &str, body: &str) -> Result<(), CaseError>;
+    /// The services cases can be opened for.
+    async fn services(&self, account: Option<&AccountId>) -> Result<Vec<SupportService>, CaseError>;
+}
+
+/// Used when AWS is not configured: every call says so.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoSupport;
+
+#[async_trait]
+impl SupportCases for NoSupport {
+    async fn create_case(&self, _: Option<&AccountId>, _: &CaseRequest) -> Result<String, CaseError> {
+        Err(CaseError::NotConfigured)
+    }
+    async fn find_case(
+        &self,
+        _: Option<&AccountId>,
+        _: &str,
+        _: OffsetDateTime,
+    ) -> Result<Option<CaseSummary>, CaseError> {
+        Err(CaseError::NotConfigured)
+    }
+    async fn describe_cases(&self, _: Option<&AccountId>, _: &[String]) -> Result<Vec<CaseSummary>, CaseError> {
+        Err(CaseError::NotConfigured)
+    }
+    async fn resolve_case(&self, _: Option<&AccountId>, _: &str) -> Result<(), CaseError> {
+        Err(CaseError::NotConfigured)
+    }
+    async fn add_communication(&self, _: Option<&AccountId>, _: &str, _: &str) -> Result<(), CaseError> {
+        Err(CaseError::NotConfigured)
+    }
+    async fn services(&self, _: Option<&AccountId>) -> Result<Vec<SupportService>, CaseError> {
+        Err(CaseError::NotConfigured)
+    }
+}
+
+/// Sorts an SDK error into a [`CaseError`].
+fn classify<E>(error: SdkError<E>) -> CaseError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let described = crate::error::cause_chain(&error);
+    match &error {
+        SdkError::ServiceError(service) => {
+            let code = service.err().code().unwrap_or_default();
+            let status = service.raw().status().as_u16();
+            let message = service.err().message().unwrap_or(code).to_owned();
+            match code {
+                "SubscriptionRequiredException" => CaseError::SubscriptionRequired,
+                "ThrottlingException"
+                | "Throttling"
+                | "TooManyRequestsException"
+                | "RequestLimitExceeded"
+                | "CaseCreationLimitExceeded"
+                | "ExpiredToken"
+                | "ExpiredTokenException"
+                | "RequestExpired" => CaseError::Transient(format!("{code}: {message}")),
+                _ if status >= 500 || status == 429 => CaseError::Transient(format!("HTTP {status} {code}: {message}")),
+                _ => CaseError::Rejected(format!("{code}: {message}")),
+            }
+        }
+        SdkError::ResponseError(response) if response.raw().status().as_u16() >= 500 => CaseError::Transient(described),
+        SdkError::ResponseError(_) => CaseError::Rejected(described),
+        // Timeouts, dispatch failures (network, credentials) and requests that
+        // could not be built (no credentials yet) may all succeed later.
+        _ => CaseError::Transient(described),
+    }
+}
+
+/// Support clients by account: the bot's own, and one per member account,
+/// built from STS credentials that are renewed before they expire.
+pub struct SdkSupportCases {
+    base: aws_config::SdkConfig,
+    support_region: String,
+    member_role_name: String,
+    own: aws_sdk_support::Client,
+    members: Mutex<HashMap<AccountId, (aws_sdk_support::Client, SystemTime)>>,
+    services: Mutex<Option<Arc<Vec<SupportService>>>>,
+}
+
+/// Member-account credentials are renewed this long before they expire.
+const RENEW_BEFORE: Duration = Duration::from_secs(300);
+
+impl SdkSupportCases {
+    pub fn new(base: aws_config::SdkConfig, support_region: &str, member_role_name: &str) -> Self {
+        let own = aws_sdk_support::Client::from_conf(
+            aws_sdk_support::config::Builder::from(&base)
+                .region(aws_config::Region::new(support_region.to_owned()))
+                .build(),
+        );
+        Self {
+            base,
+            support_region: support_region.to_owned(),
+            member_role_name: member_role_name.to_owned(),
+            own,
+            members: Mutex::new(HashMap::new()),
+            services: Mutex::new(None),
+        }
+    }
+
+    async fn client(&self, account: Option<&AccountId>) -> Result<aws_sdk_support::Client, CaseError> {
+        let Some(account) = account else {
+            return Ok(self.own.clone());
+        };
+        let mut members = self.members.lock().await;
+        if let Some((client, expires)) = members.get(account)
+            && SystemTime::now() + RENEW_BEFORE < *expires
+        {
+            return Ok(client.clone());
+        }
+        let sts = aws_sdk_sts::Client::new(&self.base);
+        let role_arn = format!("arn:aws:iam::{account}:role/{}", self.member_role_name);
+        let assumed = sts
+            .assume_role()
+            .role_arn(&role_arn)
+            .role_session_name("platform-desk")
+            .send()
+            .await
+            .map_err(|e| match classify(e) {
+                CaseError::Rejected(why) => CaseError::Rejected(format!("cannot assume {role_arn}: {why}")),
+                other => other,
+            })?;
+        let credentials = assumed
+            .credentials()
+            .ok_or_else(|| CaseError::Rejected(format!("STS returned no credentials for {role_arn}")))?;
+        let expires = SystemTime::try_from(*credentials.expiration())
+            .unwrap_or_else(|_| SystemTime::now() + Duration::from_secs(900));
+        let provider = aws_credential_types::Credentials::new(
+            credentials.access_key_id(),
+            credentials.secret_access_key(),
+            Some(credentials.session_token().to_owned()),
+            Some(expires),
+            "platform-desk-assumed-role",
+        );
+        let client = aws_sdk_support::Client::from_conf(
+            aws_sdk_support::config::Builder::from(&self.base)
+                .region(aws_config::Region::new(self.support_region.clone()))
+                .credentials_provider(provider)
+                .build(),
+        );
+        members.insert(account.clone(), (client.clone(), expires));
+        Ok(client)
+    }
+}
+
+fn summary(case: &aws_sdk_support::types::CaseDetails) -> Option<CaseSummary> {
+    Some(CaseSummary {
+        case_id: case.case_id()?.to_owned(),
+        display_id: case.display_id().map(str::to_owned),
+        subject: case.subject().map(str::to_owned),
+        status: case.status().map(str::to_owned),
+    })
+}
+
+#[async_trait]
+impl SupportCases for SdkSupportCases {
+    #[tracing::instrument(name = "aws.create_case", skip_all, fields(account = account.map(AccountId::as_str), severity = %case.severity))]
+    async fn create_case(&self, account: Option<&AccountId>, case: &CaseRequest) -> Result<String, CaseError> {
+        let client = self.client(account).await?;
+        let output = client
+            .create_case()
+            .subject(&case.subject)
+            .communication_body(&case.body)
+            .severity_code(case.severity.code())
+            .service_code(&case.service_code)
+            .category_code(&case.category_code)
+            .language(&case.language)
+            .issue_type("technical")
+            .set_cc_email_addresses((!case.cc_email_addresses.is_empty()).then(|| case.cc_email_addresses.clone()))
+            .send()
+            .await
+            .map_err(classify)?;
+        output
+            .case_id()
+            .map(str::to_owned)
+            .ok_or_else(|| CaseError::Rejected("AWS returned no case id".to_owned()))
+    }
+
+    #[tracing::instrument(name = "aws.find_case", skip_all, fields(account = account.map(AccountId::as_str), reference))]
+    async fn find_case(
+        &self,
+        account: Option<&AccountId>,
+        reference: &str,
+        since: OffsetDateTime,
+    ) -> Result<Option<CaseSummary>, CaseError> {
+        let client = self.client(account).await?;
+        let after = since
+            .format(&time::format_description::well_known::Rfc3339)
+            .map_err(|e| CaseError::Rejected(e.to_string()))?;
+        let mut next_token: Option<String> = None;
+        // DescribeCases pages hold at most 100 cases; a ticket's case is among
+        // those created since the ticket, so a few pages at most.
+        for _ in 0..20 {
+            let page = client
+                .describe_cases()
+                .after_time(&after)
+                .include_resolved_cases(true)
+                .include_communications(false)
+                .max_results(100)
+                .set_next_token(next_token.clone())
+                .send()
+                .await
+                .map_err(classify)?;
+            if let Some(found) = page
+                .cases()
+                .iter()
+                .find(|c| c.subject().is_some_and(|s| s.contains(reference)))
+            {
+                return Ok(summary(found));
+            }
+            match page.next_token() {
+                Some(token)
+                    if !token.is_empty() && Some(token) != next_token.as_deref() && !page.cases().is_empty() =>
+                {
+                    next_token = Some(token.to_owned());
+                }
+                _ => break,
+            }
+        }
+        Ok(None)
+    }
+
+    #[tracing::instrument(name = "aws.describe_cases", skip_all, fields(account = account.map(AccountId::as_str), cases = case_ids.len()))]
+    async fn describe_cases(
+        &self,
+        account: Option<&AccountId>,
+        case_ids: &[String],
+    ) -> Result<Vec<CaseSummary>, CaseError> {
+        let client = self.client(account).await?;
+        let mut found = Vec::new();
+        for chunk in case_ids.chunks(100) {
+            let output = client
+                .describe_cases()
+                .set_case_id_list(Some(chunk.to_vec()))
+                .include_resolved_cases(true)
+                .include_communications(false)
+                .send()
+                .await
+                .map_err(classify)?;
+            found.extend(output.cases().iter().filter_map(summary));
+        }
+        Ok(found)
+    }
+
+    #[tracing::instrument(name = "aws.resolve_case", skip_all, fields(account = account.map(AccountId::as_str), case_id))]
+    async fn resolve_case(&self, account: Option<&AccountId>, case_id: &str) -> Result<(), CaseError> {
+        let client = self.client(account).await?;
+        client.resolve_case().case_id(case_id).send().await.map_err(classify)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(name = "aws.add_communication", skip_all, fields(account = account.map(AccountId::as_str), case_id))]
+    async fn add_communication(&self, account: Option<&AccountId>, case_id: &str, body: &str) -> Result<(), CaseError> {
+        let client = self.client(account).await?;
+        let output = client
+            .add_communication_to_case()
+            .case_id(case_id)
+            .communication_body(body)
+            .send()
+            .await
+            .map_err(classify)?;
+        if output.result() {
+            Ok(())
+        } else {
+            Err(CaseError::Rejected("AWS did not accept the communication".to_owned()))
+        }
+    }
+
+    #[tracing::instrument(name = "aws.describe_services", skip_all)]
+    async fn services(&self, account: Option<&AccountId>) -> Result<Vec<SupportService>, CaseError> {
+        if let Some(cached) = self.services.lock().await.as_ref() {
+            return Ok(cached.as_ref().clone());
+        }
+        let client = self.client(account).await?;
+        let output = client
+            .describe_services()
+            .language("en")
+            .send()
+            .await
+            .map_err(classify)?;
+        let services: Vec<SupportService> = output
+            .services()
+            .iter()
+            .filter_map(|s| {
+                Some(SupportService {
+                    code: s.code()?.to_owned(),
+                    name: s.name().unwrap_or_default().to_owned(),
+                    category_codes: s
+                        .categories()
+                        .iter()
+                        .filter_map(|c| c.code().map(str::to_owned))
+                        .collect(),
+                })
+            })
+            .collect();
+        *self.services.lock().await = Some(Arc::new(services.clone()));
+        Ok(services)
+    }
+}
