@@ -17,12 +17,23 @@ pub struct TicketSummary {
     pub aws_case_id: Option<String>,
 }
 
+/// A message for a channel other than the asker's: the outage channel, for
+/// critical escalations. Adapters deliver it (the Discord adapter posts it,
+/// the console prints it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alert {
+    pub text: String,
+    /// Ping the configured on-call role; only critical alerts do.
+    pub ping_on_call: bool,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Answer {
     pub intent: IntentKind,
     pub scope: Option<ScopeOutcome>,
     pub ticket: Option<TicketSummary>,
     pub reply: Reply,
+    pub alerts: Vec<Alert>,
 }
 
 /// The exact shape of `ask --json`.

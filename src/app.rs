@@ -3,18 +3,25 @@
 //! intent and service to an [`Answer`].
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tracing::Instrument;
 
+use crate::access::Directory;
 use crate::answer::Answer;
+use crate::aws::support::{NoSupport, SdkSupportCases, SupportCases};
+use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::error::{ServiceError, StartupError, UserError, cause_chain, error_reference};
 use crate::inbound::{Content, Inbound};
 use crate::intent::{Classifier, Intent, IntentKind, SlashCommand, SlashError};
 use crate::policy::{Policy, PolicyMatcher, Verdict};
 use crate::reply::{Embed, Reply, colour};
+use crate::service::case_worker::CaseWorker;
 use crate::service::contact::ContactService;
+use crate::service::escalation::EscalationService;
 use crate::service::scope::{ScopeOutcome, ScopeService};
+use crate::service::tickets::TicketService;
 use crate::service::troubleshoot::TroubleshootService;
 use crate::service::{help, unavailable};
 use crate::store::Store;
@@ -27,6 +34,9 @@ pub struct App {
     scope: ScopeService,
     contact: ContactService,
     troubleshoot: TroubleshootService,
+    escalation: EscalationService,
+    tickets: TicketService,
+    case_worker: Arc<CaseWorker>,
 }
 
 /// What the pipeline decided, before a service ran.
@@ -39,24 +49,63 @@ enum Parsed {
 }
 
 impl App {
-    /// Loads the policy, compiles its vocabulary and opens the database.
+    /// Loads the policy, compiles its vocabulary, opens the database, and
+    /// connects AWS Support when AWS is configured.
     pub async fn build(config: Config) -> Result<Self, StartupError> {
+        let cases: Arc<dyn SupportCases> = if config.aws.is_enabled() {
+            let sdk = crate::aws::load_sdk_config(&config.aws).await;
+            Arc::new(SdkSupportCases::new(
+                sdk,
+                &config.aws.support_region,
+                &config.aws.member_role_name,
+            ))
+        } else {
+            Arc::new(NoSupport)
+        };
+        Self::build_with(config, cases, Arc::new(SystemClock)).await
+    }
+
+    /// Builds the app on the given AWS Support implementation and clock
+    /// (tests use in-memory fakes and fixed clocks).
+    pub async fn build_with(
+        config: Config,
+        cases: Arc<dyn SupportCases>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StartupError> {
         let policy = Arc::new(load_policy(&config)?);
         let matcher = PolicyMatcher::new(&policy)?;
         let store = Store::open(&config.database.url).await?;
-        Ok(Self::assemble(config, policy, matcher, store))
-    }
-
-    fn assemble(config: Config, policy: Arc<Policy>, matcher: PolicyMatcher, store: Store) -> Self {
-        Self {
+        let directory = Arc::new(Directory::new(config.customers.clone()));
+        let case_worker = Arc::new(CaseWorker::new(
+            store.clone(),
+            cases,
+            config.escalations.clone(),
+            clock.clone(),
+            Duration::from_secs(config.aws.call_timeout_seconds),
+        ));
+        Ok(Self {
             classifier: Classifier::new(matcher.clone()),
             scope: ScopeService::new(policy.clone(), matcher.clone()),
             contact: ContactService::new(policy.clone(), matcher.clone()),
             troubleshoot: TroubleshootService::new(policy.clone(), matcher),
+            escalation: EscalationService::new(
+                store.clone(),
+                case_worker.clone(),
+                directory.clone(),
+                policy.clone(),
+                clock.clone(),
+            ),
+            tickets: TicketService::new(store.clone(), case_worker.clone(), directory, policy.clone(), clock),
+            case_worker,
             config,
             policy,
             store,
-        }
+        })
+    }
+
+    /// The worker that opens, updates and follows AWS cases.
+    pub fn case_worker(&self) -> Arc<CaseWorker> {
+        self.case_worker.clone()
     }
 
     pub fn config(&self) -> &Config {
@@ -94,7 +143,7 @@ impl App {
             };
             tracing::Span::current().record("intent", kind.as_str());
             let mut answer = match parsed {
-                Parsed::Intent(intent) => self.run(intent).await,
+                Parsed::Intent(intent) => self.run(&inbound.actor, intent).await,
                 Parsed::BadCommand(kind, error) => {
                     self.answer_error(kind, ServiceError::User(UserError::Command(error)))
                 }
@@ -103,6 +152,7 @@ impl App {
                     scope: None,
                     ticket: None,
                     reply: help::reply(&self.policy, Some("Your message was empty, so here is what I can do.")),
+                    alerts: Vec::new(),
                 },
             };
             answer.reply = answer.reply.fit_to_discord();
@@ -146,13 +196,14 @@ impl App {
         }
     }
 
-    async fn run(&self, intent: Intent) -> Answer {
+    async fn run(&self, actor: &crate::inbound::Actor, intent: Intent) -> Answer {
         let kind = intent.kind();
         let plain = |reply: Reply| Answer {
             intent: kind,
             scope: None,
             ticket: None,
             reply,
+            alerts: Vec::new(),
         };
         let result: Result<Answer, ServiceError> = match intent {
             Intent::Scope { question } => {
@@ -162,6 +213,7 @@ impl App {
                     scope: Some(answer.outcome),
                     ticket: None,
                     reply: answer.reply,
+                    alerts: Vec::new(),
                 })
             }
             Intent::Contact { region, text } => self
@@ -175,11 +227,23 @@ impl App {
                 .map(plain)
                 .map_err(ServiceError::from),
             Intent::Help => Ok(plain(help::reply(&self.policy, None))),
-            Intent::Escalate(_)
-            | Intent::Spend(_)
-            | Intent::Estimate(_)
-            | Intent::Outage { .. }
-            | Intent::Ticket(_) => Ok(plain(unavailable::reply(kind, &self.policy))),
+            Intent::Escalate(request) => self.escalation.open(actor, request).await.map(|outcome| Answer {
+                intent: kind,
+                scope: None,
+                ticket: outcome.ticket,
+                reply: outcome.reply,
+                alerts: outcome.alerts,
+            }),
+            Intent::Ticket(request) => self.tickets.handle(actor, request).await.map(|outcome| Answer {
+                intent: kind,
+                scope: None,
+                ticket: outcome.ticket,
+                reply: outcome.reply,
+                alerts: Vec::new(),
+            }),
+            Intent::Spend(_) | Intent::Estimate(_) | Intent::Outage { .. } => {
+                Ok(plain(unavailable::reply(kind, &self.policy)))
+            }
             Intent::None => Ok(plain(Reply::silent())),
         };
         result.unwrap_or_else(|error| self.answer_error(kind, error))
@@ -219,6 +283,7 @@ impl App {
             scope,
             ticket: None,
             reply: reply.ephemeral(),
+            alerts: Vec::new(),
         }
     }
 }

@@ -39,6 +39,8 @@ pub enum Command {
     Console(ActorArgs),
     /// Send one message or slash command through the bot and print the reply.
     Ask(AskArgs),
+    /// Open, update and follow AWS Support cases of tickets (also runs inside `console` and `run`).
+    Worker(WorkerArgs),
     /// Create or upgrade the database.
     Migrate,
     /// Check the configuration and the support policy, then exit.
@@ -56,6 +58,13 @@ pub struct ActorArgs {
     /// As if sent in this channel id.
     #[arg(long, value_name = "ID")]
     pub channel: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// Make one pass (due case attempts, queued notes and resolutions, a status poll) and exit.
+    #[arg(long)]
+    pub once: bool,
 }
 
 #[derive(Debug, Args)]
@@ -93,7 +102,17 @@ pub fn main() -> ExitCode {
     };
     telemetry::init(&config.telemetry, default_filter);
 
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    // Long-running commands run background work (the case worker) beside
+    // the foreground; one-shot commands need a single thread.
+    let mut builder = match cli.command {
+        Command::Console(_) | Command::Run | Command::Worker(_) => {
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            builder.worker_threads(2);
+            builder
+        }
+        _ => tokio::runtime::Builder::new_current_thread(),
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("platform-desk: cannot start the async runtime: {error}");
@@ -118,7 +137,36 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> 
             let app = App::build(config).await?;
             let actor = actor(&app, &args);
             let history = app.config().console.history_file.clone();
-            console::run(&app, actor, history).await?;
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            let worker = tokio::spawn(app.case_worker().run(stopped));
+            let result = console::run(&app, actor, history).await;
+            let _ = stop.send(true);
+            let _ = worker.await;
+            app.store().close().await;
+            result?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Worker(args) => {
+            let app = App::build(config).await?;
+            if args.once {
+                let report = app.case_worker().run_once(true).await?;
+                println!(
+                    "cases created {}, still pending {}, failed {}; notes and resolutions delivered {}, waiting {}; status changes {}",
+                    report.cases_created,
+                    report.cases_pending,
+                    report.cases_failed,
+                    report.actions_done,
+                    report.actions_waiting,
+                    report.statuses_changed
+                );
+            } else {
+                let (stop, stopped) = tokio::sync::watch::channel(false);
+                let worker = tokio::spawn(app.case_worker().run(stopped));
+                shutdown_signal().await;
+                tracing::info!("shutting down: finishing the current pass");
+                let _ = stop.send(true);
+                let _ = worker.await;
+            }
             app.store().close().await;
             Ok(ExitCode::SUCCESS)
         }
@@ -193,6 +241,29 @@ async fn run(config: Config) -> anyhow::Result<ExitCode> {
          Everything else works offline: `platform-desk console` or `platform-desk ask --json TEXT`."
     );
     Ok(ExitCode::from(FAILURE))
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => {
+                let _ = interrupt.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
 }
 
 fn actor(app: &App, args: &ActorArgs) -> Actor {

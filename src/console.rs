@@ -152,6 +152,11 @@ pub fn render(answer: &Answer, style: Style) -> String {
     }
     out.push_str(&style.paint(DIM, &format!("  ({})", notes.join(" · "))));
     out.push('\n');
+    for alert in &answer.alerts {
+        let ping = if alert.ping_on_call { "@on-call " } else { "" };
+        out.push_str(&style.paint(BOLD, &format!("  → to the outage channel: {ping}{}", alert.text)));
+        out.push('\n');
+    }
     out
 }
 
@@ -212,7 +217,8 @@ pub async fn run(app: &App, mut actor: Actor, history: Option<PathBuf>) -> anyho
         } else {
             String::new()
         };
-        let line = match editor.readline(&prompt) {
+        // Reading a line blocks; the case worker runs on the other threads.
+        let line = match tokio::task::block_in_place(|| editor.readline(&prompt)) {
             Ok(line) => line,
             Err(ReadlineError::Interrupted) => continue,
             Err(ReadlineError::Eof) => break,
@@ -274,6 +280,7 @@ mod tests {
             scope: None,
             ticket: None,
             reply,
+            alerts: Vec::new(),
         }
     }
 

@@ -18,6 +18,18 @@ pub enum UserError {
     UnknownRegion { given: String, known: String },
     #[error("I don't know the troubleshooting topic \"{given}\". The topics are: {known}.")]
     UnknownTopic { given: String, known: String },
+    #[error(
+        "I can't tell which customer you are with, so I can't do that here. Ask in your company's support channel, or ask an engineer to add you."
+    )]
+    NotACustomer,
+    #[error("I can't find ticket #{0} among the tickets you can see.")]
+    TicketNotFound(i64),
+    #[error("Only support engineers can {0}.")]
+    EngineersOnly(&'static str),
+    #[error("I can't open a case for account {0} from here: it is not one of your accounts.")]
+    AccountNotYours(String),
+    #[error("{0}")]
+    NothingToChange(String),
 }
 
 /// Why a service could not answer.

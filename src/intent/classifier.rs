@@ -116,6 +116,7 @@ const SIGNALS: &[(&str, Signal, f32)] = &[
     (r"\b(what|which|how\s+many)\s+(tickets|cases|escalations)\b", I(Ticket), 1.5),
     (r"\b(my|our|the)\s+open\s+(ticket|case|escalation)\b", I(Ticket), 2.0),
     (r"\bstatus\s+of\s+(my|our|the|that)\s+(ticket|case|escalation)\b", I(Ticket), 2.5),
+    (r"^\W*(please\s+)?(close|resolve|reopen|re-open|approve)\s+(ticket|case|escalation)\b", I(Ticket), 2.0),
     (r"\b(any\s+)?updates?\s+on\s+(my|our|the)\s+(ticket|case|escalation)\b", I(Ticket), 2.5),
     (r"\b(show|list|display|get)\s+(me\s+)?(\w+\s+){0,2}(tickets?|cases?|escalations?)\b", I(Ticket), 2.5),
     // ---- help: about the bot itself
@@ -282,7 +283,7 @@ impl Classifier {
                 text: Some(message.to_owned()),
             },
             IntentKind::Ticket => Intent::Ticket(match extract::ticket_number(message) {
-                Some(id) => TicketRequest::Show { id },
+                Some(id) => extract::ticket_action(normalized, id),
                 None => TicketRequest::List {
                     filter: extract::ticket_filter(normalized),
                 },

@@ -58,6 +58,15 @@ const SEVERITY_CHOICES: [&str; 5] = [
     Severity::Critical.code(),
 ];
 
+const TICKET_ID: OptionSpec = OptionSpec {
+    name: "id",
+    description: "The ticket number",
+    kind: OptionKind::Integer,
+    required: true,
+    choices: &[],
+    max_length: 20,
+};
+
 const ACCOUNT: OptionSpec = text("account", "A 12-digit AWS account id", false, 14);
 
 pub const COMMANDS: &[CommandSpec] = &[
@@ -129,14 +138,7 @@ pub const COMMANDS: &[CommandSpec] = &[
             SubcommandSpec {
                 name: "show",
                 description: "Show one ticket",
-                options: &[OptionSpec {
-                    name: "id",
-                    description: "The ticket number",
-                    kind: OptionKind::Integer,
-                    required: true,
-                    choices: &[],
-                    max_length: 20,
-                }],
+                options: &[TICKET_ID],
             },
             SubcommandSpec {
                 name: "list",
@@ -149,6 +151,26 @@ pub const COMMANDS: &[CommandSpec] = &[
                     choices: &["mine", "open", "all"],
                     max_length: 8,
                 }],
+            },
+            SubcommandSpec {
+                name: "note",
+                description: "Add a note to a ticket (and to its AWS case)",
+                options: &[TICKET_ID, text("text", "The note", true, 6_000)],
+            },
+            SubcommandSpec {
+                name: "resolve",
+                description: "Resolve a ticket (and its AWS case)",
+                options: &[TICKET_ID, text("note", "Why it is resolved", false, 2_000)],
+            },
+            SubcommandSpec {
+                name: "reopen",
+                description: "Reopen a resolved ticket",
+                options: &[TICKET_ID, text("note", "Why it is reopened", false, 2_000)],
+            },
+            SubcommandSpec {
+                name: "approve",
+                description: "Engineers: open the AWS Support case for a customer's ticket",
+                options: &[TICKET_ID],
             },
         ],
     },

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::TicketFilter;
+use super::{TicketFilter, TicketRequest};
 use crate::domain::{AccountId, Severity};
 
 static TICKET_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
@@ -39,6 +39,23 @@ pub fn ticket_filter(normalized: &str) -> TicketFilter {
         TicketFilter::Open
     } else {
         TicketFilter::Mine
+    }
+}
+
+/// What a message wants done with a ticket it names: resolved, reopened,
+/// approved, or (by default) shown. Notes need the slash command, which
+/// carries the note's text as its own option.
+pub fn ticket_action(normalized: &str, id: i64) -> TicketRequest {
+    let text = normalized.strip_prefix("please ").unwrap_or(normalized);
+    let starts = |words: &[&str]| words.iter().any(|w| text.starts_with(w));
+    if starts(&["reopen", "re-open"]) {
+        TicketRequest::Reopen { id, note: None }
+    } else if starts(&["resolve", "close"]) {
+        TicketRequest::Resolve { id, note: None }
+    } else if starts(&["approve"]) {
+        TicketRequest::Approve { id }
+    } else {
+        TicketRequest::Show { id }
     }
 }
 
@@ -151,9 +168,10 @@ fn contains_word(haystack: &str, word: &str) -> bool {
 /// "escalate: our RDS database is down" gives "our RDS database is down".
 pub fn escalation_problem(text: &str) -> String {
     let trimmed = text.trim();
+    // "open a ticket" alone leaves no problem at all.
     let problem = match ESCALATION_PREFIX.find(trimmed) {
-        Some(prefix) if prefix.end() < trimmed.len() => trimmed[prefix.end()..].trim(),
-        _ => trimmed,
+        Some(prefix) => trimmed[prefix.end()..].trim(),
+        None => trimmed,
     };
     problem
         .trim_matches(|c: char| c == ',' || c == ':' || c == '-' || c.is_whitespace())
@@ -197,6 +215,23 @@ mod tests {
         assert_eq!(ticket_number("what's the status of case no. 42"), Some(42));
         assert_eq!(ticket_number("any news on #9?"), Some(9));
         assert_eq!(ticket_number("what tickets are open?"), None);
+    }
+
+    #[test]
+    fn ticket_actions_need_an_imperative_opening() {
+        assert_eq!(
+            ticket_action("close ticket 4", 4),
+            TicketRequest::Resolve { id: 4, note: None }
+        );
+        assert_eq!(
+            ticket_action("please reopen ticket 4", 4),
+            TicketRequest::Reopen { id: 4, note: None }
+        );
+        assert_eq!(ticket_action("approve ticket 4", 4), TicketRequest::Approve { id: 4 });
+        assert_eq!(
+            ticket_action("is ticket 4 resolved yet?", 4),
+            TicketRequest::Show { id: 4 }
+        );
     }
 
     #[test]
@@ -263,7 +298,11 @@ mod tests {
             escalation_problem("I want to raise an urgent ticket, Route 53 is not resolving our domain"),
             "Route 53 is not resolving our domain"
         );
-        assert_eq!(escalation_problem("open a ticket"), "open a ticket");
+        assert_eq!(escalation_problem("open a ticket"), "");
+        assert_eq!(
+            escalation_problem("our site is down, escalate"),
+            "our site is down, escalate"
+        );
     }
 
     #[test]

@@ -104,8 +104,28 @@ impl TicketFilter {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum TicketRequest {
-    Show { id: i64 },
-    List { filter: TicketFilter },
+    Show {
+        id: i64,
+    },
+    List {
+        filter: TicketFilter,
+    },
+    Note {
+        id: i64,
+        text: String,
+    },
+    Resolve {
+        id: i64,
+        note: Option<String>,
+    },
+    Reopen {
+        id: i64,
+        note: Option<String>,
+    },
+    /// An engineer approves a customer's ticket for an AWS Support case.
+    Approve {
+        id: i64,
+    },
 }
 
 /// One thing a user asked for.

@@ -225,6 +225,21 @@ impl SlashCommand {
                 Some("show") => Intent::Ticket(TicketRequest::Show {
                     id: command.integer("id").unwrap_or_default(),
                 }),
+                Some("note") => Intent::Ticket(TicketRequest::Note {
+                    id: command.integer("id").unwrap_or_default(),
+                    text: command.string("text").unwrap_or_default().to_owned(),
+                }),
+                Some("resolve") => Intent::Ticket(TicketRequest::Resolve {
+                    id: command.integer("id").unwrap_or_default(),
+                    note: command.string("note").map(str::to_owned),
+                }),
+                Some("reopen") => Intent::Ticket(TicketRequest::Reopen {
+                    id: command.integer("id").unwrap_or_default(),
+                    note: command.string("note").map(str::to_owned),
+                }),
+                Some("approve") => Intent::Ticket(TicketRequest::Approve {
+                    id: command.integer("id").unwrap_or_default(),
+                }),
                 _ => Intent::Ticket(TicketRequest::List {
                     filter: match command.string("filter") {
                         Some("open") => TicketFilter::Open,
@@ -527,6 +542,25 @@ mod tests {
                     filter: TicketFilter::Mine,
                 }),
             ),
+            (
+                "/ticket note id:3 text:\"called AWS\"",
+                Intent::Ticket(TicketRequest::Note {
+                    id: 3,
+                    text: "called AWS".into(),
+                }),
+            ),
+            (
+                "/ticket resolve id:3",
+                Intent::Ticket(TicketRequest::Resolve { id: 3, note: None }),
+            ),
+            (
+                "/ticket reopen id:3 note:back again",
+                Intent::Ticket(TicketRequest::Reopen {
+                    id: 3,
+                    note: Some("back again".into()),
+                }),
+            ),
+            ("/ticket approve id:3", Intent::Ticket(TicketRequest::Approve { id: 3 })),
             ("/help", Intent::Help),
             ("  /HELP  ", Intent::Help),
         ];
@@ -563,7 +597,10 @@ mod tests {
     fn bad_commands_are_explained() {
         let cases: Vec<(&str, &str)> = vec![
             ("/frobnicate", "I don't know the command `/frobnicate`"),
-            ("/ticket", "needs one of: `show`, `list`"),
+            (
+                "/ticket",
+                "needs one of: `show`, `list`, `note`, `resolve`, `reopen`, `approve`",
+            ),
             ("/ticket explode", "has no `explode`"),
             ("/ticket show id:abc", "`id` must be a whole number"),
             ("/ticket show", "needs the option `id`"),

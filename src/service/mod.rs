@@ -2,9 +2,13 @@
 //! a [`Reply`](crate::reply::Reply). Services know nothing of Discord or the
 //! terminal; they see the policy, the store and (later) AWS through traits.
 
+pub mod case_worker;
 pub mod contact;
+pub mod escalation;
 pub mod help;
 pub mod scope;
+pub mod ticket_view;
+pub mod tickets;
 pub mod troubleshoot;
 pub mod unavailable;
 

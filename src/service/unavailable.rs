@@ -1,5 +1,5 @@
 //! Replies for capabilities that this deployment does not have switched on
-//! yet (escalations, spend, estimates, outages, tickets). The intent is still
+//! yet (spend, estimates, outages). The intent is still
 //! recognized and reported; the reply says honestly that nothing was done and
 //! how to reach a person meanwhile.
 
@@ -9,14 +9,6 @@ use crate::reply::{Embed, Reply, colour};
 
 pub fn reply(kind: IntentKind, policy: &Policy) -> Reply {
     let (title, what) = match kind {
-        IntentKind::Escalate => (
-            "Escalations are not switched on yet",
-            "I understood that you want to open an escalation, but ticketing is not set up in this deployment yet, so nothing was recorded.",
-        ),
-        IntentKind::Ticket => (
-            "Ticket look-ups are not switched on yet",
-            "I understood that you are asking about tickets, but ticketing is not set up in this deployment yet.",
-        ),
         IntentKind::Spend => (
             "Spend reports are not connected yet",
             "I understood that you are asking about month-to-date spend, but this deployment is not connected to AWS Cost Explorer yet.",

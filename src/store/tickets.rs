@@ -597,11 +597,13 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         match &outcome {
             Ok(()) => {
-                sqlx::query("UPDATE case_actions SET attempts = attempts + 1, done_at = ?, last_error = NULL WHERE id = ?")
-                    .bind(timestamp(at))
-                    .bind(action.id)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "UPDATE case_actions SET attempts = attempts + 1, done_at = ?, last_error = NULL WHERE id = ?",
+                )
+                .bind(timestamp(at))
+                .bind(action.id)
+                .execute(&mut *tx)
+                .await?;
                 let detail = match action.kind.as_str() {
                     "resolve" => "AWS case resolved",
                     _ => "note added to the AWS case",
@@ -622,7 +624,15 @@ impl Store {
                 .await?;
                 if retry_at.is_none() {
                     let detail = format!("could not pass a {} on to the AWS case: {error}", action.kind);
-                    record_event(&mut *tx, action.ticket_id, &system_actor(), "case_update_failed", &detail, at).await?;
+                    record_event(
+                        &mut *tx,
+                        action.ticket_id,
+                        &system_actor(),
+                        "case_update_failed",
+                        &detail,
+                        at,
+                    )
+                    .await?;
                 }
             }
         }
@@ -660,4 +670,3 @@ pub struct CaseAction {
     pub aws_case_id: String,
     pub account_id: Option<AccountId>,
 }
-

@@ -61,3 +61,177 @@ pub fn embed_limit_problems(embeds: &serde_json::Value) -> Vec<String> {
     }
     problems
 }
+
+pub mod fakes {
+    //! In-memory stand-ins for AWS Support and the clock.
+
+    use std::collections::VecDeque;
+    use std::sync::Mutex;
+
+    use async_trait::async_trait;
+    use platform_desk::aws::support::{CaseError, CaseRequest, CaseSummary, SupportCases, SupportService};
+    use platform_desk::clock::Clock;
+    use platform_desk::domain::AccountId;
+    use time::OffsetDateTime;
+
+    #[derive(Debug, Clone)]
+    pub struct FakeCase {
+        pub case_id: String,
+        pub account: Option<AccountId>,
+        pub request: CaseRequest,
+        pub status: String,
+        pub communications: Vec<String>,
+    }
+
+    #[derive(Default)]
+    struct State {
+        cases: Vec<FakeCase>,
+        failures: VecDeque<CaseError>,
+        lose_next_create_response: bool,
+        calls: Vec<String>,
+    }
+
+    /// AWS Support in memory. Failures can be queued; a create can "lose its
+    /// response" (the case exists, the caller sees a network error), as when
+    /// the bot dies between CreateCase and its commit.
+    #[derive(Default)]
+    pub struct FakeSupport {
+        state: Mutex<State>,
+    }
+
+    impl FakeSupport {
+        pub fn fail_next(&self, errors: impl IntoIterator<Item = CaseError>) {
+            self.state.lock().unwrap().failures.extend(errors);
+        }
+        pub fn lose_next_create_response(&self) {
+            self.state.lock().unwrap().lose_next_create_response = true;
+        }
+        pub fn cases(&self) -> Vec<FakeCase> {
+            self.state.lock().unwrap().cases.clone()
+        }
+        pub fn calls(&self) -> Vec<String> {
+            self.state.lock().unwrap().calls.clone()
+        }
+        pub fn set_status(&self, case_id: &str, status: &str) {
+            let mut state = self.state.lock().unwrap();
+            if let Some(case) = state.cases.iter_mut().find(|c| c.case_id == case_id) {
+                case.status = status.to_owned();
+            }
+        }
+        fn enter(&self, call: &str) -> Result<std::sync::MutexGuard<'_, State>, CaseError> {
+            let mut state = self.state.lock().unwrap();
+            state.calls.push(call.to_owned());
+            match state.failures.pop_front() {
+                Some(error) => Err(error),
+                None => Ok(state),
+            }
+        }
+    }
+
+    fn summary(case: &FakeCase) -> CaseSummary {
+        CaseSummary {
+            case_id: case.case_id.clone(),
+            display_id: Some(format!("display-{}", case.case_id)),
+            subject: Some(case.request.subject.clone()),
+            status: Some(case.status.clone()),
+        }
+    }
+
+    #[async_trait]
+    impl SupportCases for FakeSupport {
+        async fn create_case(&self, account: Option<&AccountId>, case: &CaseRequest) -> Result<String, CaseError> {
+            let mut state = self.enter("create_case")?;
+            let case_id = format!("case-{}", state.cases.len() + 1);
+            state.cases.push(FakeCase {
+                case_id: case_id.clone(),
+                account: account.cloned(),
+                request: case.clone(),
+                status: "opened".into(),
+                communications: vec![],
+            });
+            if std::mem::take(&mut state.lose_next_create_response) {
+                return Err(CaseError::Transient(
+                    "connection reset after the request was sent".into(),
+                ));
+            }
+            Ok(case_id)
+        }
+        async fn find_case(
+            &self,
+            account: Option<&AccountId>,
+            reference: &str,
+            _since: OffsetDateTime,
+        ) -> Result<Option<CaseSummary>, CaseError> {
+            let state = self.enter("find_case")?;
+            Ok(state
+                .cases
+                .iter()
+                .find(|c| c.account.as_ref() == account && c.request.subject.contains(reference))
+                .map(summary))
+        }
+        async fn describe_cases(
+            &self,
+            _account: Option<&AccountId>,
+            ids: &[String],
+        ) -> Result<Vec<CaseSummary>, CaseError> {
+            let state = self.enter("describe_cases")?;
+            Ok(state
+                .cases
+                .iter()
+                .filter(|c| ids.contains(&c.case_id))
+                .map(summary)
+                .collect())
+        }
+        async fn resolve_case(&self, _account: Option<&AccountId>, case_id: &str) -> Result<(), CaseError> {
+            let mut state = self.enter("resolve_case")?;
+            match state.cases.iter_mut().find(|c| c.case_id == case_id) {
+                Some(case) => {
+                    case.status = "resolved".into();
+                    Ok(())
+                }
+                None => Err(CaseError::Rejected("CaseIdNotFound".into())),
+            }
+        }
+        async fn add_communication(
+            &self,
+            _account: Option<&AccountId>,
+            case_id: &str,
+            body: &str,
+        ) -> Result<(), CaseError> {
+            let mut state = self.enter("add_communication")?;
+            match state.cases.iter_mut().find(|c| c.case_id == case_id) {
+                Some(case) => {
+                    case.communications.push(body.to_owned());
+                    Ok(())
+                }
+                None => Err(CaseError::Rejected("CaseIdNotFound".into())),
+            }
+        }
+        async fn services(&self, _account: Option<&AccountId>) -> Result<Vec<SupportService>, CaseError> {
+            let _state = self.enter("services")?;
+            Ok(vec![SupportService {
+                code: "amazon-elastic-compute-cloud-linux".into(),
+                name: "Elastic Compute Cloud (EC2 - Linux)".into(),
+                category_codes: vec!["instance-issue".into()],
+            }])
+        }
+    }
+
+    /// A clock that moves only when told.
+    pub struct FakeClock(Mutex<OffsetDateTime>);
+
+    impl FakeClock {
+        pub fn at(now: OffsetDateTime) -> Self {
+            Self(Mutex::new(now))
+        }
+        pub fn advance(&self, by: time::Duration) {
+            *self.0.lock().unwrap() += by;
+        }
+    }
+
+    impl Clock for FakeClock {
+        fn now(&self) -> OffsetDateTime {
+            *self.0.lock().unwrap()
+        }
+    }
+}

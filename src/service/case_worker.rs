@@ -1,0 +1,396 @@
+//! Getting tickets' AWS Support cases opened, updated and followed, reliably.
+//!
+//! - An attempt is claimed (counted and the ticket held) in a committed
+//!   transaction before any AWS call, so two processes never try at once.
+//! - Before any retry, the worker looks for a case already carrying the
+//!   ticket's reference (DescribeCases), so a crash between CreateCase and the
+//!   commit that records it cannot produce a second case.
+//! - Failures that may pass (network, throttling, 5xx, credentials) are
+//!   retried with exponential backoff and jitter; the others are recorded and
+//!   explained.
+//! - Notes and resolutions wait in an outbox until AWS has taken them.
+//! - Open cases are polled for status changes, recorded as ticket events.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use tokio::sync::watch;
+
+use crate::aws::support::{CaseError, CaseRequest, SupportCases};
+use crate::clock::Clock;
+use crate::config::EscalationConfig;
+use crate::store::{CaseAction, Store, StoreError, Ticket};
+use crate::text::clip_chars;
+
+/// How one attempt at a ticket's case ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseAttempt {
+    /// The case exists (just created, or found from an earlier attempt).
+    Created {
+        case_id: String,
+        display_id: Option<String>,
+    },
+    /// Not this time; retried at the given time.
+    Pending { reason: String, retry_at: OffsetDateTime },
+    /// AWS refused for good.
+    Failed { error: CaseError },
+    /// Not due, not pending, or another worker holds it.
+    NotClaimed,
+}
+
+/// What one pass of the worker did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorkerReport {
+    pub cases_created: usize,
+    pub cases_pending: usize,
+    pub cases_failed: usize,
+    pub actions_done: usize,
+    pub actions_waiting: usize,
+    pub statuses_changed: usize,
+}
+
+pub struct CaseWorker {
+    store: Store,
+    cases: Arc<dyn SupportCases>,
+    config: EscalationConfig,
+    clock: Arc<dyn Clock>,
+    call_timeout: Duration,
+}
+
+/// AWS limits a case's communication body to 8,000 characters.
+const MAX_CASE_BODY: usize = 8_000;
+/// Tickets looked at in one pass, so one pass stays short.
+const BATCH: i64 = 50;
+
+impl CaseWorker {
+    pub fn new(
+        store: Store,
+        cases: Arc<dyn SupportCases>,
+        config: EscalationConfig,
+        clock: Arc<dyn Clock>,
+        call_timeout: Duration,
+    ) -> Self {
+        Self {
+            store,
+            cases,
+            config,
+            clock,
+            call_timeout,
+        }
+    }
+
+    /// The delay before retry number `attempts` (1 for the first retry):
+    /// doubling from the configured start up to the maximum, then a random
+    /// 50-100% of it, so that many tickets do not retry in step.
+    pub fn backoff(&self, attempts: i64) -> Duration {
+        let exponent = attempts.clamp(1, 20) as u32 - 1;
+        let base = self
+            .config
+            .retry_initial_seconds
+            .saturating_mul(2u64.saturating_pow(exponent))
+            .min(self.config.retry_max_seconds);
+        let jittered = base as f64 * (0.5 + fastrand::f64() * 0.5);
+        Duration::from_secs_f64(jittered.max(1.0))
+    }
+
+    fn later(&self, now: OffsetDateTime, delay: Duration) -> OffsetDateTime {
+        now + time::Duration::try_from(delay).unwrap_or(time::Duration::minutes(15))
+    }
+
+    /// Bounds one AWS call; a call that takes too long is a transient failure.
+    async fn bounded<T>(&self, call: impl Future<Output = Result<T, CaseError>>) -> Result<T, CaseError> {
+        match tokio::time::timeout(self.call_timeout, call).await {
+            Ok(result) => result,
+            Err(_) => Err(CaseError::Transient(format!(
+                "no answer within {} s",
+                self.call_timeout.as_secs()
+            ))),
+        }
+    }
+
+    /// One attempt at a pending ticket's AWS case.
+    #[tracing::instrument(name = "case_attempt", skip(self), fields(attempt))]
+    pub async fn attempt(&self, ticket_id: i64) -> Result<CaseAttempt, StoreError> {
+        let now = self.clock.now();
+        // Held for three call timeouts: long enough for the lookup, the
+        // service codes and the creation, short enough to be picked up again
+        // soon after a crash.
+        let hold_until = self.later(now, self.call_timeout * 3);
+        let Some(ticket) = self.store.claim_case_attempt(ticket_id, now, hold_until).await? else {
+            return Ok(CaseAttempt::NotClaimed);
+        };
+        tracing::Span::current().record("attempt", ticket.case_attempts);
+        let account = ticket.account_id.as_ref();
+
+        let result = async {
+            if ticket.case_attempts > 1 {
+                // An earlier attempt may have created the case and died before
+                // recording it: look before creating another.
+                let since = self.ticket_created_at(&ticket) - time::Duration::minutes(10);
+                if let Some(existing) = self
+                    .bounded(self.cases.find_case(account, &ticket.case_reference, since))
+                    .await?
+                {
+                    tracing::info!(case_id = %existing.case_id, "found the case an earlier attempt created");
+                    return Ok((existing.case_id, existing.display_id, existing.status));
+                }
+            }
+            let request = self.case_request(&ticket).await;
+            let case_id = self.bounded(self.cases.create_case(account, &request)).await?;
+            // The display id is what people quote; missing it is no failure.
+            let details = self
+                .bounded(self.cases.describe_cases(account, std::slice::from_ref(&case_id)))
+                .await
+                .ok()
+                .and_then(|found| found.into_iter().find(|c| c.case_id == case_id));
+            let (display_id, status) = details.map_or((None, None), |d| (d.display_id, d.status));
+            Ok::<_, CaseError>((case_id, display_id, status))
+        }
+        .await;
+
+        let now = self.clock.now();
+        match result {
+            Ok((case_id, display_id, status)) => {
+                self.store
+                    .record_case_created(ticket.id, &case_id, display_id.as_deref(), status.as_deref(), now)
+                    .await?;
+                tracing::info!(%case_id, "AWS case created");
+                Ok(CaseAttempt::Created { case_id, display_id })
+            }
+            Err(error) if error.is_retryable() => {
+                // Without AWS in this deployment, look again only now and then.
+                let delay = match error {
+                    CaseError::NotConfigured => Duration::from_secs(self.config.retry_max_seconds),
+                    _ => self.backoff(ticket.case_attempts),
+                };
+                let retry_at = self.later(now, delay);
+                tracing::warn!(error = %error, retry_at = %crate::store::timestamp(retry_at), "AWS case not created yet");
+                self.store
+                    .record_case_failure(ticket.id, &error.to_string(), Some(retry_at), now)
+                    .await?;
+                Ok(CaseAttempt::Pending {
+                    reason: error.to_string(),
+                    retry_at,
+                })
+            }
+            Err(error) => {
+                tracing::warn!(error = %error, "AWS refused the case");
+                self.store
+                    .record_case_failure(ticket.id, &error.to_string(), None, now)
+                    .await?;
+                Ok(CaseAttempt::Failed { error })
+            }
+        }
+    }
+
+    fn ticket_created_at(&self, ticket: &Ticket) -> OffsetDateTime {
+        OffsetDateTime::parse(&ticket.created_at, &time::format_description::well_known::Rfc3339)
+            .unwrap_or_else(|_| self.clock.now() - time::Duration::days(1))
+    }
+
+    /// The case to open for a ticket: its subject tagged with the reference,
+    /// its description and where it came from, and the service and category
+    /// codes (from DescribeServices when the ticket names a service).
+    async fn case_request(&self, ticket: &Ticket) -> CaseRequest {
+        let (service_code, category_code) = self.service_codes(ticket).await;
+        let subject = format!("{} [{}]", clip_chars(&ticket.subject, 180), ticket.case_reference);
+        let footer = format!(
+            "\n\n--\nOpened through platform-desk by {} ({}), ticket #{} ({}).{}{}",
+            ticket.opened_by.name,
+            ticket.opened_by.role,
+            ticket.id,
+            ticket.case_reference,
+            ticket
+                .customer
+                .as_deref()
+                .map(|c| format!(" Customer: {c}."))
+                .unwrap_or_default(),
+            ticket
+                .account_id
+                .as_ref()
+                .map(|a| format!(" Account: {a}."))
+                .unwrap_or_default(),
+        );
+        let room = MAX_CASE_BODY.saturating_sub(footer.chars().count() + 1);
+        let mut body = clip_chars(&ticket.description, room).to_owned();
+        if body.len() < ticket.description.len() {
+            body.push('…');
+        }
+        body.push_str(&footer);
+        CaseRequest {
+            subject,
+            body,
+            severity: ticket.severity,
+            service_code,
+            category_code,
+            language: self.config.language.clone(),
+            cc_email_addresses: self.config.cc_email_addresses.clone(),
+        }
+    }
+
+    async fn service_codes(&self, ticket: &Ticket) -> (String, String) {
+        let defaults = (
+            self.config.default_service_code.clone(),
+            self.config.default_category_code.clone(),
+        );
+        let Some(wanted) = ticket.aws_service.as_deref().map(str::to_ascii_lowercase) else {
+            return defaults;
+        };
+        let services = match self.bounded(self.cases.services(ticket.account_id.as_ref())).await {
+            Ok(services) => services,
+            Err(error) => {
+                tracing::info!(%error, "DescribeServices unavailable; using the default service code");
+                return defaults;
+            }
+        };
+        let found = services
+            .iter()
+            .find(|s| s.code.eq_ignore_ascii_case(&wanted))
+            .or_else(|| services.iter().find(|s| s.name.to_ascii_lowercase().contains(&wanted)));
+        match found {
+            Some(service) => (
+                service.code.clone(),
+                service
+                    .category_codes
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| self.config.default_category_code.clone()),
+            ),
+            None => defaults,
+        }
+    }
+
+    /// Passes queued notes and resolutions on to AWS (for one ticket, or all).
+    pub async fn deliver_actions(&self, only_ticket: Option<i64>) -> Result<(usize, usize), StoreError> {
+        let now = self.clock.now();
+        let due = self.store.due_case_actions(now, BATCH).await?;
+        let (mut done, mut waiting) = (0, 0);
+        for action in due.iter().filter(|a| only_ticket.is_none_or(|t| a.ticket_id == t)) {
+            let result = self.deliver(action).await;
+            let now = self.clock.now();
+            let outcome = match result {
+                Ok(()) => {
+                    done += 1;
+                    Ok(())
+                }
+                Err(error) if error.is_retryable() => {
+                    waiting += 1;
+                    Err((
+                        error.to_string(),
+                        Some(self.later(now, self.backoff(action.attempts + 1))),
+                    ))
+                }
+                Err(error) => Err((error.to_string(), None)),
+            };
+            self.store.finish_case_action(action, outcome, now).await?;
+        }
+        Ok((done, waiting))
+    }
+
+    async fn deliver(&self, action: &CaseAction) -> Result<(), CaseError> {
+        let account = action.account_id.as_ref();
+        match action.kind.as_str() {
+            "resolve" => {
+                self.bounded(self.cases.resolve_case(account, &action.aws_case_id))
+                    .await
+            }
+            _ => {
+                let body = clip_chars(&action.body, MAX_CASE_BODY);
+                self.bounded(self.cases.add_communication(account, &action.aws_case_id, body))
+                    .await
+            }
+        }
+    }
+
+    /// Polls the AWS cases of open tickets and records status changes.
+    pub async fn sync_statuses(&self) -> Result<usize, StoreError> {
+        let tickets = self.store.tickets_with_open_cases().await?;
+        let mut by_account: std::collections::BTreeMap<Option<String>, Vec<&Ticket>> = Default::default();
+        for ticket in &tickets {
+            by_account
+                .entry(ticket.account_id.as_ref().map(|a| a.as_str().to_owned()))
+                .or_default()
+                .push(ticket);
+        }
+        let mut changed = 0;
+        for group in by_account.values() {
+            let account = group[0].account_id.as_ref();
+            let ids: Vec<String> = group.iter().filter_map(|t| t.aws_case_id.clone()).collect();
+            let cases = match self.bounded(self.cases.describe_cases(account, &ids)).await {
+                Ok(cases) => cases,
+                Err(error) => {
+                    tracing::warn!(%error, "could not poll AWS case statuses; trying again next time");
+                    continue;
+                }
+            };
+            for case in cases {
+                let (Some(ticket), Some(status)) = (
+                    group.iter().find(|t| t.aws_case_id.as_deref() == Some(&case.case_id)),
+                    case.status.as_deref(),
+                ) else {
+                    continue;
+                };
+                if self
+                    .store
+                    .record_case_status(ticket.id, status, self.clock.now())
+                    .await?
+                {
+                    changed += 1;
+                }
+            }
+        }
+        Ok(changed)
+    }
+
+    /// One pass: due case attempts, queued actions, and (when `sync`) the
+    /// status poll.
+    pub async fn run_once(&self, sync: bool) -> Result<WorkerReport, StoreError> {
+        let mut report = WorkerReport::default();
+        for id in self.store.due_case_attempts(self.clock.now(), BATCH).await? {
+            match self.attempt(id).await? {
+                CaseAttempt::Created { .. } => report.cases_created += 1,
+                CaseAttempt::Pending { .. } => report.cases_pending += 1,
+                CaseAttempt::Failed { .. } => report.cases_failed += 1,
+                CaseAttempt::NotClaimed => {}
+            }
+        }
+        let (done, waiting) = self.deliver_actions(None).await?;
+        report.actions_done = done;
+        report.actions_waiting = waiting;
+        if sync {
+            report.statuses_changed = self.sync_statuses().await?;
+        }
+        Ok(report)
+    }
+
+    /// Runs until `shutdown` turns true: a pass every worker interval, a
+    /// status poll every sync interval. A failing pass is logged and the loop
+    /// goes on.
+    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        let every = Duration::from_secs(self.config.worker_interval_seconds);
+        let sync_every = Duration::from_secs(self.config.sync_interval_seconds);
+        let mut last_sync: Option<tokio::time::Instant> = None;
+        loop {
+            let sync = last_sync.is_none_or(|at| at.elapsed() >= sync_every);
+            match self.run_once(sync).await {
+                Ok(report) => {
+                    if sync {
+                        last_sync = Some(tokio::time::Instant::now());
+                    }
+                    if report != WorkerReport::default() {
+                        tracing::info!(?report, "case worker pass");
+                    }
+                }
+                Err(error) => tracing::error!(error = %crate::error::cause_chain(&error), "case worker pass failed"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = shutdown.changed() => {}
+            }
+            if *shutdown.borrow() {
+                break;
+            }
+        }
+    }
+}

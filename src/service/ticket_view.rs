@@ -1,0 +1,159 @@
+//! How tickets look in replies: one embed per ticket, a line per ticket in
+//! lists, and the ticket as `ask --json` reports it.
+
+use crate::answer::TicketSummary;
+use crate::domain::Severity;
+use crate::reply::{Embed, colour, quote_user_text};
+use crate::store::{CaseState, Ticket, TicketEvent, TicketStatus};
+
+pub fn summary(ticket: &Ticket) -> TicketSummary {
+    TicketSummary {
+        id: ticket.id,
+        status: ticket.status.as_str().to_owned(),
+        severity: ticket.severity.code().to_owned(),
+        aws_case_id: ticket.aws_case_id.clone(),
+    }
+}
+
+pub fn severity_colour(severity: Severity) -> u32 {
+    match severity {
+        Severity::Low | Severity::Normal => colour::INFO,
+        Severity::High => colour::UNCLEAR,
+        Severity::Urgent | Severity::Critical => colour::URGENT,
+    }
+}
+
+/// "high: production system impaired; AWS aims to answer within 4 hours".
+pub fn severity_line(severity: Severity) -> String {
+    format!(
+        "**{}**: {}; AWS aims to answer within {}",
+        severity.code(),
+        severity.meaning(),
+        severity.response_target()
+    )
+}
+
+/// Where the ticket's AWS case stands, in words.
+pub fn case_line(ticket: &Ticket, support_plan_note: &str) -> String {
+    match ticket.case_state {
+        CaseState::Created => format!(
+            "AWS case **{}** ({}){}",
+            ticket.aws_display_id.as_deref().unwrap_or("opened"),
+            ticket.aws_case_id.as_deref().unwrap_or_default(),
+            ticket
+                .aws_case_status
+                .as_deref()
+                .map(|s| format!(", status {s}"))
+                .unwrap_or_default()
+        ),
+        CaseState::Pending => match &ticket.case_last_error {
+            Some(error) => format!(
+                "Pending: not opened yet ({}). It is retried automatically{}; the ticket is safe.",
+                quote_user_text(error, 300),
+                ticket
+                    .case_next_attempt_at
+                    .as_deref()
+                    .map(|at| format!(", next at {at}"))
+                    .unwrap_or_default()
+            ),
+            None => "Pending: being opened now.".to_owned(),
+        },
+        CaseState::AwaitingApproval => {
+            "Waiting for an engineer, who reviews it and opens the AWS Support case if needed.".to_owned()
+        }
+        CaseState::NotRequested => "No AWS case requested.".to_owned(),
+        CaseState::Failed => {
+            let error = ticket.case_last_error.as_deref().unwrap_or("AWS refused the case");
+            if error.contains("support plan") {
+                format!("Not opened: {error}. {support_plan_note}")
+            } else {
+                format!(
+                    "Not opened: {}. An engineer will follow up.",
+                    quote_user_text(error, 300)
+                )
+            }
+        }
+    }
+}
+
+pub fn embed(ticket: &Ticket, title_prefix: &str, support_plan_note: &str, events: &[TicketEvent]) -> Embed {
+    let status = match ticket.status {
+        TicketStatus::Open => "open",
+        TicketStatus::Resolved => "resolved",
+    };
+    let colour = match ticket.status {
+        TicketStatus::Resolved => colour::IN_SCOPE,
+        TicketStatus::Open => severity_colour(ticket.severity),
+    };
+    let mut embed = Embed::new(
+        format!(
+            "{title_prefix} #{}: {}",
+            ticket.id,
+            quote_user_text(&ticket.subject, 200)
+        ),
+        colour,
+    )
+    .description(quote_user_text(&ticket.description, 1_500))
+    .inline_field("Status", status)
+    .inline_field(
+        "Opened by",
+        format!(
+            "{} ({})",
+            quote_user_text(&ticket.opened_by.name, 80),
+            ticket.opened_by.role
+        ),
+    );
+    if let Some(customer) = &ticket.customer {
+        embed = embed.inline_field("Customer", quote_user_text(customer, 80));
+    }
+    if let Some(account) = &ticket.account_id {
+        embed = embed.inline_field("Account", account.as_str());
+    }
+    if let Some(service) = &ticket.aws_service {
+        embed = embed.inline_field("Service", quote_user_text(service, 80));
+    }
+    embed = embed
+        .field("Severity", severity_line(ticket.severity))
+        .field("AWS Support case", case_line(ticket, support_plan_note));
+    if !events.is_empty() {
+        let history: Vec<String> = events
+            .iter()
+            .rev()
+            .take(8)
+            .map(|e| {
+                let detail = if e.detail.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", quote_user_text(&e.detail, 120))
+                };
+                format!(
+                    "`{}` {} by {}{detail}",
+                    &e.at[..16.min(e.at.len())],
+                    e.kind,
+                    quote_user_text(&e.actor_name, 40)
+                )
+            })
+            .collect();
+        embed = embed.field("Latest events", history.join("\n"));
+    }
+    embed.footer(format!("Ticket reference {}", ticket.case_reference))
+}
+
+/// One line per ticket, for lists.
+pub fn list_line(ticket: &Ticket) -> String {
+    let case = match (&ticket.case_state, &ticket.aws_display_id) {
+        (CaseState::Created, Some(display)) => format!(" · AWS {display}"),
+        (CaseState::Created, None) => " · AWS case".to_owned(),
+        (CaseState::Pending, _) => " · AWS case pending".to_owned(),
+        (CaseState::AwaitingApproval, _) => " · awaiting approval".to_owned(),
+        (CaseState::Failed, _) => " · AWS case failed".to_owned(),
+        (CaseState::NotRequested, _) => String::new(),
+    };
+    format!(
+        "**#{}** [{}] {} · {}{case}",
+        ticket.id,
+        ticket.severity.code(),
+        quote_user_text(&ticket.subject, 80),
+        ticket.status.as_str()
+    )
+}

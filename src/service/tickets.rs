@@ -1,0 +1,217 @@
+//! Looking at and acting on tickets: show, list, note, resolve, reopen, and
+//! an engineer's approval of a customer's ticket for an AWS case. Customers
+//! see and act on their own customer's tickets only; a ticket they may not
+//! see is "not found", exactly like one that does not exist.
+
+use std::sync::Arc;
+
+use crate::access::{Directory, Scope};
+use crate::answer::TicketSummary;
+use crate::clock::Clock;
+use crate::domain::Role;
+use crate::error::{ServiceError, UserError};
+use crate::inbound::Actor;
+use crate::intent::{TicketFilter, TicketRequest};
+use crate::policy::Policy;
+use crate::reply::{Embed, Reply, colour, quote_user_text};
+use crate::service::case_worker::CaseWorker;
+use crate::service::escalation::actor_ref;
+use crate::service::ticket_view;
+use crate::store::{Store, Ticket, TicketQuery, TicketStatus};
+
+pub struct TicketOutcome {
+    pub reply: Reply,
+    pub ticket: Option<TicketSummary>,
+}
+
+pub struct TicketService {
+    store: Store,
+    worker: Arc<CaseWorker>,
+    directory: Arc<Directory>,
+    policy: Arc<Policy>,
+    clock: Arc<dyn Clock>,
+}
+
+const LIST_LIMIT: i64 = 20;
+
+impl TicketService {
+    pub fn new(
+        store: Store,
+        worker: Arc<CaseWorker>,
+        directory: Arc<Directory>,
+        policy: Arc<Policy>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            store,
+            worker,
+            directory,
+            policy,
+            clock,
+        }
+    }
+
+    #[tracing::instrument(name = "ticket", skip_all)]
+    pub async fn handle(&self, actor: &Actor, request: TicketRequest) -> Result<TicketOutcome, ServiceError> {
+        match request {
+            TicketRequest::Show { id } => {
+                let ticket = self.visible(actor, id).await?;
+                self.shown(ticket, "🎫 Ticket").await
+            }
+            TicketRequest::List { filter } => self.list(actor, filter).await,
+            TicketRequest::Note { id, text } => {
+                let ticket = self.visible(actor, id).await?;
+                self.store
+                    .add_note(ticket.id, &actor_ref(actor), &text, self.clock.now())
+                    .await?;
+                self.pass_on(ticket.id).await;
+                self.shown(self.reload(ticket.id).await?, "📝 Note added to ticket")
+                    .await
+            }
+            TicketRequest::Resolve { id, note } => {
+                let ticket = self.visible(actor, id).await?;
+                let note = note.unwrap_or_default();
+                let changed = self
+                    .store
+                    .set_ticket_status(
+                        ticket.id,
+                        TicketStatus::Resolved,
+                        &actor_ref(actor),
+                        &note,
+                        self.clock.now(),
+                    )
+                    .await?;
+                if !changed {
+                    return Err(UserError::NothingToChange(format!("Ticket #{id} is already resolved.")).into());
+                }
+                self.pass_on(ticket.id).await;
+                self.shown(self.reload(ticket.id).await?, "✅ Resolved ticket").await
+            }
+            TicketRequest::Reopen { id, note } => {
+                let ticket = self.visible(actor, id).await?;
+                let note = note.unwrap_or_default();
+                let changed = self
+                    .store
+                    .set_ticket_status(
+                        ticket.id,
+                        TicketStatus::Open,
+                        &actor_ref(actor),
+                        &note,
+                        self.clock.now(),
+                    )
+                    .await?;
+                if !changed {
+                    return Err(UserError::NothingToChange(format!("Ticket #{id} is already open.")).into());
+                }
+                self.shown(self.reload(ticket.id).await?, "🔁 Reopened ticket").await
+            }
+            TicketRequest::Approve { id } => {
+                if actor.role != Role::Engineer {
+                    return Err(UserError::EngineersOnly("approve AWS cases").into());
+                }
+                let ticket = self.visible(actor, id).await?;
+                if !self
+                    .store
+                    .approve_case(ticket.id, &actor_ref(actor), self.clock.now())
+                    .await?
+                {
+                    return Err(UserError::NothingToChange(format!(
+                        "Ticket #{id} is not waiting for approval: {}",
+                        ticket_view::case_line(&ticket, &self.policy.notes.support_plan)
+                    ))
+                    .into());
+                }
+                if let Err(error) = self.worker.attempt(ticket.id).await {
+                    tracing::error!(error = %crate::error::cause_chain(&error), "could not record the case attempt");
+                }
+                self.shown(self.reload(ticket.id).await?, "👍 Approved ticket").await
+            }
+        }
+    }
+
+    /// The ticket, if the actor may see it; "not found" otherwise.
+    async fn visible(&self, actor: &Actor, id: i64) -> Result<Ticket, ServiceError> {
+        let scope = self.directory.scope_of(actor);
+        if scope == Scope::Nobody {
+            return Err(UserError::NotACustomer.into());
+        }
+        let ticket = self.store.ticket(id).await?.ok_or(UserError::TicketNotFound(id))?;
+        let allowed = match scope {
+            Scope::Everyone => true,
+            Scope::Customer(customer) => ticket.customer.as_deref() == Some(customer.name.as_str()),
+            Scope::Nobody => false,
+        };
+        if allowed {
+            Ok(ticket)
+        } else {
+            Err(UserError::TicketNotFound(id).into())
+        }
+    }
+
+    async fn reload(&self, id: i64) -> Result<Ticket, ServiceError> {
+        Ok(self.store.ticket(id).await?.ok_or(UserError::TicketNotFound(id))?)
+    }
+
+    /// Tries to pass queued notes and resolutions on to AWS at once; what
+    /// fails stays queued for the worker.
+    async fn pass_on(&self, ticket_id: i64) {
+        if let Err(error) = self.worker.deliver_actions(Some(ticket_id)).await {
+            tracing::error!(error = %crate::error::cause_chain(&error), "could not record a case update");
+        }
+    }
+
+    async fn shown(&self, ticket: Ticket, title: &str) -> Result<TicketOutcome, ServiceError> {
+        let events = self.store.ticket_events(ticket.id).await?;
+        let embed = ticket_view::embed(&ticket, title, &self.policy.notes.support_plan, &events);
+        Ok(TicketOutcome {
+            reply: Reply::embed(embed),
+            ticket: Some(ticket_view::summary(&ticket)),
+        })
+    }
+
+    async fn list(&self, actor: &Actor, filter: TicketFilter) -> Result<TicketOutcome, ServiceError> {
+        let mut query = TicketQuery {
+            limit: LIST_LIMIT,
+            ..TicketQuery::default()
+        };
+        match self.directory.scope_of(actor) {
+            Scope::Nobody => return Err(UserError::NotACustomer.into()),
+            Scope::Customer(customer) => query.customer = Some(Some(customer.name.clone())),
+            Scope::Everyone => {}
+        }
+        let title = match filter {
+            TicketFilter::Mine => {
+                query.opened_by = Some(actor.user_id.clone());
+                "Your tickets"
+            }
+            TicketFilter::Open => {
+                query.status = Some(TicketStatus::Open);
+                "Open tickets"
+            }
+            TicketFilter::All => "All tickets",
+        };
+        let tickets = self.store.list_tickets(&query).await?;
+        let description = if tickets.is_empty() {
+            "None.".to_owned()
+        } else {
+            tickets
+                .iter()
+                .map(ticket_view::list_line)
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let mut embed = Embed::new(format!("🎫 {title}"), colour::INFO).description(description);
+        if tickets.len() as i64 == LIST_LIMIT {
+            embed = embed.footer(format!("The {LIST_LIMIT} newest. /ticket show id:… for one."));
+        } else {
+            embed = embed.footer("/ticket show id:… for one ticket.");
+        }
+        if let Scope::Customer(customer) = self.directory.scope_of(actor) {
+            embed = embed.inline_field("Customer", quote_user_text(&customer.name, 80));
+        }
+        Ok(TicketOutcome {
+            reply: Reply::embed(embed),
+            ticket: None,
+        })
+    }
+}

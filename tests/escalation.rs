@@ -1,0 +1,427 @@
+//! Escalations and tickets through the whole pipeline, with AWS Support
+//! replaced by an in-memory fake and time by a fixed clock: tickets first,
+//! cases after, nothing lost, nothing twice, and each customer sees only
+//! their own.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::fakes::{FakeClock, FakeSupport};
+use platform_desk::answer::Answer;
+use platform_desk::app::App;
+use platform_desk::aws::support::CaseError;
+use platform_desk::config::{Config, CustomerConfig};
+use platform_desk::domain::Role;
+use platform_desk::inbound::{Actor, Inbound};
+use platform_desk::intent::IntentKind;
+use platform_desk::store::{CaseState, TicketStatus};
+
+struct Harness {
+    app: App,
+    aws: Arc<FakeSupport>,
+    clock: Arc<FakeClock>,
+    _dir: tempfile::TempDir,
+}
+
+fn customer(name: &str, user: &str, account: &str) -> CustomerConfig {
+    CustomerConfig {
+        name: name.into(),
+        account_ids: vec![account.parse().unwrap()],
+        guild_ids: vec![],
+        channel_ids: vec![],
+        role_ids: vec![],
+        user_ids: vec![user.into()],
+    }
+}
+
+async fn harness() -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.database.url = format!("sqlite://{}", dir.path().join("t.db").display());
+    config.customers = vec![
+        customer("acme", "2001", "111111111111"),
+        customer("globex", "3001", "222222222222"),
+    ];
+    let aws = Arc::new(FakeSupport::default());
+    let clock = Arc::new(FakeClock::at(time::macros::datetime!(2026-11-28 10:00 UTC)));
+    let app = App::build_with(config, aws.clone(), clock.clone()).await.unwrap();
+    Harness {
+        app,
+        aws,
+        clock,
+        _dir: dir,
+    }
+}
+
+fn person(user: &str, role: Role) -> Actor {
+    Actor {
+        user_id: user.into(),
+        display_name: format!("user {user}"),
+        role,
+        role_ids: vec![],
+        guild_id: None,
+        channel_id: None,
+    }
+}
+
+fn engineer() -> Actor {
+    person("9001", Role::Engineer)
+}
+
+impl Harness {
+    async fn say(&self, actor: Actor, text: &str) -> Answer {
+        let answer = self.app.handle(Inbound::text(actor, text)).await;
+        assert!(
+            answer.reply.limit_violations().is_empty(),
+            "{:?}",
+            answer.reply.limit_violations()
+        );
+        answer
+    }
+}
+
+fn text_of(answer: &Answer) -> String {
+    serde_json::to_string(&answer.reply.embeds).unwrap()
+}
+
+#[tokio::test]
+async fn an_engineers_escalation_is_a_ticket_with_an_aws_case() {
+    let h = harness().await;
+    let answer = h
+        .say(
+            engineer(),
+            r#"/escalate severity:high subject:"EC2 status checks failing" description:"i-0abc fails system checks since 10:42" account:111111111111 service:ec2"#,
+        )
+        .await;
+    assert_eq!(answer.intent, IntentKind::Escalate);
+    let ticket = answer.ticket.clone().expect("a ticket");
+    assert_eq!(ticket.aws_case_id.as_deref(), Some("case-1"));
+    assert_eq!(ticket.severity, "high");
+
+    let cases = h.aws.cases();
+    assert_eq!(cases.len(), 1);
+    assert_eq!(cases[0].account.as_ref().unwrap().as_str(), "111111111111");
+    assert_eq!(cases[0].request.service_code, "amazon-elastic-compute-cloud-linux");
+    assert_eq!(cases[0].request.category_code, "instance-issue");
+    let stored = h.app.store().ticket(ticket.id).await.unwrap().unwrap();
+    assert!(cases[0].request.subject.contains(&stored.case_reference));
+    assert_eq!(stored.customer.as_deref(), Some("acme"), "the account's owner");
+    let kinds: Vec<String> = h
+        .app
+        .store()
+        .ticket_events(ticket.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds, ["opened", "case_attempt", "case_created"]);
+    assert!(text_of(&answer).contains("AWS aims to answer within 4 hours"));
+}
+
+#[tokio::test]
+async fn a_later_process_shows_the_ticket_by_free_text() {
+    let h = harness().await;
+    let id = h
+        .say(
+            engineer(),
+            "open an escalation: our RDS database has been down since 10:00",
+        )
+        .await
+        .ticket
+        .unwrap()
+        .id;
+    let answer = h.say(engineer(), &format!("what's the status of ticket {id}?")).await;
+    assert_eq!(answer.intent, IntentKind::Ticket);
+    assert_eq!(answer.ticket.unwrap().aws_case_id.as_deref(), Some("case-1"));
+}
+
+#[tokio::test]
+async fn a_customers_escalation_waits_for_an_engineers_approval() {
+    let h = harness().await;
+    let answer = h
+        .say(
+            person("2001", Role::Customer),
+            "open an escalation: our load balancer returns 502 for every request",
+        )
+        .await;
+    let ticket = answer.ticket.unwrap();
+    assert_eq!(ticket.aws_case_id, None);
+    assert!(h.aws.calls().is_empty(), "no AWS call before approval");
+    let stored = h.app.store().ticket(ticket.id).await.unwrap().unwrap();
+    assert_eq!(stored.case_state, CaseState::AwaitingApproval);
+    assert_eq!(
+        stored.account_id.unwrap().as_str(),
+        "111111111111",
+        "the customer's only account"
+    );
+
+    let refused = h
+        .say(
+            person("2001", Role::Customer),
+            &format!("/ticket approve id:{}", ticket.id),
+        )
+        .await;
+    assert!(text_of(&refused).contains("Only support engineers"));
+
+    let approved = h.say(engineer(), &format!("/ticket approve id:{}", ticket.id)).await;
+    assert_eq!(approved.ticket.unwrap().aws_case_id.as_deref(), Some("case-1"));
+    assert_eq!(h.aws.cases().len(), 1);
+}
+
+#[tokio::test]
+async fn an_unmapped_person_is_refused_and_nothing_is_stored() {
+    let h = harness().await;
+    let answer = h
+        .say(
+            person("4242", Role::Customer),
+            "open an escalation: our RDS database is down since 10:00",
+        )
+        .await;
+    assert!(answer.ticket.is_none());
+    assert!(text_of(&answer).contains("which customer you are with"));
+    let all = h.say(engineer(), "/ticket list filter:all").await;
+    assert!(text_of(&all).contains("None."));
+}
+
+#[tokio::test]
+async fn customers_see_only_their_own_tickets_and_cannot_tell_others_exist() {
+    let h = harness().await;
+    let acme = h
+        .say(
+            person("2001", Role::Customer),
+            "open an escalation: S3 uploads fail with 503 since 9am",
+        )
+        .await
+        .ticket
+        .unwrap()
+        .id;
+    let peek = h
+        .say(person("3001", Role::Customer), &format!("/ticket show id:{acme}"))
+        .await;
+    let missing = h.say(person("3001", Role::Customer), "/ticket show id:999").await;
+    assert!(peek.ticket.is_none());
+    let message = |a: &Answer| a.reply.embeds[0].description.clone().unwrap();
+    assert_eq!(
+        message(&peek).replace(&acme.to_string(), "N"),
+        message(&missing).replace("999", "N")
+    );
+    let list = h.say(person("3001", Role::Customer), "/ticket list filter:all").await;
+    assert!(!text_of(&list).contains("S3 uploads"));
+    let own = h.say(person("2001", Role::Customer), "list my open tickets").await;
+    assert!(text_of(&own).contains("S3 uploads"));
+    let all = h.say(engineer(), "/ticket list filter:all").await;
+    assert!(text_of(&all).contains("S3 uploads"));
+}
+
+#[tokio::test]
+async fn a_customer_cannot_name_an_account_that_is_not_theirs() {
+    let h = harness().await;
+    let answer = h
+        .say(
+            person("2001", Role::Customer),
+            r#"/escalate severity:low subject:"x" description:"something about that account" account:222222222222"#,
+        )
+        .await;
+    assert!(answer.ticket.is_none());
+    assert!(text_of(&answer).contains("not one of your accounts"));
+}
+
+#[tokio::test]
+async fn when_aws_fails_the_ticket_stays_open_and_the_worker_creates_exactly_one_case_later() {
+    let h = harness().await;
+    h.aws.fail_next([CaseError::Transient("connection refused".into())]);
+    let answer = h
+        .say(
+            engineer(),
+            "open an escalation: Route 53 is not resolving our domain since 09:00",
+        )
+        .await;
+    let ticket = answer.ticket.clone().unwrap();
+    assert_eq!(ticket.aws_case_id, None);
+    assert!(text_of(&answer).contains("connection refused"));
+    let stored = h.app.store().ticket(ticket.id).await.unwrap().unwrap();
+    assert_eq!(stored.case_state, CaseState::Pending);
+    assert_eq!(stored.status, TicketStatus::Open);
+
+    // Not due yet: nothing happens.
+    let report = h.app.case_worker().run_once(false).await.unwrap();
+    assert_eq!(report.cases_created, 0);
+    // Throttled on the first retry, then AWS is back.
+    h.clock.advance(time::Duration::hours(1));
+    h.aws.fail_next([CaseError::Transient("ThrottlingException".into())]);
+    let report = h.app.case_worker().run_once(false).await.unwrap();
+    assert_eq!((report.cases_created, report.cases_pending), (0, 1));
+    h.clock.advance(time::Duration::hours(1));
+    let report = h.app.case_worker().run_once(false).await.unwrap();
+    assert_eq!(report.cases_created, 1);
+    h.clock.advance(time::Duration::hours(1));
+    assert_eq!(h.app.case_worker().run_once(false).await.unwrap().cases_created, 0);
+    assert_eq!(h.aws.cases().len(), 1);
+}
+
+#[tokio::test]
+async fn a_crash_between_create_case_and_the_commit_does_not_make_a_second_case() {
+    let h = harness().await;
+    h.aws.lose_next_create_response();
+    let ticket = h
+        .say(
+            engineer(),
+            "open an escalation: Lambda functions time out since the deploy at 08:00",
+        )
+        .await
+        .ticket
+        .unwrap();
+    assert_eq!(ticket.aws_case_id, None, "the bot did not learn of the case");
+    assert_eq!(h.aws.cases().len(), 1, "but AWS has it");
+
+    h.clock.advance(time::Duration::hours(1));
+    let report = h.app.case_worker().run_once(false).await.unwrap();
+    assert_eq!(report.cases_created, 1);
+    assert_eq!(h.aws.cases().len(), 1, "found by its reference, not created again");
+    let stored = h.app.store().ticket(ticket.id).await.unwrap().unwrap();
+    assert_eq!(stored.aws_case_id.as_deref(), Some("case-1"));
+    assert!(h.aws.calls().contains(&"find_case".to_owned()));
+}
+
+#[tokio::test]
+async fn no_support_plan_is_explained_and_not_retried() {
+    let h = harness().await;
+    h.aws.fail_next([CaseError::SubscriptionRequired]);
+    let answer = h
+        .say(
+            engineer(),
+            "open an escalation: EBS volume stuck in attaching since this morning",
+        )
+        .await;
+    let text = text_of(&answer);
+    assert!(text.contains("support plan"), "{text}");
+    assert!(text.contains("root user"), "the seed's support-plan note: {text}");
+    let stored = h.app.store().ticket(answer.ticket.unwrap().id).await.unwrap().unwrap();
+    assert_eq!(stored.case_state, CaseState::Failed);
+    h.clock.advance(time::Duration::days(1));
+    h.app.case_worker().run_once(false).await.unwrap();
+    assert!(h.aws.cases().is_empty());
+}
+
+#[tokio::test]
+async fn notes_and_resolutions_reach_the_case_even_when_aws_is_away_at_first() {
+    let h = harness().await;
+    let id = h
+        .say(
+            engineer(),
+            "open an escalation: our NAT gateway dropped all traffic at 10:00",
+        )
+        .await
+        .ticket
+        .unwrap()
+        .id;
+    h.aws.fail_next([CaseError::Transient("timeout".into())]);
+    let noted = h
+        .say(
+            engineer(),
+            &format!("/ticket note id:{id} text:\"Customer confirms it is back\""),
+        )
+        .await;
+    assert!(noted.ticket.is_some());
+    assert!(h.aws.cases()[0].communications.is_empty());
+    let resolved = h.say(engineer(), &format!("/ticket resolve id:{id}")).await;
+    assert_eq!(resolved.ticket.unwrap().status, "resolved");
+    h.clock.advance(time::Duration::hours(1));
+    let report = h.app.case_worker().run_once(false).await.unwrap();
+    assert!(report.actions_done >= 1);
+    let case = &h.aws.cases()[0];
+    assert_eq!(case.communications.len(), 1);
+    assert!(case.communications[0].contains("Customer confirms it is back"));
+    assert_eq!(case.status, "resolved");
+
+    let again = h.say(engineer(), &format!("/ticket resolve id:{id}")).await;
+    assert!(text_of(&again).contains("already resolved"));
+    let reopened = h
+        .say(engineer(), &format!("/ticket reopen id:{id} note:\"back again\""))
+        .await;
+    assert_eq!(reopened.ticket.unwrap().status, "open");
+}
+
+#[tokio::test]
+async fn case_status_changes_become_ticket_events() {
+    let h = harness().await;
+    let id = h
+        .say(
+            engineer(),
+            "open an escalation: DynamoDB throttling on table orders since 07:00",
+        )
+        .await
+        .ticket
+        .unwrap()
+        .id;
+    h.aws.set_status("case-1", "work-in-progress");
+    assert_eq!(h.app.case_worker().sync_statuses().await.unwrap(), 1);
+    assert_eq!(
+        h.app.case_worker().sync_statuses().await.unwrap(),
+        0,
+        "no change, no event"
+    );
+    let events = h.app.store().ticket_events(id).await.unwrap();
+    let last = events.last().unwrap();
+    assert_eq!(last.kind, "case_status");
+    assert!(last.detail.ends_with("work-in-progress"), "{}", last.detail);
+}
+
+#[tokio::test]
+async fn a_critical_escalation_puts_the_phone_numbers_first_and_alerts_the_outage_channel() {
+    let h = harness().await;
+    let answer = h.say(engineer(), "raise a critical case, the whole site is down").await;
+    assert_eq!(answer.ticket.as_ref().unwrap().severity, "critical");
+    assert!(answer.reply.embeds[0].title.as_ref().unwrap().contains("call now"));
+    assert!(text_of(&answer).contains("1-888-638-6771"));
+    assert_eq!(answer.alerts.len(), 1);
+    assert!(answer.alerts[0].ping_on_call);
+}
+
+#[tokio::test]
+async fn a_thin_request_asks_for_details_and_stores_nothing() {
+    let h = harness().await;
+    let answer = h.say(engineer(), "open a ticket").await;
+    assert_eq!(answer.intent, IntentKind::Escalate);
+    assert!(answer.ticket.is_none());
+    assert!(text_of(&answer).contains("Tell me a bit more"));
+    assert!(h.app.store().ticket(1).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn an_invalid_severity_creates_nothing_and_lists_the_valid_ones() {
+    let h = harness().await;
+    let answer = h
+        .say(
+            engineer(),
+            r#"/escalate severity:sev0 subject:"x" description:"a real problem here""#,
+        )
+        .await;
+    assert!(answer.ticket.is_none());
+    assert!(text_of(&answer).contains("low, normal, high, urgent, critical"));
+    assert!(h.app.store().ticket(1).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn quotes_sql_and_long_descriptions_are_kept_intact_and_shown_within_limits() {
+    let h = harness().await;
+    let subject = r#"RDS "prod" down'); DROP TABLE tickets;--"#;
+    let description = "Long story. ".repeat(420);
+    assert!(description.len() > 5_000);
+    let line = format!(
+        "/escalate severity:urgent subject:\"{}\" description:\"{}\"",
+        subject.replace('"', "\\\""),
+        description
+    );
+    let answer = h.say(engineer(), &line).await;
+    let id = answer.ticket.unwrap().id;
+    let stored = h.app.store().ticket(id).await.unwrap().unwrap();
+    assert_eq!(stored.subject, subject);
+    assert_eq!(stored.description, description.trim());
+    assert!(h.aws.cases()[0].request.body.starts_with("Long story."));
+    assert!(h.aws.cases()[0].request.body.chars().count() <= 8_000);
+    let shown = h.say(engineer(), &format!("/ticket show id:{id}")).await;
+    assert!(text_of(&shown).contains("DROP TABLE tickets"));
+}
