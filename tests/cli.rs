@@ -210,3 +210,64 @@ fn the_console_answers_each_line_of_standard_input() {
         ":quit stops before the last line: {stdout}"
     );
 }
+
+#[test]
+fn tickets_confirmed_before_a_kill_9_are_all_on_disk() {
+    use std::io::{BufRead, BufReader};
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = bin()
+        .current_dir(dir.path())
+        .args(["console", "--role", "engineer"])
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_PROFILE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        for i in 0..2_000 {
+            let line = format!(
+                "/escalate severity:low subject:\"crash test {i}\" description:\"ticket number {i} of the crash test\"\n"
+            );
+            if stdin.write_all(line.as_bytes()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut confirmed = Vec::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        if let Some(rest) = line.split("Ticket #").nth(1) {
+            confirmed.push(rest.split(':').next().unwrap().parse::<i64>().unwrap());
+            if confirmed.len() == 40 {
+                child.kill().unwrap(); // SIGKILL
+                break;
+            }
+        }
+    }
+    child.wait().unwrap();
+    let _ = writer.join();
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let url = format!("sqlite://{}", dir.path().join("platform-desk.db").display());
+        let store = platform_desk::store::Store::open(&url).await.unwrap();
+        for id in &confirmed {
+            let ticket = store
+                .ticket(*id)
+                .await
+                .unwrap()
+                .unwrap_or_else(|| panic!("ticket {id} was lost"));
+            assert!(ticket.subject.starts_with("crash test"));
+            assert_eq!(store.ticket_events(*id).await.unwrap()[0].kind, "opened");
+        }
+    });
+    assert_eq!(confirmed.len(), 40);
+}

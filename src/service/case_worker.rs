@@ -123,7 +123,11 @@ impl CaseWorker {
         tracing::Span::current().record("attempt", ticket.case_attempts);
         let account = ticket.account_id.as_ref();
 
-        let result = async {
+        // The whole attempt (lookup, service codes, creation) shares one
+        // budget of two call timeouts, so that a reply waiting on it stays
+        // well inside half a minute even when AWS does not answer at all.
+        let budget = self.call_timeout * 2;
+        let work = async {
             if ticket.case_attempts > 1 {
                 // An earlier attempt may have created the case and died before
                 // recording it: look before creating another.
@@ -146,8 +150,11 @@ impl CaseWorker {
                 .and_then(|found| found.into_iter().find(|c| c.case_id == case_id));
             let (display_id, status) = details.map_or((None, None), |d| (d.display_id, d.status));
             Ok::<_, CaseError>((case_id, display_id, status))
-        }
-        .await;
+        };
+        let result = match tokio::time::timeout(budget, work).await {
+            Ok(result) => result,
+            Err(_) => Err(CaseError::Transient(format!("no answer within {} s", budget.as_secs()))),
+        };
 
         let now = self.clock.now();
         match result {

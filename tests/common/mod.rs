@@ -235,3 +235,31 @@ pub mod fakes {
         }
     }
 }
+
+pub mod aws_stub;
+
+/// The moto server started by `./scripts/test`.
+pub fn moto_endpoint() -> String {
+    std::env::var("PLATFORM_DESK_TEST_MOTO").unwrap_or_else(|_| {
+        panic!("moto is not running: run ./scripts/test, which installs moto in a venv and starts it on 127.0.0.1")
+    })
+}
+
+/// SDK configuration for tests: fixed test credentials, us-east-1, the given
+/// endpoint, and nothing read from the environment.
+pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_credential_types::Credentials::new(
+            "testing", "testing", None, None, "tests",
+        ))
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .operation_timeout(std::time::Duration::from_secs(10))
+                .build(),
+        )
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .load()
+        .await
+}

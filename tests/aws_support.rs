@@ -1,0 +1,316 @@
+//! The AWS Support implementation through the real SDK against moto (started
+//! by ./scripts/test), with the stub in tests/common/aws_stub.rs answering
+//! DescribeServices and AddCommunicationToCase (which moto lacks) and
+//! injecting faults. Then the whole escalation pipeline on top of it.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::aws_stub::{AwsStub, Fault};
+use platform_desk::app::App;
+use platform_desk::aws::support::{CaseError, CaseRequest, SdkSupportCases, SupportCases};
+use platform_desk::clock::SystemClock;
+use platform_desk::config::{Config, CustomerConfig};
+use platform_desk::domain::{AccountId, Role, Severity};
+use platform_desk::inbound::{Actor, Inbound};
+use platform_desk::store::CaseState;
+
+async fn support(endpoint: &str) -> SdkSupportCases {
+    SdkSupportCases::new(
+        common::sdk_config(endpoint).await,
+        "us-east-1",
+        "OrganizationAccountAccessRole",
+    )
+}
+
+fn request(subject: &str) -> CaseRequest {
+    CaseRequest {
+        subject: subject.into(),
+        body: "Instance i-0abc fails system status checks.".into(),
+        severity: Severity::High,
+        service_code: "general-info".into(),
+        category_code: "using-aws".into(),
+        language: "en".into(),
+        cc_email_addresses: vec![],
+    }
+}
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}-{:08x}", fastrand::u32(..))
+}
+
+/// Cases in moto's default account whose subject carries `reference`.
+async fn cases_in_moto(reference: &str) -> usize {
+    let sdk = common::sdk_config(&common::moto_endpoint()).await;
+    let output = aws_sdk_support::Client::new(&sdk)
+        .describe_cases()
+        .include_resolved_cases(true)
+        .include_communications(false)
+        .send()
+        .await
+        .unwrap();
+    output
+        .cases()
+        .iter()
+        .filter(|c| c.subject().is_some_and(|s| s.contains(reference)))
+        .count()
+}
+
+/// Whether a member account holds a case carrying `reference`, looked up
+/// through the implementation's own role assumption.
+async fn case_in_member_account(account: &AccountId, reference: &str) -> bool {
+    let since = time::OffsetDateTime::now_utc() - time::Duration::days(1);
+    support(&common::moto_endpoint())
+        .await
+        .find_case(Some(account), reference, since)
+        .await
+        .unwrap()
+        .is_some()
+}
+
+#[tokio::test]
+async fn cases_are_created_found_by_reference_described_and_resolved() {
+    let stub = AwsStub::start(&common::moto_endpoint()).await;
+    let cases = support(&stub.endpoint).await;
+    let reference = unique("PD-1");
+    let case_id = cases
+        .create_case(None, &request(&format!("EC2 checks failing [{reference}]")))
+        .await
+        .unwrap();
+    assert!(case_id.starts_with("case-"), "{case_id}");
+
+    let since = time::OffsetDateTime::now_utc() - time::Duration::hours(1);
+    let found = cases
+        .find_case(None, &reference, since)
+        .await
+        .unwrap()
+        .expect("found by reference");
+    assert_eq!(found.case_id, case_id);
+    assert!(
+        cases
+            .find_case(None, &unique("PD-none"), since)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let described = cases
+        .describe_cases(None, std::slice::from_ref(&case_id))
+        .await
+        .unwrap();
+    assert_eq!(described.len(), 1);
+    assert!(described[0].status.is_some());
+
+    cases.resolve_case(None, &case_id).await.unwrap();
+    assert_eq!(cases_in_moto(&reference).await, 1);
+}
+
+#[tokio::test]
+async fn a_member_accounts_case_is_opened_there_through_sts() {
+    let stub = AwsStub::start(&common::moto_endpoint()).await;
+    let cases = support(&stub.endpoint).await;
+    let member: AccountId = "111122223333".parse().unwrap();
+    let reference = unique("PD-2");
+    cases
+        .create_case(Some(&member), &request(&format!("S3 uploads failing [{reference}]")))
+        .await
+        .unwrap();
+    assert!(
+        stub.operations().contains(&"AssumeRole".to_owned()),
+        "{:?}",
+        stub.operations()
+    );
+    let since = time::OffsetDateTime::now_utc() - time::Duration::hours(1);
+    assert!(
+        cases
+            .find_case(Some(&member), &reference, since)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        cases.find_case(None, &reference, since).await.unwrap().is_none(),
+        "not in the bot's own account"
+    );
+}
+
+#[tokio::test]
+async fn services_and_communications_use_the_support_json_protocol() {
+    let stub = AwsStub::start(&common::moto_endpoint()).await;
+    let cases = support(&stub.endpoint).await;
+    let services = cases.services(None).await.unwrap();
+    assert_eq!(services[0].code, "amazon-elastic-compute-cloud-linux");
+    assert_eq!(services[0].category_codes, ["instance-issue"]);
+    cases
+        .add_communication(None, "case-123", "Customer confirms")
+        .await
+        .unwrap();
+    assert_eq!(
+        stub.communications(),
+        [("case-123".to_owned(), "Customer confirms".to_owned())]
+    );
+}
+
+#[tokio::test]
+async fn aws_errors_are_sorted_by_what_to_do_next() {
+    let stub = AwsStub::start(&common::moto_endpoint()).await;
+    let cases = support(&stub.endpoint).await;
+    stub.inject("CreateCase", Fault::Throttle);
+    let throttled = cases.create_case(None, &request("x")).await.unwrap_err();
+    assert!(
+        matches!(throttled, CaseError::Transient(ref why) if why.contains("ThrottlingException")),
+        "{throttled:?}"
+    );
+    stub.inject("CreateCase", Fault::ServerError);
+    assert!(cases.create_case(None, &request("x")).await.unwrap_err().is_retryable());
+    stub.set_away(true);
+    assert!(cases.create_case(None, &request("x")).await.unwrap_err().is_retryable());
+    stub.set_away(false);
+
+    let unreachable = support("http://127.0.0.1:9").await;
+    let error = unreachable.create_case(None, &request("x")).await.unwrap_err();
+    assert!(error.is_retryable(), "{error:?}");
+}
+
+fn engineer() -> Actor {
+    Actor {
+        user_id: "9001".into(),
+        display_name: "Eve Engineer".into(),
+        role: Role::Engineer,
+        role_ids: vec![],
+        guild_id: None,
+        channel_id: None,
+    }
+}
+
+async fn app_on(endpoint: &str, dir: &tempfile::TempDir) -> App {
+    let mut config = Config::default();
+    config.database.url = format!("sqlite://{}", dir.path().join("t.db").display());
+    config.escalations.retry_initial_seconds = 1;
+    config.escalations.retry_max_seconds = 1;
+    config.customers = vec![CustomerConfig {
+        name: "acme".into(),
+        account_ids: vec!["111122223333".parse().unwrap()],
+        guild_ids: vec![],
+        channel_ids: vec![],
+        role_ids: vec![],
+        user_ids: vec!["2001".into()],
+    }];
+    App::build_with(config, Arc::new(support(endpoint).await), Arc::new(SystemClock))
+        .await
+        .unwrap()
+}
+
+async fn pending_until_due(app: &App, id: i64) {
+    let ticket = app.store().ticket(id).await.unwrap().unwrap();
+    assert_eq!(ticket.case_state, CaseState::Pending, "{:?}", ticket.case_last_error);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+}
+
+#[tokio::test]
+async fn the_pipeline_opens_a_case_in_moto_and_survives_throttling_and_moto_going_away() {
+    let stub = AwsStub::start(&common::moto_endpoint()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = app_on(&stub.endpoint, &dir).await;
+
+    // Straight through: the case is in moto, in the customer's account.
+    let answer = app
+        .handle(Inbound::text(
+            engineer(),
+            r#"/escalate severity:high subject:"EC2 status checks failing" description:"i-0abc fails system checks since 10:42" account:111122223333 service:ec2"#,
+        ))
+        .await;
+    let first = answer.ticket.unwrap();
+    assert!(first.aws_case_id.is_some());
+    let member: AccountId = "111122223333".parse().unwrap();
+    let stored = app.store().ticket(first.id).await.unwrap().unwrap();
+    assert!(case_in_member_account(&member, &stored.case_reference).await);
+
+    // Throttled, then moto away for a pass, then back: one case.
+    stub.inject("CreateCase", Fault::Throttle);
+    let second = app
+        .handle(Inbound::text(
+            engineer(),
+            "open an escalation: CloudFront returns 503 for every request since 08:00",
+        ))
+        .await
+        .ticket
+        .unwrap();
+    assert_eq!(second.aws_case_id, None);
+    pending_until_due(&app, second.id).await;
+    stub.set_away(true);
+    let report = app.case_worker().run_once(false).await.unwrap();
+    assert_eq!((report.cases_created, report.cases_pending), (0, 1));
+    stub.set_away(false);
+    pending_until_due(&app, second.id).await;
+    let report = app.case_worker().run_once(false).await.unwrap();
+    assert_eq!(report.cases_created, 1);
+    let stored = app.store().ticket(second.id).await.unwrap().unwrap();
+    assert_eq!(stored.case_state, CaseState::Created);
+    assert_eq!(cases_in_moto(&stored.case_reference).await, 1);
+}
+
+#[tokio::test]
+async fn a_lost_create_case_response_is_found_again_not_repeated() {
+    let stub = AwsStub::start(&common::moto_endpoint()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = app_on(&stub.endpoint, &dir).await;
+    stub.inject("CreateCase", Fault::LoseResponse);
+    let ticket = app
+        .handle(Inbound::text(
+            engineer(),
+            "open an escalation: Aurora failover did not happen at 03:00 last night",
+        ))
+        .await
+        .ticket
+        .unwrap();
+    assert_eq!(ticket.aws_case_id, None);
+    let reference = app.store().ticket(ticket.id).await.unwrap().unwrap().case_reference;
+    assert_eq!(cases_in_moto(&reference).await, 1, "moto made the case");
+
+    pending_until_due(&app, ticket.id).await;
+    let report = app.case_worker().run_once(false).await.unwrap();
+    assert_eq!(report.cases_created, 1);
+    assert_eq!(cases_in_moto(&reference).await, 1, "and no second one");
+    let stored = app.store().ticket(ticket.id).await.unwrap().unwrap();
+    assert!(stored.aws_case_id.is_some());
+}
+
+#[tokio::test]
+async fn notes_resolutions_and_status_sync_go_through_to_aws() {
+    let stub = AwsStub::start(&common::moto_endpoint()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = app_on(&stub.endpoint, &dir).await;
+    let id = app
+        .handle(Inbound::text(
+            engineer(),
+            "open an escalation: the SES sending limit blocks our newsletters",
+        ))
+        .await
+        .ticket
+        .unwrap()
+        .id;
+    let case_id = app.store().ticket(id).await.unwrap().unwrap().aws_case_id.unwrap();
+    app.handle(Inbound::text(
+        engineer(),
+        format!("/ticket note id:{id} text:\"limit raised, testing\""),
+    ))
+    .await;
+    assert!(
+        stub.communications()
+            .iter()
+            .any(|(c, body)| *c == case_id && body.contains("limit raised"))
+    );
+    // moto moves a case's status on every DescribeCases: each sync sees a change.
+    assert!(app.case_worker().sync_statuses().await.unwrap() >= 1);
+    app.handle(Inbound::text(engineer(), format!("/ticket resolve id:{id}")))
+        .await;
+    assert!(stub.operations().contains(&"ResolveCase".to_owned()));
+    let events = app.store().ticket_events(id).await.unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.kind == "case_updated" && e.detail.contains("resolved"))
+    );
+}

@@ -1,0 +1,132 @@
+//! The escalation commands as an operator runs them, each a separate process,
+//! with AWS reached through the standard SDK chain (AWS_ENDPOINT_URL pointing
+//! at moto, or at a closed port for "AWS unreachable").
+
+mod common;
+
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn bin(dir: &tempfile::TempDir, endpoint: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_platform-desk"));
+    command
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .env_remove("AWS_PROFILE")
+        .env_remove("RUST_LOG")
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    command
+}
+
+fn json(output: &Output) -> serde_json::Value {
+    assert!(
+        output.status.success(),
+        "exit {:?}: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+const ESCALATE: &str = r#"/escalate severity:high subject:"EC2 status checks failing" description:"i-0abc fails system status checks since 10:42""#;
+
+/// The ticket's reference, from the footer of its embed.
+fn reference(answer: &serde_json::Value) -> String {
+    let footer = answer["embeds"][0]["footer"]["text"].as_str().unwrap();
+    footer.rsplit(' ').next().unwrap().to_owned()
+}
+
+async fn cases_in_moto_with(reference: &str) -> usize {
+    let sdk = common::sdk_config(&common::moto_endpoint()).await;
+    let output = aws_sdk_support::Client::new(&sdk)
+        .describe_cases()
+        .include_resolved_cases(true)
+        .include_communications(false)
+        .send()
+        .await
+        .unwrap();
+    output
+        .cases()
+        .iter()
+        .filter(|c| c.subject().is_some_and(|s| s.contains(reference)))
+        .count()
+}
+
+#[tokio::test]
+async fn an_engineers_escalation_gets_a_case_in_moto_and_a_later_process_shows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let moto = common::moto_endpoint();
+    let opened = json(
+        &bin(&dir, &moto)
+            .args(["ask", "--json", "--role", "engineer", ESCALATE])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(opened["intent"], "escalate");
+    let ticket = &opened["ticket"];
+    let case_id = ticket["aws_case_id"].as_str().expect("an AWS case id").to_owned();
+    assert_eq!(ticket["status"], "open");
+    assert_eq!(ticket["severity"], "high");
+    assert_eq!(cases_in_moto_with(&reference(&opened)).await, 1);
+
+    let id = ticket["id"].as_i64().unwrap();
+    let shown = json(
+        &bin(&dir, &moto)
+            .args([
+                "ask",
+                "--json",
+                "--role",
+                "engineer",
+                &format!("what's the status of ticket {id}?"),
+            ])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(shown["intent"], "ticket");
+    assert_eq!(shown["ticket"]["id"], id);
+    assert_eq!(shown["ticket"]["aws_case_id"], case_id.as_str());
+}
+
+#[tokio::test]
+async fn with_aws_unreachable_the_ticket_is_logged_and_the_worker_makes_one_case_later() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bot-config.toml"),
+        "[escalations]\nretry_initial_seconds = 1\nretry_max_seconds = 1\n",
+    )
+    .unwrap();
+    let started = Instant::now();
+    let output = bin(&dir, "http://127.0.0.1:9")
+        .args(["ask", "--json", "--role", "engineer", ESCALATE])
+        .output()
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        started.elapsed()
+    );
+    let opened = json(&output);
+    assert!(opened["ticket"]["id"].is_i64());
+    assert!(opened["ticket"]["aws_case_id"].is_null());
+    assert!(opened.to_string().contains("Pending"), "{opened}");
+    let reference = reference(&opened);
+
+    // AWS is back: one worker pass opens exactly one case.
+    std::thread::sleep(Duration::from_millis(1100));
+    let output = bin(&dir, &common::moto_endpoint())
+        .args(["worker", "--once"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("cases created 1"));
+    let output = bin(&dir, &common::moto_endpoint())
+        .args(["worker", "--once"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&output.stdout).contains("cases created 0"));
+    assert_eq!(cases_in_moto_with(&reference).await, 1);
+}
