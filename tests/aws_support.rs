@@ -314,3 +314,40 @@ async fn notes_resolutions_and_status_sync_go_through_to_aws() {
             .any(|e| e.kind == "case_updated" && e.detail.contains("resolved"))
     );
 }
+
+#[tokio::test]
+async fn an_aws_that_never_answers_leaves_the_ticket_pending_within_the_budget() {
+    // Accepts connections and never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.database.url = format!("sqlite://{}", dir.path().join("t.db").display());
+    config.aws.call_timeout_seconds = 1;
+    let app = App::build_with(config, Arc::new(support(&endpoint).await), Arc::new(SystemClock))
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let ticket = app
+        .handle(Inbound::text(
+            engineer(),
+            "open an escalation: our API gateway hangs on every request",
+        ))
+        .await
+        .ticket
+        .unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let stored = app.store().ticket(ticket.id).await.unwrap().unwrap();
+    assert_eq!(stored.case_state, CaseState::Pending);
+    assert!(stored.case_last_error.unwrap().contains("no answer within"));
+}

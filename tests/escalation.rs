@@ -425,3 +425,27 @@ async fn quotes_sql_and_long_descriptions_are_kept_intact_and_shown_within_limit
     let shown = h.say(engineer(), &format!("/ticket show id:{id}")).await;
     assert!(text_of(&shown).contains("DROP TABLE tickets"));
 }
+
+#[tokio::test]
+async fn engineers_list_by_customer_and_status_customers_only_their_own() {
+    let h = harness().await;
+    for (user, text) in [
+        ("2001", "open an escalation: acme's EC2 instance is impaired since noon"),
+        ("3001", "open an escalation: globex's S3 bucket denies every upload"),
+    ] {
+        h.say(person(user, Role::Customer), text).await;
+    }
+    let acme = h.say(engineer(), "/ticket list filter:all customer:acme").await;
+    assert!(text_of(&acme).contains("EC2 instance") && !text_of(&acme).contains("S3 bucket"));
+    let resolved = h.say(engineer(), "/ticket list filter:all status:resolved").await;
+    assert!(text_of(&resolved).contains("None."));
+    let unknown = h.say(engineer(), "/ticket list filter:all customer:initech").await;
+    assert!(text_of(&unknown).contains("acme, globex"));
+    let nosy = h
+        .say(
+            person("2001", Role::Customer),
+            "/ticket list filter:all customer:globex",
+        )
+        .await;
+    assert!(text_of(&nosy).contains("Only support engineers"));
+}

@@ -286,6 +286,8 @@ impl Classifier {
                 Some(id) => extract::ticket_action(normalized, id),
                 None => TicketRequest::List {
                     filter: extract::ticket_filter(normalized),
+                    status: None,
+                    customer: None,
                 },
             }),
             IntentKind::Help => Intent::Help,
@@ -366,7 +368,9 @@ mod tests {
         assert_eq!(
             c.classify("list my open tickets").intent,
             Intent::Ticket(TicketRequest::List {
-                filter: super::super::TicketFilter::Open
+                filter: super::super::TicketFilter::Open,
+                status: None,
+                customer: None
             })
         );
     }

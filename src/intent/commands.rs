@@ -143,14 +143,25 @@ pub const COMMANDS: &[CommandSpec] = &[
             SubcommandSpec {
                 name: "list",
                 description: "List tickets",
-                options: &[OptionSpec {
-                    name: "filter",
-                    description: "Which tickets",
-                    kind: OptionKind::String,
-                    required: false,
-                    choices: &["mine", "open", "all"],
-                    max_length: 8,
-                }],
+                options: &[
+                    OptionSpec {
+                        name: "filter",
+                        description: "Which tickets",
+                        kind: OptionKind::String,
+                        required: false,
+                        choices: &["mine", "open", "all"],
+                        max_length: 8,
+                    },
+                    OptionSpec {
+                        name: "status",
+                        description: "Only open or only resolved tickets",
+                        kind: OptionKind::String,
+                        required: false,
+                        choices: &["open", "resolved"],
+                        max_length: 8,
+                    },
+                    text("customer", "Engineers: one customer's tickets", false, 64),
+                ],
             },
             SubcommandSpec {
                 name: "note",

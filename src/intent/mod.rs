@@ -109,6 +109,10 @@ pub enum TicketRequest {
     },
     List {
         filter: TicketFilter,
+        /// Only tickets with this status ("open" or "resolved").
+        status: Option<String>,
+        /// Engineers: only this customer's tickets.
+        customer: Option<String>,
     },
     Note {
         id: i64,

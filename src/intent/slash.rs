@@ -246,6 +246,8 @@ impl SlashCommand {
                         Some("all") => TicketFilter::All,
                         _ => TicketFilter::Mine,
                     },
+                    status: command.string("status").map(str::to_owned),
+                    customer: command.string("customer").map(str::to_owned),
                 }),
             },
             _ => Intent::Help,
@@ -534,12 +536,16 @@ mod tests {
                 "/ticket list filter:open",
                 Intent::Ticket(TicketRequest::List {
                     filter: TicketFilter::Open,
+                    status: None,
+                    customer: None,
                 }),
             ),
             (
                 "/ticket list",
                 Intent::Ticket(TicketRequest::List {
                     filter: TicketFilter::Mine,
+                    status: None,
+                    customer: None,
                 }),
             ),
             (
@@ -561,6 +567,14 @@ mod tests {
                 }),
             ),
             ("/ticket approve id:3", Intent::Ticket(TicketRequest::Approve { id: 3 })),
+            (
+                "/ticket list filter:all status:resolved customer:acme",
+                Intent::Ticket(TicketRequest::List {
+                    filter: TicketFilter::All,
+                    status: Some("resolved".into()),
+                    customer: Some("acme".into()),
+                }),
+            ),
             ("/help", Intent::Help),
             ("  /HELP  ", Intent::Help),
         ];

@@ -58,7 +58,11 @@ impl TicketService {
                 let ticket = self.visible(actor, id).await?;
                 self.shown(ticket, "🎫 Ticket").await
             }
-            TicketRequest::List { filter } => self.list(actor, filter).await,
+            TicketRequest::List {
+                filter,
+                status,
+                customer,
+            } => self.list(actor, filter, status.as_deref(), customer.as_deref()).await,
             TicketRequest::Note { id, text } => {
                 let ticket = self.visible(actor, id).await?;
                 self.store
@@ -169,15 +173,42 @@ impl TicketService {
         })
     }
 
-    async fn list(&self, actor: &Actor, filter: TicketFilter) -> Result<TicketOutcome, ServiceError> {
+    async fn list(
+        &self,
+        actor: &Actor,
+        filter: TicketFilter,
+        status: Option<&str>,
+        customer: Option<&str>,
+    ) -> Result<TicketOutcome, ServiceError> {
         let mut query = TicketQuery {
             limit: LIST_LIMIT,
             ..TicketQuery::default()
         };
         match self.directory.scope_of(actor) {
             Scope::Nobody => return Err(UserError::NotACustomer.into()),
-            Scope::Customer(customer) => query.customer = Some(Some(customer.name.clone())),
-            Scope::Everyone => {}
+            Scope::Customer(own) => {
+                if customer.is_some_and(|c| c != own.name) {
+                    return Err(UserError::EngineersOnly("list other customers' tickets").into());
+                }
+                query.customer = Some(Some(own.name.clone()));
+            }
+            Scope::Everyone => {
+                if let Some(name) = customer {
+                    let known = self.directory.customer(name).ok_or_else(|| {
+                        let names: Vec<&str> = self.directory.customers().iter().map(|c| c.name.as_str()).collect();
+                        UserError::NothingToChange(format!(
+                            "I don't know the customer \"{}\". The customers are: {}.",
+                            quote_user_text(name, 40),
+                            if names.is_empty() {
+                                "none configured".to_owned()
+                            } else {
+                                names.join(", ")
+                            }
+                        ))
+                    })?;
+                    query.customer = Some(Some(known.name.clone()));
+                }
+            }
         }
         let title = match filter {
             TicketFilter::Mine => {
@@ -190,6 +221,13 @@ impl TicketService {
             }
             TicketFilter::All => "All tickets",
         };
+        if let Some(status) = status {
+            query.status = Some(if status == "resolved" {
+                TicketStatus::Resolved
+            } else {
+                TicketStatus::Open
+            });
+        }
         let tickets = self.store.list_tickets(&query).await?;
         let description = if tickets.is_empty() {
             "None.".to_owned()
