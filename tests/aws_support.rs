@@ -40,23 +40,6 @@ fn unique(prefix: &str) -> String {
     format!("{prefix}-{:08x}", fastrand::u32(..))
 }
 
-/// Cases in moto's default account whose subject carries `reference`.
-async fn cases_in_moto(reference: &str) -> usize {
-    let sdk = common::sdk_config(&common::moto_endpoint()).await;
-    let output = aws_sdk_support::Client::new(&sdk)
-        .describe_cases()
-        .include_resolved_cases(true)
-        .include_communications(false)
-        .send()
-        .await
-        .unwrap();
-    output
-        .cases()
-        .iter()
-        .filter(|c| c.subject().is_some_and(|s| s.contains(reference)))
-        .count()
-}
-
 /// Whether a member account holds a case carrying `reference`, looked up
 /// through the implementation's own role assumption.
 async fn case_in_member_account(account: &AccountId, reference: &str) -> bool {
@@ -103,7 +86,7 @@ async fn cases_are_created_found_by_reference_described_and_resolved() {
     assert!(described[0].status.is_some());
 
     cases.resolve_case(None, &case_id).await.unwrap();
-    assert_eq!(cases_in_moto(&reference).await, 1);
+    assert_eq!(common::cases_in_moto(&reference).await, 1);
 }
 
 #[tokio::test]
@@ -248,7 +231,7 @@ async fn the_pipeline_opens_a_case_in_moto_and_survives_throttling_and_moto_goin
     assert_eq!(report.cases_created, 1);
     let stored = app.store().ticket(second.id).await.unwrap().unwrap();
     assert_eq!(stored.case_state, CaseState::Created);
-    assert_eq!(cases_in_moto(&stored.case_reference).await, 1);
+    assert_eq!(common::cases_in_moto(&stored.case_reference).await, 1);
 }
 
 #[tokio::test]
@@ -267,12 +250,12 @@ async fn a_lost_create_case_response_is_found_again_not_repeated() {
         .unwrap();
     assert_eq!(ticket.aws_case_id, None);
     let reference = app.store().ticket(ticket.id).await.unwrap().unwrap().case_reference;
-    assert_eq!(cases_in_moto(&reference).await, 1, "moto made the case");
+    assert_eq!(common::cases_in_moto(&reference).await, 1, "moto made the case");
 
     pending_until_due(&app, ticket.id).await;
     let report = app.case_worker().run_once(false).await.unwrap();
     assert_eq!(report.cases_created, 1);
-    assert_eq!(cases_in_moto(&reference).await, 1, "and no second one");
+    assert_eq!(common::cases_in_moto(&reference).await, 1, "and no second one");
     let stored = app.store().ticket(ticket.id).await.unwrap().unwrap();
     assert!(stored.aws_case_id.is_some());
 }

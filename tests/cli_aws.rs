@@ -40,22 +40,6 @@ fn reference(answer: &serde_json::Value) -> String {
     footer.rsplit(' ').next().unwrap().to_owned()
 }
 
-async fn cases_in_moto_with(reference: &str) -> usize {
-    let sdk = common::sdk_config(&common::moto_endpoint()).await;
-    let output = aws_sdk_support::Client::new(&sdk)
-        .describe_cases()
-        .include_resolved_cases(true)
-        .include_communications(false)
-        .send()
-        .await
-        .unwrap();
-    output
-        .cases()
-        .iter()
-        .filter(|c| c.subject().is_some_and(|s| s.contains(reference)))
-        .count()
-}
-
 #[tokio::test]
 async fn an_engineers_escalation_gets_a_case_in_moto_and_a_later_process_shows_it() {
     let dir = tempfile::tempdir().unwrap();
@@ -71,7 +55,7 @@ async fn an_engineers_escalation_gets_a_case_in_moto_and_a_later_process_shows_i
     let case_id = ticket["aws_case_id"].as_str().expect("an AWS case id").to_owned();
     assert_eq!(ticket["status"], "open");
     assert_eq!(ticket["severity"], "high");
-    assert_eq!(cases_in_moto_with(&reference(&opened)).await, 1);
+    assert_eq!(common::cases_in_moto(&reference(&opened)).await, 1);
 
     let id = ticket["id"].as_i64().unwrap();
     let shown = json(
@@ -128,5 +112,5 @@ async fn with_aws_unreachable_the_ticket_is_logged_and_the_worker_makes_one_case
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&output.stdout).contains("cases created 0"));
-    assert_eq!(cases_in_moto_with(&reference).await, 1);
+    assert_eq!(common::cases_in_moto(&reference).await, 1);
 }

@@ -73,41 +73,12 @@ impl TicketService {
                     .await
             }
             TicketRequest::Resolve { id, note } => {
-                let ticket = self.visible(actor, id).await?;
-                let note = note.unwrap_or_default();
-                let changed = self
-                    .store
-                    .set_ticket_status(
-                        ticket.id,
-                        TicketStatus::Resolved,
-                        &actor_ref(actor),
-                        &note,
-                        self.clock.now(),
-                    )
-                    .await?;
-                if !changed {
-                    return Err(UserError::NothingToChange(format!("Ticket #{id} is already resolved.")).into());
-                }
-                self.pass_on(ticket.id).await;
-                self.shown(self.reload(ticket.id).await?, "✅ Resolved ticket").await
+                self.change_status(actor, id, TicketStatus::Resolved, note, "✅ Resolved ticket")
+                    .await
             }
             TicketRequest::Reopen { id, note } => {
-                let ticket = self.visible(actor, id).await?;
-                let note = note.unwrap_or_default();
-                let changed = self
-                    .store
-                    .set_ticket_status(
-                        ticket.id,
-                        TicketStatus::Open,
-                        &actor_ref(actor),
-                        &note,
-                        self.clock.now(),
-                    )
-                    .await?;
-                if !changed {
-                    return Err(UserError::NothingToChange(format!("Ticket #{id} is already open.")).into());
-                }
-                self.shown(self.reload(ticket.id).await?, "🔁 Reopened ticket").await
+                self.change_status(actor, id, TicketStatus::Open, note, "🔁 Reopened ticket")
+                    .await
             }
             TicketRequest::Approve { id } => {
                 if actor.role != Role::Engineer {
@@ -131,6 +102,30 @@ impl TicketService {
                 self.shown(self.reload(ticket.id).await?, "👍 Approved ticket").await
             }
         }
+    }
+
+    /// Resolves or reopens a ticket; a resolution is passed on to its AWS case.
+    async fn change_status(
+        &self,
+        actor: &Actor,
+        id: i64,
+        status: TicketStatus,
+        note: Option<String>,
+        title: &str,
+    ) -> Result<TicketOutcome, ServiceError> {
+        let ticket = self.visible(actor, id).await?;
+        let note = note.unwrap_or_default();
+        let changed = self
+            .store
+            .set_ticket_status(ticket.id, status, &actor_ref(actor), &note, self.clock.now())
+            .await?;
+        if !changed {
+            return Err(UserError::NothingToChange(format!("Ticket #{id} is already {}.", status.as_str())).into());
+        }
+        if status == TicketStatus::Resolved {
+            self.pass_on(ticket.id).await;
+        }
+        self.shown(self.reload(ticket.id).await?, title).await
     }
 
     /// The ticket, if the actor may see it; "not found" otherwise.

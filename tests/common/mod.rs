@@ -263,3 +263,20 @@ pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
         .load()
         .await
 }
+
+/// Cases in moto's default account whose subject carries `reference`.
+pub async fn cases_in_moto(reference: &str) -> usize {
+    let sdk = sdk_config(&moto_endpoint()).await;
+    let output = aws_sdk_support::Client::new(&sdk)
+        .describe_cases()
+        .include_resolved_cases(true)
+        .include_communications(false)
+        .send()
+        .await
+        .unwrap();
+    output
+        .cases()
+        .iter()
+        .filter(|c| c.subject().is_some_and(|s| s.contains(reference)))
+        .count()
+}
