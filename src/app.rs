@@ -9,7 +9,7 @@ use tracing::Instrument;
 
 use crate::access::Directory;
 use crate::answer::Answer;
-use crate::aws::support::{NoSupport, SdkSupportCases, SupportCases};
+use crate::aws::AwsServices;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::error::{ServiceError, StartupError, UserError, cause_chain, error_reference};
@@ -19,8 +19,10 @@ use crate::policy::{Policy, PolicyMatcher, Verdict};
 use crate::reply::{Embed, Reply, colour};
 use crate::service::case_worker::CaseWorker;
 use crate::service::contact::ContactService;
+use crate::service::cost_cache::CostCache;
 use crate::service::escalation::EscalationService;
 use crate::service::scope::{ScopeOutcome, ScopeService};
+use crate::service::spend::SpendService;
 use crate::service::tickets::TicketService;
 use crate::service::troubleshoot::TroubleshootService;
 use crate::service::{help, unavailable};
@@ -36,6 +38,7 @@ pub struct App {
     troubleshoot: TroubleshootService,
     escalation: EscalationService,
     tickets: TicketService,
+    spend: SpendService,
     case_worker: Arc<CaseWorker>,
 }
 
@@ -50,38 +53,30 @@ enum Parsed {
 
 impl App {
     /// Loads the policy, compiles its vocabulary, opens the database, and
-    /// connects AWS Support when AWS is configured.
+    /// connects AWS when AWS is configured.
     pub async fn build(config: Config) -> Result<Self, StartupError> {
-        let cases: Arc<dyn SupportCases> = if config.aws.is_enabled() {
-            let sdk = crate::aws::load_sdk_config(&config.aws).await;
-            Arc::new(SdkSupportCases::new(
-                sdk,
-                &config.aws.support_region,
-                &config.aws.member_role_name,
-            ))
-        } else {
-            Arc::new(NoSupport)
-        };
-        Self::build_with(config, cases, Arc::new(SystemClock)).await
+        let aws = AwsServices::from_config(&config.aws).await;
+        Self::build_with(config, aws, Arc::new(SystemClock)).await
     }
 
-    /// Builds the app on the given AWS Support implementation and clock
-    /// (tests use in-memory fakes and fixed clocks).
-    pub async fn build_with(
-        config: Config,
-        cases: Arc<dyn SupportCases>,
-        clock: Arc<dyn Clock>,
-    ) -> Result<Self, StartupError> {
+    /// Builds the app on the given AWS implementations and clock (tests use
+    /// in-memory fakes and fixed clocks).
+    pub async fn build_with(config: Config, aws: AwsServices, clock: Arc<dyn Clock>) -> Result<Self, StartupError> {
         let policy = Arc::new(load_policy(&config)?);
         let matcher = PolicyMatcher::new(&policy)?;
         let store = Store::open(&config.database.url).await?;
         let directory = Arc::new(Directory::new(config.customers.clone()));
         let case_worker = Arc::new(CaseWorker::new(
             store.clone(),
-            cases,
+            aws.cases.clone(),
             config.escalations.clone(),
             clock.clone(),
             Duration::from_secs(config.aws.call_timeout_seconds),
+        ));
+        let cost_cache = Arc::new(CostCache::new(
+            store.clone(),
+            clock.clone(),
+            Duration::from_secs(config.spend.cache_ttl_seconds),
         ));
         Ok(Self {
             classifier: Classifier::new(matcher.clone()),
@@ -95,7 +90,21 @@ impl App {
                 policy.clone(),
                 clock.clone(),
             ),
-            tickets: TicketService::new(store.clone(), case_worker.clone(), directory, policy.clone(), clock),
+            tickets: TicketService::new(
+                store.clone(),
+                case_worker.clone(),
+                directory.clone(),
+                policy.clone(),
+                clock.clone(),
+            ),
+            spend: SpendService::new(
+                aws.billing.clone(),
+                aws.accounts.clone(),
+                cost_cache,
+                directory,
+                clock,
+                config.spend.clone(),
+            ),
             case_worker,
             config,
             policy,
@@ -241,9 +250,9 @@ impl App {
                 reply: outcome.reply,
                 alerts: Vec::new(),
             }),
-            Intent::Spend(_) | Intent::Estimate(_) | Intent::Outage { .. } => {
-                Ok(plain(unavailable::reply(kind, &self.policy)))
-            }
+            Intent::Spend(request) => self.spend.month_to_date(actor, &request).await.map(|o| plain(o.reply)),
+            Intent::Estimate(request) => self.spend.estimate(actor, &request).await.map(|o| plain(o.reply)),
+            Intent::Outage { .. } => Ok(plain(unavailable::reply(kind, &self.policy))),
             Intent::None => Ok(plain(Reply::silent())),
         };
         result.unwrap_or_else(|error| self.answer_error(kind, error))

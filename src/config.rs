@@ -23,6 +23,7 @@ pub struct Config {
     pub telemetry: TelemetryConfig,
     pub aws: AwsConfig,
     pub escalations: EscalationConfig,
+    pub spend: SpendConfig,
     pub engineers: EngineersConfig,
     /// The provider's customers: which AWS accounts and which Discord guilds,
     /// channels, roles and users belong to each.
@@ -149,6 +150,33 @@ impl Default for EscalationConfig {
     }
 }
 
+/// Spend and estimates from Cost Explorer.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SpendConfig {
+    /// Cost Explorer's metric: UnblendedCost, BlendedCost, AmortizedCost,
+    /// NetUnblendedCost or NetAmortizedCost.
+    pub metric: String,
+    /// How long Cost Explorer and Organizations answers are reused. Cost
+    /// Explorer refreshes its data up to three times a day.
+    pub cache_ttl_seconds: u64,
+    /// The tag that marks an account as optimized by Cloud Application
+    /// Manager, and so covered by platform-level support.
+    pub optimized_tag_key: String,
+    pub optimized_tag_value: String,
+}
+
+impl Default for SpendConfig {
+    fn default() -> Self {
+        Self {
+            metric: "UnblendedCost".to_owned(),
+            cache_ttl_seconds: 3600,
+            optimized_tag_key: "cam:optimized".to_owned(),
+            optimized_tag_value: "true".to_owned(),
+        }
+    }
+}
+
 /// Who counts as a support engineer on Discord (the console uses `--role`).
 #[derive(Debug, Clone, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
@@ -241,6 +269,7 @@ impl Default for Config {
             telemetry: TelemetryConfig::default(),
             aws: AwsConfig::default(),
             escalations: EscalationConfig::default(),
+            spend: SpendConfig::default(),
             engineers: EngineersConfig::default(),
             customers: Vec::new(),
             source: ConfigSource::Defaults,
@@ -398,6 +427,22 @@ impl Config {
             return Err(bad(
                 "aws.call_timeout_seconds",
                 "must be 1 to 25, so that a reply never waits longer than Discord allows",
+            ));
+        }
+        const METRICS: [&str; 5] = [
+            "UnblendedCost",
+            "BlendedCost",
+            "AmortizedCost",
+            "NetUnblendedCost",
+            "NetAmortizedCost",
+        ];
+        if !METRICS.contains(&self.spend.metric.as_str()) {
+            return Err(bad("spend.metric", &format!("must be one of {}", METRICS.join(", "))));
+        }
+        if self.spend.cache_ttl_seconds == 0 {
+            return Err(bad(
+                "spend.cache_ttl_seconds",
+                "must be at least 1 (Cost Explorer costs $0.01 a request)",
             ));
         }
         if self.aws.member_role_name.trim().is_empty() {

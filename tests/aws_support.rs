@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use common::aws_stub::{AwsStub, Fault};
 use platform_desk::app::App;
+use platform_desk::aws::AwsServices;
 use platform_desk::aws::support::{CaseError, CaseRequest, SdkSupportCases, SupportCases};
 use platform_desk::clock::SystemClock;
 use platform_desk::config::{Config, CustomerConfig};
@@ -180,9 +181,13 @@ async fn app_on(endpoint: &str, dir: &tempfile::TempDir) -> App {
         role_ids: vec![],
         user_ids: vec!["2001".into()],
     }];
-    App::build_with(config, Arc::new(support(endpoint).await), Arc::new(SystemClock))
-        .await
-        .unwrap()
+    App::build_with(
+        config,
+        AwsServices::with_cases(Arc::new(support(endpoint).await)),
+        Arc::new(SystemClock),
+    )
+    .await
+    .unwrap()
 }
 
 async fn pending_until_due(app: &App, id: i64) {
@@ -313,9 +318,13 @@ async fn an_aws_that_never_answers_leaves_the_ticket_pending_within_the_budget()
     let mut config = Config::default();
     config.database.url = format!("sqlite://{}", dir.path().join("t.db").display());
     config.aws.call_timeout_seconds = 1;
-    let app = App::build_with(config, Arc::new(support(&endpoint).await), Arc::new(SystemClock))
-        .await
-        .unwrap();
+    let app = App::build_with(
+        config,
+        AwsServices::with_cases(Arc::new(support(&endpoint).await)),
+        Arc::new(SystemClock),
+    )
+    .await
+    .unwrap();
     let started = std::time::Instant::now();
     let ticket = app
         .handle(Inbound::text(

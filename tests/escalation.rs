@@ -10,6 +10,7 @@ use std::sync::Arc;
 use common::fakes::{FakeClock, FakeSupport};
 use platform_desk::answer::Answer;
 use platform_desk::app::App;
+use platform_desk::aws::AwsServices;
 use platform_desk::aws::support::CaseError;
 use platform_desk::config::{Config, CustomerConfig};
 use platform_desk::domain::Role;
@@ -45,7 +46,9 @@ async fn harness() -> Harness {
     ];
     let aws = Arc::new(FakeSupport::default());
     let clock = Arc::new(FakeClock::at(time::macros::datetime!(2026-11-28 10:00 UTC)));
-    let app = App::build_with(config, aws.clone(), clock.clone()).await.unwrap();
+    let app = App::build_with(config, AwsServices::with_cases(aws.clone()), clock.clone())
+        .await
+        .unwrap();
     Harness {
         app,
         aws,

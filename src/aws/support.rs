@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use aws_sdk_support::error::{ProvideErrorMetadata, SdkError};
 use time::OffsetDateTime;
 use tokio::sync::Mutex;
 
+use super::{AwsError, classify};
 use crate::domain::{AccountId, Severity};
 
 /// A case to open.
@@ -44,30 +44,8 @@ pub struct SupportService {
     pub category_codes: Vec<String>,
 }
 
-/// Why an AWS Support call failed, sorted by what the bot should do next.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CaseError {
-    /// No AWS in this deployment: keep the ticket pending until there is.
-    #[error("AWS is not configured for this deployment")]
-    NotConfigured,
-    /// The network, a timeout, throttling, a 5xx or credentials that may be
-    /// refreshed: try again later.
-    #[error("AWS could not be reached or was busy: {0}")]
-    Transient(String),
-    /// The account has no Business, Enterprise On-Ramp or Enterprise support
-    /// plan: retrying will not help.
-    #[error("the account has no AWS support plan that allows cases through the API")]
-    SubscriptionRequired,
-    /// AWS refused the request for good (validation, permissions, unknown case).
-    #[error("AWS refused the request: {0}")]
-    Rejected(String),
-}
-
-impl CaseError {
-    pub fn is_retryable(&self) -> bool {
-        matches!(self, CaseError::NotConfigured | CaseError::Transient(_))
-    }
-}
+/// Errors from AWS Support calls (the general AWS error).
+pub type CaseError = AwsError;
 
 /// What the services need from AWS Support, and no more.
 #[async_trait]
@@ -121,39 +99,6 @@ impl SupportCases for NoSupport {
     }
     async fn services(&self, _: Option<&AccountId>) -> Result<Vec<SupportService>, CaseError> {
         Err(CaseError::NotConfigured)
-    }
-}
-
-/// Sorts an SDK error into a [`CaseError`].
-fn classify<E>(error: SdkError<E>) -> CaseError
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    let described = crate::error::cause_chain(&error);
-    match &error {
-        SdkError::ServiceError(service) => {
-            let code = service.err().code().unwrap_or_default();
-            let status = service.raw().status().as_u16();
-            let message = service.err().message().unwrap_or(code).to_owned();
-            match code {
-                "SubscriptionRequiredException" => CaseError::SubscriptionRequired,
-                "ThrottlingException"
-                | "Throttling"
-                | "TooManyRequestsException"
-                | "RequestLimitExceeded"
-                | "CaseCreationLimitExceeded"
-                | "ExpiredToken"
-                | "ExpiredTokenException"
-                | "RequestExpired" => CaseError::Transient(format!("{code}: {message}")),
-                _ if status >= 500 || status == 429 => CaseError::Transient(format!("HTTP {status} {code}: {message}")),
-                _ => CaseError::Rejected(format!("{code}: {message}")),
-            }
-        }
-        SdkError::ResponseError(response) if response.raw().status().as_u16() >= 500 => CaseError::Transient(described),
-        SdkError::ResponseError(_) => CaseError::Rejected(described),
-        // Timeouts, dispatch failures (network, credentials) and requests that
-        // could not be built (no credentials yet) may all succeed later.
-        _ => CaseError::Transient(described),
     }
 }
 

@@ -4,9 +4,11 @@
 
 pub mod case_worker;
 pub mod contact;
+pub mod cost_cache;
 pub mod escalation;
 pub mod help;
 pub mod scope;
+pub mod spend;
 pub mod ticket_view;
 pub mod tickets;
 pub mod troubleshoot;

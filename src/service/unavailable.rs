@@ -1,5 +1,5 @@
 //! Replies for capabilities that this deployment does not have switched on
-//! yet (spend, estimates, outages). The intent is still
+//! yet (outages). The intent is still
 //! recognized and reported; the reply says honestly that nothing was done and
 //! how to reach a person meanwhile.
 
@@ -9,14 +9,6 @@ use crate::reply::{Embed, Reply, colour};
 
 pub fn reply(kind: IntentKind, policy: &Policy) -> Reply {
     let (title, what) = match kind {
-        IntentKind::Spend => (
-            "Spend reports are not connected yet",
-            "I understood that you are asking about month-to-date spend, but this deployment is not connected to AWS Cost Explorer yet.",
-        ),
-        IntentKind::Estimate => (
-            "Month-end estimates are not connected yet",
-            "I understood that you are asking for a month-end estimate, but this deployment is not connected to AWS Cost Explorer yet.",
-        ),
         IntentKind::Outage => (
             "Outage tracking is not connected yet",
             "I understood that you are asking about outages, but this deployment does not follow AWS Health or provider outages yet.",

@@ -8,6 +8,7 @@
 //! `FULL` would fsync on every commit and cost an order of magnitude in ticket
 //! creations per second for no gain against process crashes.
 
+pub mod cache;
 pub mod interactions;
 pub mod tickets;
 
