@@ -390,3 +390,12 @@ async fn without_aws_spend_is_explained_not_faked() {
     assert!(text_of(&answer).contains("not connected"), "{}", text_of(&answer));
     assert!(!text_of(&answer).contains("USD"));
 }
+
+#[tokio::test]
+async fn a_forecast_refusal_is_cached_like_an_answer() {
+    let h = harness_at(NOV_28, true).await;
+    for _ in 0..5 {
+        ask(&h.app, person("9001", Role::Engineer, None), "/estimate").await;
+    }
+    assert_eq!(h.billing.forecasts.load(Ordering::SeqCst), 1);
+}

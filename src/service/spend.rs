@@ -284,34 +284,41 @@ impl SpendService {
         };
         let billing = self.billing.clone();
         let fetch_query = query.clone();
-        let forecast: Result<Cached<Forecast>, CacheError> = self
+        // A refusal (no data yet) is an answer too, cached like one, so that
+        // every estimate question early in the month does not pay again.
+        let forecast: Result<Cached<Result<Forecast, String>>, CacheError> = self
             .cache
             .get_or_fetch(FORECAST, &query, || async move {
-                let forecast = billing.forecast(&fetch_query).await?;
-                Ok((forecast, 1))
+                match billing.forecast(&fetch_query).await {
+                    Ok(forecast) => Ok((Ok(forecast), 1)),
+                    Err(AwsError::Rejected(why)) => Ok((Err(forecast_unavailable(&AwsError::Rejected(why))), 1)),
+                    Err(other) => Err(other),
+                }
             })
             .await;
+        let forecast = match forecast {
+            Ok(Cached { value: Ok(forecast), .. }) => Ok(forecast),
+            Ok(Cached { value: Err(reason), .. }) => Err(reason),
+            Err(CacheError::Store(error)) => return Err(ServiceError::Internal(error.into())),
+            Err(CacheError::Aws(error)) => Err(forecast_unavailable(&error)),
+        };
 
         let elapsed_days = (today - first).whole_days();
         let (estimate, method) = match forecast {
-            Ok(cached) => (
-                mtd + cached.value.mean,
+            Ok(forecast) => (
+                mtd + forecast.mean,
                 EstimateMethod::Forecast {
-                    low: cached.value.low.map(|l| mtd + l),
-                    high: cached.value.high.map(|h| mtd + h),
+                    low: forecast.low.map(|l| mtd + l),
+                    high: forecast.high.map(|h| mtd + h),
                 },
             ),
-            Err(CacheError::Store(error)) => return Err(ServiceError::Internal(error.into())),
-            Err(CacheError::Aws(error)) if elapsed_days > 0 => (
+            Err(reason) if elapsed_days > 0 => (
                 mtd / elapsed_days as f64 * days_in_month(today) as f64,
-                EstimateMethod::RunRate {
-                    reason: forecast_unavailable(&error),
-                },
+                EstimateMethod::RunRate { reason },
             ),
-            Err(CacheError::Aws(error)) => {
+            Err(reason) => {
                 return Err(UserError::NothingToChange(format!(
-                    "I can't estimate this month yet: it has no complete day, and the AWS forecast is unavailable ({}). Ask again tomorrow.",
-                    forecast_unavailable(&error)
+                    "I can't estimate this month yet: it has no complete day, and the AWS forecast is unavailable ({reason}). Ask again tomorrow."
                 ))
                 .into());
             }
