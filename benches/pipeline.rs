@@ -3,7 +3,14 @@
 //! per second on SQLite in WAL mode with synchronous = NORMAL.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use std::sync::Arc;
+
+use async_trait::async_trait;
 use platform_desk::app::App;
+use platform_desk::aws::accounts::NoAccounts;
+use platform_desk::aws::billing::{Billing, CostLine, CostQuery, CostReport, Forecast};
+use platform_desk::aws::{AwsError, AwsServices};
+use platform_desk::clock::SystemClock;
 use platform_desk::config::Config;
 use platform_desk::domain::{Role, Severity};
 use platform_desk::inbound::{Actor, Inbound};
@@ -84,5 +91,68 @@ fn ticket_creations(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, scope_answer_end_to_end, ticket_creations);
+/// Thirty days of costs for three accounts and eight services; only its first
+/// answer is ever fetched, the benchmark measures the cached path.
+struct MonthOfCosts;
+
+#[async_trait]
+impl Billing for MonthOfCosts {
+    async fn cost_and_usage(&self, query: &CostQuery) -> Result<CostReport, AwsError> {
+        let mut lines = Vec::new();
+        let mut day = query.start;
+        while day < query.end {
+            for account in ["111111111111", "222222222222", "333333333333"] {
+                for service in 0..8 {
+                    lines.push(CostLine {
+                        date: day,
+                        account: account.into(),
+                        service: format!("Service {service}"),
+                        amount: 10.0 + f64::from(service),
+                    });
+                }
+            }
+            day = day.next_day().unwrap();
+        }
+        Ok(CostReport {
+            lines,
+            unit: "USD".into(),
+            estimated_days: vec![],
+            requests: 1,
+        })
+    }
+    async fn forecast(&self, _: &CostQuery) -> Result<Forecast, AwsError> {
+        Err(AwsError::Rejected("DataUnavailableException".into()))
+    }
+}
+
+fn warm_spend_answer(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.database.url = format!("sqlite://{}", dir.path().join("spend.db").display());
+    let aws = AwsServices {
+        billing: Arc::new(MonthOfCosts),
+        accounts: Arc::new(NoAccounts),
+        ..AwsServices::unconfigured()
+    };
+    let app = runtime
+        .block_on(App::build_with(config, aws, Arc::new(SystemClock)))
+        .unwrap();
+    let mut engineer = actor();
+    engineer.role = Role::Engineer;
+    let ask = || Inbound::text(engineer.clone(), "how much have we spent this month?");
+    // The first answer fills the cache; every one after is warm.
+    let first = runtime.block_on(app.handle(ask()));
+    assert!(serde_json::to_string(&first.reply.embeds).unwrap().contains("USD"));
+
+    let mut group = c.benchmark_group("spend");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("warm_month_to_date", |b| b.iter(|| runtime.block_on(app.handle(ask()))));
+    group.finish();
+}
+
+criterion_group!(benches, scope_answer_end_to_end, ticket_creations, warm_spend_answer);
 criterion_main!(benches);

@@ -20,6 +20,7 @@ use crate::reply::{Embed, Reply, colour};
 use crate::service::case_worker::CaseWorker;
 use crate::service::contact::ContactService;
 use crate::service::cost_cache::CostCache;
+use crate::service::coverage::CoverageService;
 use crate::service::escalation::EscalationService;
 use crate::service::scope::{ScopeOutcome, ScopeService};
 use crate::service::spend::SpendService;
@@ -39,6 +40,7 @@ pub struct App {
     escalation: EscalationService,
     tickets: TicketService,
     spend: SpendService,
+    coverage: CoverageService,
     case_worker: Arc<CaseWorker>,
 }
 
@@ -100,11 +102,12 @@ impl App {
             spend: SpendService::new(
                 aws.billing.clone(),
                 aws.accounts.clone(),
-                cost_cache,
-                directory,
+                cost_cache.clone(),
+                directory.clone(),
                 clock,
                 config.spend.clone(),
             ),
+            coverage: CoverageService::new(aws.accounts.clone(), cost_cache, directory, config.spend.clone()),
             case_worker,
             config,
             policy,
@@ -216,7 +219,15 @@ impl App {
         };
         let result: Result<Answer, ServiceError> = match intent {
             Intent::Scope { question } => {
-                let answer = self.scope.answer(&question);
+                // A question naming an account is answered from the account's
+                // state in AWS Organizations.
+                let answer = match crate::intent::account_in(&question) {
+                    Some(account) => {
+                        let coverage = self.coverage.check(actor, &account).await;
+                        self.scope.account_answer(&question, account.as_str(), &coverage)
+                    }
+                    None => self.scope.answer(&question),
+                };
                 Ok(Answer {
                     intent: kind,
                     scope: Some(answer.outcome),

@@ -31,7 +31,12 @@ fn bin(dir: &tempfile::TempDir, endpoint: &str) -> Command {
 }
 
 fn json(output: &Output) -> serde_json::Value {
-    assert!(output.status.success(), "exit {:?}: {}", output.status, String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "exit {:?}: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
@@ -57,17 +62,18 @@ async fn member_account(name: &str) -> String {
         .send()
         .await
         .unwrap();
-    created.create_account_status().unwrap().account_id().unwrap().to_owned()
+    created
+        .create_account_status()
+        .unwrap()
+        .account_id()
+        .unwrap()
+        .to_owned()
 }
 
 /// Queues Cost Explorer results in moto: daily costs adding up to 1,234.56.
 async fn seed_costs(account: &str) {
-    let day = |start: &str, end: &str, groups: serde_json::Value| {
-        serde_json::json!({"TimePeriod": {"Start": start, "End": end}, "Total": {}, "Groups": groups, "Estimated": false})
-    };
-    let group = |service: &str, amount: &str| {
-        serde_json::json!({"Keys": [account, service], "Metrics": {"UnblendedCost": {"Amount": amount, "Unit": "USD"}}})
-    };
+    let day = |start: &str, end: &str, groups: serde_json::Value| serde_json::json!({"TimePeriod": {"Start": start, "End": end}, "Total": {}, "Groups": groups, "Estimated": false});
+    let group = |service: &str, amount: &str| serde_json::json!({"Keys": [account, service], "Metrics": {"UnblendedCost": {"Amount": amount, "Unit": "USD"}}});
     let results = serde_json::json!({"results": [{
         "ResultsByTime": [
             day("2026-11-01", "2026-11-02", serde_json::json!([group("Amazon Elastic Compute Cloud - Compute", "400.00"), group("Amazon Simple Storage Service", "100.00")])),
@@ -77,10 +83,13 @@ async fn seed_costs(account: &str) {
         "DimensionValueAttributes": []
     }]});
     let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
-    let request = axum::http::Request::post(format!("{}/moto-api/static/ce/cost-and-usage-results", common::moto_endpoint()))
-        .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(results.to_string())))
-        .unwrap();
+    let request = axum::http::Request::post(format!(
+        "{}/moto-api/static/ce/cost-and-usage-results",
+        common::moto_endpoint()
+    ))
+    .header("content-type", "application/json")
+    .body(Full::new(Bytes::from(results.to_string())))
+    .unwrap();
     let response = client.request(request).await.unwrap();
     assert_eq!(response.status(), 201);
 }
@@ -101,28 +110,56 @@ async fn spend_and_estimates_come_from_cost_explorer_once_and_only_to_those_who_
         (output, dir.path().to_owned())
     };
 
-    let (output, _) = tokio::task::block_in_place(|| run(&["ask", "--json", "--role", "engineer", "how much have we spent this month?"]));
+    let (output, _) = tokio::task::block_in_place(|| {
+        run(&[
+            "ask",
+            "--json",
+            "--role",
+            "engineer",
+            "how much have we spent this month?",
+        ])
+    });
     let spent = json(&output);
     assert_eq!(spent["intent"], "spend");
     let text = spent.to_string();
     assert!(text.contains("1,234.56 USD"), "{text}");
-    assert!(text.contains(&format!("acme-prod ({account})")), "names from Organizations: {text}");
+    assert!(
+        text.contains(&format!("acme-prod ({account})")),
+        "names from Organizations: {text}"
+    );
     assert_eq!(count(&stub, "GetCostAndUsage"), 1);
 
     // Another process, same question, within the TTL: no new request.
-    let (output, _) = tokio::task::block_in_place(|| run(&["ask", "--json", "--role", "engineer", "how much have we spent this month?"]));
+    let (output, _) = tokio::task::block_in_place(|| {
+        run(&[
+            "ask",
+            "--json",
+            "--role",
+            "engineer",
+            "how much have we spent this month?",
+        ])
+    });
     assert!(json(&output).to_string().contains("1,234.56 USD"));
     assert_eq!(count(&stub, "GetCostAndUsage"), 1, "cached across a restart");
 
     // moto has no GetCostForecast: the estimate falls back to the run-rate and says so.
     let (output, _) = tokio::task::block_in_place(|| {
-        run(&["ask", "--json", "--role", "engineer", "what will our bill be at the end of the month?"])
+        run(&[
+            "ask",
+            "--json",
+            "--role",
+            "engineer",
+            "what will our bill be at the end of the month?",
+        ])
     });
     let estimate = json(&output);
     assert_eq!(estimate["intent"], "estimate");
     let today = time::OffsetDateTime::now_utc().date();
     if today.day() == 1 {
-        assert!(estimate.to_string().contains("can't estimate this month yet"), "{estimate}");
+        assert!(
+            estimate.to_string().contains("can't estimate this month yet"),
+            "{estimate}"
+        );
     } else {
         assert!(estimate.to_string().contains("Method: daily run-rate"), "{estimate}");
     }

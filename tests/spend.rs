@@ -97,8 +97,12 @@ impl Accounts for FakeAccounts {
             },
         ])
     }
-    async fn tags(&self, _account: &AccountId) -> Result<Vec<(String, String)>, AwsError> {
-        Ok(vec![])
+    async fn tags(&self, account: &AccountId) -> Result<Vec<(String, String)>, AwsError> {
+        Ok(if account.as_str() == "111111111111" {
+            vec![("cam:optimized".into(), "true".into()), ("team".into(), "web".into())]
+        } else {
+            vec![("team".into(), "data".into())]
+        })
     }
 }
 
@@ -398,4 +402,29 @@ async fn a_forecast_refusal_is_cached_like_an_answer() {
         ask(&h.app, person("9001", Role::Engineer, None), "/estimate").await;
     }
     assert_eq!(h.billing.forecasts.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn account_coverage_follows_organizations_and_the_optimized_tag() {
+    let h = harness_at(NOV_28, false).await;
+    let engineer = || person("9001", Role::Engineer, None);
+    let verdict = |a: &Answer| a.scope.clone().map(|s| (s.verdict.as_str().to_owned(), s.topic));
+    let covered = ask(&h.app, engineer(), "is account 111111111111 covered?").await;
+    assert_eq!(verdict(&covered), Some(("in_scope".into(), None)));
+    let untagged = ask(&h.app, engineer(), "is account 2222-2222-2222 covered by support?").await;
+    assert_eq!(
+        verdict(&untagged),
+        Some(("out_of_scope".into(), Some("unoptimized-accounts".into())))
+    );
+    assert!(text_of(&untagged).contains("Managed Services"));
+    let stranger = ask(&h.app, engineer(), "is account 999999999999 in scope?").await;
+    assert_eq!(verdict(&stranger).unwrap().0, "out_of_scope");
+    let nosy = ask(
+        &h.app,
+        person("2001", Role::Customer, None),
+        "is account 222222222222 covered?",
+    )
+    .await;
+    assert_eq!(verdict(&nosy), Some(("unclear".into(), None)));
+    assert!(!text_of(&nosy).contains("globex"));
 }

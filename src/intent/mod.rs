@@ -8,6 +8,11 @@ mod extract;
 pub mod slash;
 
 pub use classifier::{Classification, Classifier};
+
+/// The 12-digit AWS account id a message names, if any.
+pub fn account_in(text: &str) -> Option<AccountId> {
+    extract::account_id(text)
+}
 pub use slash::{OptionValue, SlashCommand, SlashError};
 
 use serde::Serialize;

@@ -5,6 +5,7 @@
 pub mod case_worker;
 pub mod contact;
 pub mod cost_cache;
+pub mod coverage;
 pub mod escalation;
 pub mod help;
 pub mod scope;

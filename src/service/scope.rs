@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::policy::{Policy, PolicyMatcher, ScopeAssessment, Verdict};
 use crate::reply::{ButtonAction, Embed, Reply, colour, quote_user_text};
+use crate::service::coverage::Coverage;
 use crate::text;
 
 /// The verdict as `ask --json` reports it.
@@ -53,6 +54,83 @@ impl ScopeService {
         ScopeAnswer {
             outcome,
             assessment,
+            reply,
+        }
+    }
+
+    /// The answer to a question about one account's coverage.
+    pub fn account_answer(&self, question: &str, account: &str, coverage: &Coverage) -> ScopeAnswer {
+        let policy = &*self.policy;
+        let asked = quote_user_text(question, QUOTED_QUESTION_CHARS);
+        let unoptimized = policy.scope.iter().position(|i| i.id == "unoptimized-accounts");
+        let (verdict, item, embed) = match coverage {
+            Coverage::Covered { name } => (
+                Verdict::InScope,
+                None,
+                Embed::new(format!("✅ Account {account} is covered"), colour::IN_SCOPE).description(format!(
+                    "{} is an active account of the organization, optimized by {}: platform-level support covers it.",
+                    quote_user_text(name, 80),
+                    policy.provider.product
+                )),
+            ),
+            Coverage::NotMember | Coverage::NotActive { .. } | Coverage::NotOptimized { .. } => {
+                let why = match coverage {
+                    Coverage::NotMember => format!("Account {account} is not a member of the organization we support."),
+                    Coverage::NotActive { name, status } => {
+                        format!("{} ({account}) is not active (status {status}).", quote_user_text(name, 80))
+                    }
+                    Coverage::NotOptimized { name } => format!(
+                        "{} ({account}) is not optimized by {}.",
+                        quote_user_text(name, 80),
+                        policy.provider.product
+                    ),
+                    _ => String::new(),
+                };
+                let explanation = unoptimized.map(|i| policy.scope[i].explanation.clone()).unwrap_or_default();
+                (
+                    Verdict::OutOfScope,
+                    unoptimized,
+                    Embed::new(format!("⛔ Account {account} is not covered"), colour::OUT_OF_SCOPE)
+                        .description(format!("{why} {explanation}"))
+                        .field("Bringing an account under our care", &policy.notes.support_plan)
+                        .field(
+                            "Managed Services",
+                            format!("{} Options: {}", policy.provider.managed_services, policy.provider.managed_services_url),
+                        ),
+                )
+            }
+            Coverage::Unknown { reason } => (
+                Verdict::Unclear,
+                None,
+                Embed::new(format!("❔ I can't check account {account} here"), colour::UNCLEAR).description(format!(
+                    "{reason}, so I won't guess. An engineer will check it. Accounts are covered when they are active members of the organization optimized by {}.",
+                    policy.provider.product
+                )),
+            ),
+        };
+        let embed = embed
+            .field("You asked", format!("> {asked}"))
+            .footer(super::policy_footer(policy));
+        let reply = Reply::embed(embed);
+        let reply = if verdict == Verdict::OutOfScope {
+            reply
+        } else {
+            reply.with_button("Open escalation", ButtonAction::OpenEscalation)
+        };
+        ScopeAnswer {
+            outcome: ScopeOutcome {
+                verdict,
+                topic: item.map(|i| policy.scope[i].id.clone()),
+            },
+            assessment: ScopeAssessment {
+                verdict,
+                item,
+                best_in_scope: 0.0,
+                best_out_of_scope: 0.0,
+                best_in_scope_item: None,
+                best_out_of_scope_item: None,
+                mentions_free_operating_system: false,
+            },
             reply,
         }
     }

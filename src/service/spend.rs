@@ -297,7 +297,9 @@ impl SpendService {
             })
             .await;
         let forecast = match forecast {
-            Ok(Cached { value: Ok(forecast), .. }) => Ok(forecast),
+            Ok(Cached {
+                value: Ok(forecast), ..
+            }) => Ok(forecast),
             Ok(Cached { value: Err(reason), .. }) => Err(reason),
             Err(CacheError::Store(error)) => return Err(ServiceError::Internal(error.into())),
             Err(CacheError::Aws(error)) => Err(forecast_unavailable(&error)),
