@@ -181,6 +181,7 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> 
                     colour: std::io::stdout().is_terminal(),
                 };
                 print!("{}", console::render(&answer, style));
+                console::print_saved(&answer);
             }
             app.store().close().await;
             Ok(ExitCode::SUCCESS)

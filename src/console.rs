@@ -130,6 +130,9 @@ pub fn render(answer: &Answer, style: Style) -> String {
         }
         render_embed(embed, style, &mut out);
     }
+    for attachment in &answer.reply.attachments {
+        out.push_str(&format!("  [attached: {}]\n", attachment.filename));
+    }
     if !answer.reply.buttons.is_empty() {
         let buttons: Vec<String> = answer
             .reply
@@ -158,6 +161,43 @@ pub fn render(answer: &Answer, style: Style) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Writes a reply's attachments (charts) to files in `dir`; returns their paths.
+pub fn save_attachments(answer: &Answer, dir: &std::path::Path) -> std::io::Result<Vec<PathBuf>> {
+    if answer.reply.attachments.is_empty() {
+        return Ok(Vec::new());
+    }
+    std::fs::create_dir_all(dir)?;
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    answer
+        .reply
+        .attachments
+        .iter()
+        .map(|attachment| {
+            let path = dir.join(format!("{stamp}-{}", attachment.filename));
+            std::fs::write(&path, &attachment.bytes)?;
+            Ok(path)
+        })
+        .collect()
+}
+
+/// Where the console and `ask` put charts.
+pub fn charts_dir() -> PathBuf {
+    std::env::temp_dir().join("platform-desk")
+}
+
+pub fn print_saved(answer: &Answer) {
+    match save_attachments(answer, &charts_dir()) {
+        Ok(paths) => {
+            for path in paths {
+                println!("  chart saved to {}", path.display());
+            }
+        }
+        Err(error) => tracing::warn!(%error, "could not save the chart"),
+    }
 }
 
 /// The console's own commands, which start with `:`.
@@ -258,6 +298,7 @@ pub async fn run(app: &App, mut actor: Actor, history: Option<PathBuf>) -> anyho
             println!("{}", answer.to_json_line());
         } else {
             println!("{}", render(&answer, style));
+            print_saved(&answer);
         }
     }
     if let Some(path) = &history

@@ -7,6 +7,7 @@ pub mod access;
 pub mod answer;
 pub mod app;
 pub mod aws;
+pub mod chart;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -197,6 +197,13 @@ async fn an_engineer_sees_the_month_to_date_total_by_account_and_service() {
     assert!(text.contains("Amazon EC2: 5,400.00 USD (81%)"), "{text}");
     assert!(text.contains("still estimated"), "{text}");
     assert!(text.contains("Cost Explorer requests this month: 1"), "{text}");
+    let chart = &answer.reply.attachments[0];
+    assert_eq!(chart.filename, "spend.png");
+    assert_eq!(&chart.bytes[..4], b"\x89PNG");
+    assert_eq!(
+        answer.reply.embeds[0].image.as_ref().unwrap().url,
+        "attachment://spend.png"
+    );
     let query = h.billing.queries.lock().unwrap()[0].clone();
     assert_eq!((query.start, query.end), (date!(2026 - 11 - 01), date!(2026 - 11 - 28)));
     assert!(query.accounts.is_empty(), "engineers see every account");
@@ -276,6 +283,7 @@ async fn the_estimate_adds_the_forecast_and_names_its_method() {
     );
     assert!(text.contains("Method: forecast"), "{text}");
     assert!(text.contains("7,116.62 USD to 7,226.62 USD"), "{text}");
+    assert_eq!(answer.reply.attachments[0].filename, "estimate.png");
 }
 
 #[tokio::test]

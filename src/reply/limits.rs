@@ -130,6 +130,7 @@ fn fit_embed(embed: Embed, limits: &DiscordLimits) -> Embed {
         color: embed.color,
         fields,
         footer,
+        image: embed.image,
     };
     if fitted.title.is_none() && fitted.description.is_none() && fitted.fields.is_empty() {
         fitted.description = Some(BLANK.to_owned());
@@ -208,6 +209,7 @@ pub(super) fn fit(reply: Reply, limits: &DiscordLimits) -> Reply {
         embeds,
         ephemeral: reply.ephemeral,
         buttons,
+        attachments: reply.attachments,
     }
 }
 

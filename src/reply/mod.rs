@@ -31,6 +31,20 @@ pub struct EmbedFooter {
     pub text: String,
 }
 
+/// An embed's image; `attachment://NAME` points at a file of the reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EmbedImage {
+    pub url: String,
+}
+
+/// A file sent with a reply (a chart).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
 /// An embed, with Discord's own field names so that it serializes as Discord's
 /// embed JSON.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
@@ -44,6 +58,8 @@ pub struct Embed {
     pub fields: Vec<EmbedField>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub footer: Option<EmbedFooter>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<EmbedImage>,
 }
 
 impl Embed {
@@ -82,6 +98,14 @@ impl Embed {
         self.footer = Some(EmbedFooter { text: text.into() });
         self
     }
+
+    /// Shows an attachment of the reply as the embed's image.
+    pub fn image_attachment(mut self, filename: &str) -> Self {
+        self.image = Some(EmbedImage {
+            url: format!("attachment://{filename}"),
+        });
+        self
+    }
 }
 
 /// What a button does when pressed; adapters encode it as a `custom_id`.
@@ -105,6 +129,7 @@ pub struct Reply {
     /// Seen only by the asker (Discord's ephemeral flag).
     pub ephemeral: bool,
     pub buttons: Vec<Button>,
+    pub attachments: Vec<Attachment>,
 }
 
 impl Reply {
@@ -122,6 +147,11 @@ impl Reply {
 
     pub fn ephemeral(mut self) -> Self {
         self.ephemeral = true;
+        self
+    }
+
+    pub fn with_attachment(mut self, attachment: Attachment) -> Self {
+        self.attachments.push(attachment);
         self
     }
 

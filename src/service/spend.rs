@@ -18,7 +18,7 @@ use crate::domain::{AccountId, Role};
 use crate::error::{ServiceError, UserError};
 use crate::inbound::Actor;
 use crate::intent::SpendRequest;
-use crate::reply::{Embed, Reply, colour};
+use crate::reply::{Attachment, Embed, Reply, colour};
 use crate::service::cost_cache::{CacheError, Cached, CostCache};
 
 pub struct SpendService {
@@ -28,6 +28,7 @@ pub struct SpendService {
     directory: Arc<Directory>,
     clock: Arc<dyn Clock>,
     config: SpendConfig,
+    charts: ChartCache,
 }
 
 /// The period a month-to-date answer covers.
@@ -161,6 +162,7 @@ impl SpendService {
             directory,
             clock,
             config,
+            charts: ChartCache::default(),
         }
     }
 
@@ -249,11 +251,13 @@ impl SpendService {
         if b.estimated {
             description.push_str("\nThe latest days are still estimated by AWS and may be revised.");
         }
-        let mut embed = Embed::new(title, colour::INFO).description(description);
+        let mut embed = Embed::new(title.clone(), colour::INFO).description(description);
         embed = self.add_breakdown(embed, &b, &names);
         embed = embed.footer(self.footer(actor, &costs.fetched_at, costs.from_cache).await);
+        let chart_title = format!("Spend, {} ({})", month_name(period.start), b.unit);
+        let reply = self.with_chart(embed, "spend.png", &chart_title, &b.by_day, None, &b.unit);
         Ok(SpendOutcome {
-            reply: self.privately(actor, Reply::embed(embed)),
+            reply: self.privately(actor, reply),
         })
     }
 
@@ -373,8 +377,18 @@ impl SpendService {
         if let Some((fetched_at, from_cache)) = fetched {
             embed = embed.footer(self.footer(actor, &fetched_at, from_cache).await);
         }
+        let days = so_far.as_ref().map(|b| b.by_day.clone()).unwrap_or_default();
+        let chart_title = format!("Spend and estimate, {} ({unit})", month_name(today));
+        let reply = self.with_chart(
+            embed,
+            "estimate.png",
+            &chart_title,
+            &days,
+            Some((month_end, estimate)),
+            &unit,
+        );
         Ok(SpendOutcome {
-            reply: self.privately(actor, Reply::embed(embed)),
+            reply: self.privately(actor, reply),
         })
     }
 
@@ -462,6 +476,74 @@ impl SpendService {
             reply.ephemeral()
         } else {
             reply
+        }
+    }
+}
+
+/// Rendered charts by the data drawn: a warm answer reuses its picture
+/// instead of drawing it again (drawing costs milliseconds).
+#[derive(Default)]
+struct ChartCache {
+    pictures: std::sync::Mutex<std::collections::HashMap<u64, Arc<Vec<u8>>>>,
+}
+
+/// Pictures kept; the cache is emptied when it grows past this.
+const CHARTS_KEPT: usize = 64;
+
+impl ChartCache {
+    fn png(
+        &self,
+        title: &str,
+        days: &[(Date, f64)],
+        projection: Option<(Date, f64)>,
+        unit: &str,
+    ) -> Result<Arc<Vec<u8>>, crate::chart::ChartError> {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        (title, unit).hash(&mut hasher);
+        for (day, amount) in days {
+            (day, amount.to_bits()).hash(&mut hasher);
+        }
+        projection.map(|(d, a)| (d, a.to_bits())).hash(&mut hasher);
+        let key = hasher.finish();
+        if let Some(hit) = self.pictures.lock().expect("never poisoned").get(&key) {
+            return Ok(hit.clone());
+        }
+        let picture = Arc::new(crate::chart::spend_png(title, days, projection, unit)?);
+        let mut pictures = self.pictures.lock().expect("never poisoned");
+        if pictures.len() >= CHARTS_KEPT {
+            pictures.clear();
+        }
+        pictures.insert(key, picture.clone());
+        Ok(picture)
+    }
+}
+
+impl SpendService {
+    /// The embed with a chart of the days attached; without one when there is
+    /// nothing to draw or drawing fails (the figures are in the embed anyway).
+    fn with_chart(
+        &self,
+        embed: Embed,
+        filename: &str,
+        title: &str,
+        days: &[(Date, f64)],
+        projection: Option<(Date, f64)>,
+        unit: &str,
+    ) -> Reply {
+        if days.is_empty() {
+            return Reply::embed(embed);
+        }
+        match self.charts.png(title, days, projection, unit) {
+            Ok(bytes) => Reply::embed(embed.image_attachment(filename)).with_attachment(Attachment {
+                filename: filename.to_owned(),
+                content_type: "image/png".to_owned(),
+                bytes: bytes.as_ref().clone(),
+            }),
+            Err(error) => {
+                tracing::warn!(%error, "no chart");
+                Reply::embed(embed)
+            }
         }
     }
 }
