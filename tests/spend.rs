@@ -436,3 +436,15 @@ async fn account_coverage_follows_organizations_and_the_optimized_tag() {
     assert_eq!(verdict(&nosy), Some(("unclear".into(), None)));
     assert!(!text_of(&nosy).contains("globex"));
 }
+
+#[tokio::test]
+async fn engineers_may_narrow_spend_to_one_customer() {
+    let h = harness_at(NOV_28, false).await;
+    let answer = ask(&h.app, person("9001", Role::Engineer, None), "/spend customer:globex").await;
+    assert!(text_of(&answer).contains("globex-main"), "{}", text_of(&answer));
+    assert!(!text_of(&answer).contains("acme-prod"));
+    let query = h.billing.queries.lock().unwrap()[0].clone();
+    assert_eq!(query.accounts, vec!["222222222222".parse::<AccountId>().unwrap()]);
+    let nosy = ask(&h.app, person("2001", Role::Customer, None), "/spend customer:globex").await;
+    assert!(text_of(&nosy).contains("Only support engineers"));
+}

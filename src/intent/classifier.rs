@@ -267,9 +267,11 @@ impl Classifier {
             }
             IntentKind::Spend => Intent::Spend(SpendRequest {
                 account: extract::account_id(message),
+                customer: None,
             }),
             IntentKind::Estimate => Intent::Estimate(SpendRequest {
                 account: extract::account_id(message),
+                customer: None,
             }),
             IntentKind::Contact => Intent::Contact {
                 region: None,

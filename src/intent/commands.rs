@@ -67,6 +67,8 @@ const TICKET_ID: OptionSpec = OptionSpec {
     max_length: 20,
 };
 
+const CUSTOMER: OptionSpec = text("customer", "Engineers: one customer's accounts", false, 64);
+
 const ACCOUNT: OptionSpec = text("account", "A 12-digit AWS account id", false, 14);
 
 pub const COMMANDS: &[CommandSpec] = &[
@@ -98,13 +100,13 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "spend",
         description: "Month-to-date AWS spend for your accounts",
-        options: &[ACCOUNT],
+        options: &[ACCOUNT, CUSTOMER],
         subcommands: &[],
     },
     CommandSpec {
         name: "estimate",
         description: "Estimated AWS bill at the end of this month",
-        options: &[ACCOUNT],
+        options: &[ACCOUNT, CUSTOMER],
         subcommands: &[],
     },
     CommandSpec {

@@ -86,6 +86,8 @@ pub struct EscalationRequest {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SpendRequest {
     pub account: Option<AccountId>,
+    /// Engineers: one customer's accounts.
+    pub customer: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

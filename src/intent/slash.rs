@@ -206,9 +206,11 @@ impl SlashCommand {
             }),
             "spend" => Intent::Spend(SpendRequest {
                 account: account(&command)?,
+                customer: command.string("customer").map(str::to_owned),
             }),
             "estimate" => Intent::Estimate(SpendRequest {
                 account: account(&command)?,
+                customer: command.string("customer").map(str::to_owned),
             }),
             "contact" => Intent::Contact {
                 region: command.string("region").map(|r| r.trim().to_ascii_lowercase()),
@@ -521,6 +523,7 @@ mod tests {
                 "/estimate account:123456789012",
                 Intent::Estimate(SpendRequest {
                     account: Some("123456789012".parse().unwrap()),
+                    customer: None,
                 }),
             ),
             (

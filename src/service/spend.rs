@@ -178,6 +178,9 @@ impl SpendService {
                     ))
                     .into());
                 }
+                if request.customer.as_deref().is_some_and(|c| c != customer.name) {
+                    return Err(UserError::EngineersOnly("look at other customers' spend").into());
+                }
                 match &request.account {
                     Some(account) if !customer.account_ids.contains(account) => {
                         Err(UserError::AccountNotYours(account.to_string()).into())
@@ -186,9 +189,32 @@ impl SpendService {
                     None => Ok((customer.account_ids.clone(), customer.name.clone())),
                 }
             }
-            Scope::Everyone => match &request.account {
-                Some(account) => Ok((vec![account.clone()], format!("account {account}"))),
-                None => Ok((Vec::new(), "all accounts".to_owned())),
+            Scope::Everyone => match (&request.account, &request.customer) {
+                (Some(account), _) => Ok((vec![account.clone()], format!("account {account}"))),
+                (None, Some(name)) => match self.directory.customer(name) {
+                    Some(customer) if !customer.account_ids.is_empty() => {
+                        Ok((customer.account_ids.clone(), customer.name.clone()))
+                    }
+                    Some(customer) => Err(UserError::NothingToChange(format!(
+                        "No AWS accounts are registered for {} yet.",
+                        customer.name
+                    ))
+                    .into()),
+                    None => {
+                        let names: Vec<&str> = self.directory.customers().iter().map(|c| c.name.as_str()).collect();
+                        Err(UserError::NothingToChange(format!(
+                            "I don't know the customer \"{}\". The customers are: {}.",
+                            crate::reply::quote_user_text(name, 40),
+                            if names.is_empty() {
+                                "none configured".to_owned()
+                            } else {
+                                names.join(", ")
+                            }
+                        ))
+                        .into())
+                    }
+                },
+                (None, None) => Ok((Vec::new(), "all accounts".to_owned())),
             },
         }
     }
@@ -629,6 +655,8 @@ mod tests {
         assert_eq!(first_of_next_month(date!(2026 - 12 - 31)), date!(2027 - 01 - 01));
         assert_eq!(days_in_month(date!(2028 - 02 - 29)), 29);
         assert_eq!(days_in_month(date!(2027 - 02 - 10)), 28);
+        let p = month_to_date(date!(2026 - 11 - 30));
+        assert_eq!((p.start, p.end), (date!(2026 - 11 - 01), date!(2026 - 11 - 30)));
         let p = month_to_date(date!(2028 - 02 - 29));
         assert_eq!((p.start, p.end), (date!(2028 - 02 - 01), date!(2028 - 02 - 29)));
         assert_eq!(month_to_date(date!(2028 - 03 - 01)).start, date!(2028 - 02 - 01));
