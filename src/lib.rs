@@ -12,6 +12,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod console;
+pub mod discord;
 pub mod domain;
 pub mod error;
 pub mod inbound;
