@@ -230,18 +230,22 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> 
 }
 
 async fn run(config: Config) -> anyhow::Result<ExitCode> {
-    if config.discord_token.is_none() {
+    let Some(token) = config.discord_token.clone() else {
         eprintln!(
             "platform-desk: refusing to start: DISCORD_TOKEN is not set.\n\
              Set it to your bot's token to connect to Discord, or try the bot offline with `platform-desk console`."
         );
         return Ok(ExitCode::from(FAILURE));
-    }
-    eprintln!(
-        "platform-desk: the Discord adapter is not built into this version yet.\n\
-         Everything else works offline: `platform-desk console` or `platform-desk ask --json TEXT`."
-    );
-    Ok(ExitCode::from(FAILURE))
+    };
+    let app = std::sync::Arc::new(App::build(config).await?);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(app.case_worker().run(stopped));
+    let result = crate::discord::run(app.clone(), &token, shutdown_signal()).await;
+    let _ = stop.send(true);
+    let _ = worker.await;
+    app.store().close().await;
+    result?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -24,6 +24,7 @@ pub struct Config {
     pub aws: AwsConfig,
     pub escalations: EscalationConfig,
     pub spend: SpendConfig,
+    pub discord: DiscordConfig,
     pub engineers: EngineersConfig,
     /// The provider's customers: which AWS accounts and which Discord guilds,
     /// channels, roles and users belong to each.
@@ -177,6 +178,26 @@ impl Default for SpendConfig {
     }
 }
 
+/// Where the bot works on Discord. The token comes from `DISCORD_TOKEN` only.
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct DiscordConfig {
+    /// Guilds to register slash commands in (instant updates); global
+    /// registration when empty (Discord may take up to an hour to show it).
+    pub command_guild_ids: Vec<String>,
+    /// Channels where every message is read (elsewhere: mentions and DMs).
+    pub support_channel_ids: Vec<String>,
+    /// Where critical escalations and outages are announced.
+    pub outage_channel_id: Option<String>,
+    /// The role pinged for critical escalations and outages (the only ping
+    /// the bot ever sends).
+    pub on_call_role_id: Option<String>,
+    /// Send REST calls through this base URL instead of https://discord.com
+    /// (an HTTP proxy, or a fake Discord in tests). Disables serenity's
+    /// rate limiter, which would otherwise still call discord.com.
+    pub api_proxy: Option<String>,
+}
+
 /// Who counts as a support engineer on Discord (the console uses `--role`).
 #[derive(Debug, Clone, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
@@ -270,6 +291,7 @@ impl Default for Config {
             aws: AwsConfig::default(),
             escalations: EscalationConfig::default(),
             spend: SpendConfig::default(),
+            discord: DiscordConfig::default(),
             engineers: EngineersConfig::default(),
             customers: Vec::new(),
             source: ConfigSource::Defaults,
@@ -381,6 +403,7 @@ impl Config {
             });
         }
         self.validate_escalations()?;
+        self.validate_discord()?;
         self.validate_customers()?;
         if let Some(filter) = &self.telemetry.filter {
             tracing_subscriber::EnvFilter::try_new(filter).map_err(|e| ConfigError::BadValue {
@@ -447,6 +470,36 @@ impl Config {
         }
         if self.aws.member_role_name.trim().is_empty() {
             return Err(bad("aws.member_role_name", "must not be empty"));
+        }
+        Ok(())
+    }
+
+    fn validate_discord(&self) -> Result<(), ConfigError> {
+        let snowflake = |key: &str, id: &str| {
+            if id.parse::<u64>().is_ok_and(|n| n > 0) {
+                Ok(())
+            } else {
+                Err(ConfigError::BadValue {
+                    key: key.to_owned(),
+                    message: format!("{id:?} is not a Discord id (a positive number)"),
+                })
+            }
+        };
+        let d = &self.discord;
+        for id in &d.command_guild_ids {
+            snowflake("discord.command_guild_ids", id)?;
+        }
+        for id in &d.support_channel_ids {
+            snowflake("discord.support_channel_ids", id)?;
+        }
+        if let Some(id) = &d.outage_channel_id {
+            snowflake("discord.outage_channel_id", id)?;
+        }
+        if let Some(id) = &d.on_call_role_id {
+            snowflake("discord.on_call_role_id", id)?;
+        }
+        for id in self.engineers.role_ids.iter().chain(&self.engineers.user_ids) {
+            snowflake("engineers", id)?;
         }
         Ok(())
     }

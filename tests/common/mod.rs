@@ -280,3 +280,5 @@ pub async fn cases_in_moto(reference: &str) -> usize {
         .filter(|c| c.subject().is_some_and(|s| s.contains(reference)))
         .count()
 }
+
+pub mod fake_discord;

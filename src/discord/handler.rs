@@ -1,0 +1,305 @@
+//! The gateway handler: turns serenity's events into `Inbound`s for the
+//! pipeline and its answers back into Discord calls. Slash commands that may
+//! call AWS are deferred within Discord's 3 seconds and completed by editing
+//! the original response; each interaction id is acted on once; chat
+//! messages are answered when the bot is mentioned, in DMs, or in the
+//! configured support channels.
+
+use std::sync::Arc;
+
+use serenity::all::{
+    ChannelId, CommandDataOption, CommandDataOptionValue, CommandInteraction, Context, CreateMessage, EventHandler,
+    GuildId, Interaction, Message, Ready, RoleId, UserId,
+};
+use serenity::async_trait;
+
+use super::{commands, render};
+use crate::answer::Answer;
+use crate::app::App;
+use crate::domain::Role;
+use crate::inbound::{Actor, Content, Inbound};
+use crate::intent::{OptionValue, SlashCommand};
+
+pub struct Handler {
+    app: Arc<App>,
+    bot_id: std::sync::OnceLock<UserId>,
+}
+
+impl Handler {
+    pub fn new(app: Arc<App>) -> Self {
+        Self {
+            app,
+            bot_id: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn role_of(&self, user: &str, roles: &[String]) -> Role {
+        let engineers = &self.app.config().engineers;
+        if engineers.user_ids.iter().any(|u| u == user) || roles.iter().any(|r| engineers.role_ids.contains(r)) {
+            Role::Engineer
+        } else {
+            Role::Customer
+        }
+    }
+
+    fn actor(
+        &self,
+        user: &serenity::all::User,
+        nick: Option<&str>,
+        roles: &[RoleId],
+        guild: Option<GuildId>,
+        channel: ChannelId,
+    ) -> Actor {
+        let role_ids: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
+        let user_id = user.id.to_string();
+        Actor {
+            role: self.role_of(&user_id, &role_ids),
+            display_name: nick.map(str::to_owned).unwrap_or_else(|| user.name.clone()),
+            user_id,
+            role_ids,
+            guild_id: guild.map(|g| g.to_string()),
+            channel_id: Some(channel.to_string()),
+        }
+    }
+
+    /// Posts alerts (critical escalations) to the outage channel, pinging the
+    /// on-call role: the only ping the bot sends.
+    async fn post_alerts(&self, ctx: &Context, answer: &Answer) {
+        let discord = &self.app.config().discord;
+        let Some(channel) = discord.outage_channel_id.as_deref().and_then(|c| c.parse::<u64>().ok()) else {
+            return;
+        };
+        let on_call = discord
+            .on_call_role_id
+            .as_deref()
+            .and_then(|r| r.parse::<u64>().ok())
+            .map(RoleId::new);
+        for alert in &answer.alerts {
+            let ping = match (alert.ping_on_call, on_call) {
+                (true, Some(role)) => format!("<@&{role}> "),
+                _ => String::new(),
+            };
+            let mentions = render::allowed_mentions(if alert.ping_on_call { on_call } else { None });
+            let message = CreateMessage::new()
+                .content(crate::text::clip_chars(&format!("{ping}{}", alert.text), 1_900).to_owned())
+                .allowed_mentions(mentions);
+            if let Err(error) = ChannelId::new(channel).send_message(&ctx.http, message).await {
+                tracing::error!(%error, "could not post the alert to the outage channel");
+            }
+        }
+    }
+
+    async fn command(&self, ctx: &Context, interaction: &CommandInteraction) {
+        let command = slash_command(&interaction.data.name, &interaction.data.options);
+        let member = interaction.member.as_deref();
+        let roles = member.map(|m| m.roles.clone()).unwrap_or_default();
+        let nick = member.and_then(|m| m.nick.as_deref());
+        let actor = self.actor(
+            &interaction.user,
+            nick,
+            &roles,
+            interaction.guild_id,
+            interaction.channel_id,
+        );
+        let deferred = may_call_aws(&command);
+        if deferred {
+            // Spend is private in shared channels; the flag can only be set now.
+            let private = interaction.guild_id.is_some() && matches!(command.name.as_str(), "spend" | "estimate");
+            if let Err(error) = interaction.create_response(&ctx.http, render::deferral(private)).await {
+                tracing::error!(%error, "could not defer the interaction");
+                return;
+            }
+        }
+        let answer = self
+            .app
+            .handle(Inbound {
+                actor,
+                content: Content::Command(command),
+            })
+            .await;
+        let result = if deferred {
+            interaction
+                .edit_response(&ctx.http, render::interaction_edit(&answer.reply))
+                .await
+                .map(|_| ())
+        } else {
+            interaction
+                .create_response(&ctx.http, render::interaction_message(&answer.reply))
+                .await
+        };
+        if let Err(error) = result {
+            tracing::error!(%error, "could not answer the interaction");
+        }
+        self.post_alerts(ctx, &answer).await;
+    }
+}
+
+/// Commands whose answer may need AWS (and so more than Discord's 3 seconds).
+fn may_call_aws(command: &SlashCommand) -> bool {
+    match command.name.as_str() {
+        "escalate" | "spend" | "estimate" | "ticket" | "outage" => true,
+        // A scope question naming an account is checked in Organizations.
+        "scope" => command.options.iter().any(|(_, value)| match value {
+            OptionValue::String(text) => crate::intent::account_in(text).is_some(),
+            OptionValue::Integer(_) => false,
+        }),
+        _ => false,
+    }
+}
+
+/// Discord's nested options, flattened into the pipeline's `SlashCommand`.
+pub fn slash_command(name: &str, options: &[CommandDataOption]) -> SlashCommand {
+    let mut command = SlashCommand {
+        name: name.to_owned(),
+        subcommand: None,
+        options: Vec::new(),
+    };
+    for option in options {
+        match &option.value {
+            CommandDataOptionValue::SubCommand(inner) => {
+                command.subcommand = Some(option.name.clone());
+                command.options.extend(inner.iter().filter_map(flat));
+            }
+            _ => command.options.extend(flat(option)),
+        }
+    }
+    command
+}
+
+fn flat(option: &CommandDataOption) -> Option<(String, OptionValue)> {
+    let value = match &option.value {
+        CommandDataOptionValue::String(s) => OptionValue::String(s.clone()),
+        CommandDataOptionValue::Integer(i) => OptionValue::Integer(*i),
+        CommandDataOptionValue::Number(n) => OptionValue::String(n.to_string()),
+        CommandDataOptionValue::Boolean(b) => OptionValue::String(b.to_string()),
+        // Types the bot never registers are passed on for validation to refuse.
+        other => OptionValue::String(format!("{other:?}")),
+    };
+    Some((option.name.clone(), value))
+}
+
+/// The text of a message without the bot's own mention.
+fn without_mention(content: &str, bot: UserId) -> String {
+    content
+        .replace(&format!("<@{bot}>"), " ")
+        .replace(&format!("<@!{bot}>"), " ")
+        .trim()
+        .to_owned()
+}
+
+#[async_trait]
+impl EventHandler for Handler {
+    async fn ready(&self, ctx: Context, ready: Ready) {
+        let _ = self.bot_id.set(ready.user.id);
+        tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
+        let registrations = commands::all(self.app.policy());
+        let guilds = &self.app.config().discord.command_guild_ids;
+        if guilds.is_empty() {
+            if let Err(error) = serenity::all::Command::set_global_commands(&ctx.http, registrations).await {
+                tracing::error!(%error, "could not register the slash commands");
+            }
+        } else {
+            for guild in guilds.iter().filter_map(|g| g.parse::<u64>().ok()) {
+                if let Err(error) = GuildId::new(guild).set_commands(&ctx.http, registrations.clone()).await {
+                    tracing::error!(%error, guild, "could not register the slash commands");
+                }
+            }
+        }
+    }
+
+    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        let id = interaction.id().to_string();
+        match self
+            .app
+            .store()
+            .first_sighting(&id, time::OffsetDateTime::now_utc())
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::info!(interaction = %id, "interaction delivered again; already handled");
+                return;
+            }
+            Err(error) => {
+                tracing::error!(error = %crate::error::cause_chain(&error), "could not record the interaction");
+                return;
+            }
+        }
+        if let Interaction::Command(command) = &interaction {
+            self.command(&ctx, command).await;
+        }
+    }
+
+    async fn message(&self, ctx: Context, message: Message) {
+        if message.author.bot {
+            return;
+        }
+        let Some(bot) = self.bot_id.get().copied() else {
+            return;
+        };
+        let in_support_channel = self
+            .app
+            .config()
+            .discord
+            .support_channel_ids
+            .iter()
+            .any(|c| *c == message.channel_id.to_string());
+        let addressed = message.guild_id.is_none() || message.mentions_user_id(bot) || in_support_channel;
+        let text = without_mention(&message.content, bot);
+        if !addressed || (text.is_empty() && message.guild_id.is_some() && !message.mentions_user_id(bot)) {
+            return;
+        }
+        let roles = message.member.as_ref().map(|m| m.roles.clone()).unwrap_or_default();
+        let nick = message.member.as_ref().and_then(|m| m.nick.as_deref());
+        let actor = self.actor(&message.author, nick, &roles, message.guild_id, message.channel_id);
+        let answer = self.app.handle(Inbound::text(actor, text)).await;
+        if answer.reply.is_silent() {
+            return;
+        }
+        let reply = render::channel_message(&answer.reply, None).reference_message(&message);
+        if let Err(error) = message.channel_id.send_message(&ctx.http, reply).await {
+            tracing::error!(%error, "could not reply to the message");
+        }
+        self.post_alerts(&ctx, &answer).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_subcommand_options_are_flattened() {
+        let options: Vec<CommandDataOption> = serde_json::from_value(serde_json::json!([
+            {"name": "show", "type": 1, "options": [{"name": "id", "type": 4, "value": 12}]}
+        ]))
+        .unwrap();
+        let command = slash_command("ticket", &options);
+        assert_eq!(command.subcommand.as_deref(), Some("show"));
+        assert_eq!(command.options, vec![("id".to_owned(), OptionValue::Integer(12))]);
+    }
+
+    #[test]
+    fn only_commands_that_may_call_aws_are_deferred() {
+        let scope = |q: &str| SlashCommand {
+            name: "scope".into(),
+            subcommand: None,
+            options: vec![("question".into(), OptionValue::String(q.into()))],
+        };
+        assert!(!may_call_aws(&scope("is IAM in scope?")));
+        assert!(may_call_aws(&scope("is account 123456789012 covered?")));
+        let spend = SlashCommand {
+            name: "spend".into(),
+            subcommand: None,
+            options: vec![],
+        };
+        assert!(may_call_aws(&spend));
+    }
+
+    #[test]
+    fn the_bots_mention_is_removed_from_the_text() {
+        let bot = UserId::new(99);
+        assert_eq!(without_mention("<@99> is IAM in scope?", bot), "is IAM in scope?");
+        assert_eq!(without_mention("hey <@!99>", bot), "hey");
+    }
+}

@@ -1,0 +1,312 @@
+//! A fake Discord on 127.0.0.1 for the real serenity client: the REST API
+//! (axum) and the gateway websocket (tokio-tungstenite, as serenity uses),
+//! without TLS. It drives HELLO / IDENTIFY / READY and heartbeats, sends
+//! INTERACTION_CREATE and MESSAGE_CREATE on demand, records every REST call
+//! the bot makes, and checks bodies as Discord would: embed limits, no
+//! second callback for one interaction.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{Response, StatusCode};
+use futures_util::{SinkExt, StreamExt};
+use http_body_util::BodyExt;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+pub const APPLICATION_ID: &str = "700000000000000001";
+pub const BOT_USER_ID: &str = "700000000000000001";
+
+/// One REST call the bot made.
+#[derive(Debug, Clone)]
+pub struct RestCall {
+    pub method: String,
+    pub path: String,
+    pub body: serde_json::Value,
+    pub at: Instant,
+}
+
+struct Shared {
+    calls: Mutex<Vec<RestCall>>,
+    answered_interactions: Mutex<Vec<String>>,
+    gateway: Mutex<Option<mpsc::UnboundedSender<String>>>,
+    identified: Mutex<usize>,
+    sequence: Mutex<u64>,
+    gateway_url: String,
+}
+
+pub struct FakeDiscord {
+    pub api: String,
+    shared: Arc<Shared>,
+}
+
+fn json_response(status: StatusCode, body: serde_json::Value) -> Response<Body> {
+    let mut response = Response::new(Body::from(body.to_string()));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert("content-type", "application/json".parse().unwrap());
+    response
+}
+
+/// The JSON of a request: the body itself, or the `payload_json` part of a
+/// multipart body (messages with files).
+fn payload(content_type: &str, bytes: &[u8]) -> serde_json::Value {
+    if content_type.starts_with("multipart/") {
+        let text = String::from_utf8_lossy(bytes);
+        let Some(start) = text.find("name=\"payload_json\"") else {
+            return serde_json::Value::Null;
+        };
+        let rest = &text[start..];
+        let Some(body_start) = rest.find("\r\n\r\n") else {
+            return serde_json::Value::Null;
+        };
+        let body = &rest[body_start + 4..];
+        let end = body.find("\r\n--").unwrap_or(body.len());
+        return serde_json::from_str(&body[..end]).unwrap_or(serde_json::Value::Null);
+    }
+    serde_json::from_slice(bytes).unwrap_or(serde_json::Value::Null)
+}
+
+/// Discord's embed limits, checked on everything the bot sends.
+fn embed_problems(body: &serde_json::Value) -> Vec<String> {
+    let embeds = body
+        .get("embeds")
+        .or_else(|| body.get("data").and_then(|d| d.get("embeds")))
+        .cloned()
+        .unwrap_or(serde_json::Value::Array(vec![]));
+    super::embed_limit_problems(&embeds)
+}
+
+fn message_json(channel: &str, body: &serde_json::Value) -> serde_json::Value {
+    serde_json::json!({
+        "id": "800000000000000001", "channel_id": channel,
+        "author": {"id": BOT_USER_ID, "username": "platform-desk", "bot": true},
+        "content": body.get("content").cloned().unwrap_or_default(),
+        "timestamp": "2026-11-28T10:00:00.000000+00:00", "tts": false, "mention_everyone": false,
+        "mentions": [], "mention_roles": [], "attachments": [],
+        "embeds": body.get("embeds").cloned().unwrap_or(serde_json::json!([])),
+        "pinned": false, "type": 0
+    })
+}
+
+async fn rest(State(shared): State<Arc<Shared>>, request: Request) -> Response<Body> {
+    let method = request.method().to_string();
+    let path = request.uri().path().to_owned();
+    let content_type = request
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let bytes = request
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let body = payload(&content_type, &bytes);
+    shared.calls.lock().unwrap().push(RestCall {
+        method: method.clone(),
+        path: path.clone(),
+        body: body.clone(),
+        at: Instant::now(),
+    });
+    let problems = embed_problems(&body);
+    if !problems.is_empty() {
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            serde_json::json!({"code": 50035, "message": format!("Invalid Form Body: {problems:?}")}),
+        );
+    }
+    let parts: Vec<&str> = path.trim_start_matches("/api/v10/").split('/').collect();
+    match (method.as_str(), parts.as_slice()) {
+        ("GET", ["gateway"]) | ("GET", ["gateway", "bot"]) => {
+            json_response(StatusCode::OK, serde_json::json!({"url": shared.gateway_url}))
+        }
+        ("PUT", ["applications", _, "commands"]) | ("PUT", ["applications", _, "guilds", _, "commands"]) => {
+            json_response(StatusCode::OK, serde_json::json!([]))
+        }
+        ("POST", ["interactions", id, _token, "callback"]) => {
+            let mut answered = shared.answered_interactions.lock().unwrap();
+            if answered.iter().any(|a| a == id) {
+                return json_response(
+                    StatusCode::BAD_REQUEST,
+                    serde_json::json!({"code": 40060, "message": "Interaction has already been acknowledged."}),
+                );
+            }
+            answered.push((*id).to_owned());
+            Response::builder()
+                .status(StatusCode::NO_CONTENT)
+                .body(Body::empty())
+                .unwrap()
+        }
+        ("PATCH", ["webhooks", _, _, "messages", "@original"]) | ("POST", ["webhooks", _, _]) => {
+            json_response(StatusCode::OK, message_json("900000000000000001", &body))
+        }
+        ("POST", ["channels", channel, "messages"]) => json_response(StatusCode::OK, message_json(channel, &body)),
+        _ => json_response(
+            StatusCode::NOT_FOUND,
+            serde_json::json!({"code": 0, "message": "404: Not Found"}),
+        ),
+    }
+}
+
+async fn gateway_connection(shared: Arc<Shared>, stream: tokio::net::TcpStream) {
+    let Ok(socket) = tokio_tungstenite::accept_async(stream).await else {
+        return;
+    };
+    let (mut sink, mut source) = socket.split();
+    let (tx, mut rx) = mpsc::unbounded_channel::<String>();
+    *shared.gateway.lock().unwrap() = Some(tx.clone());
+    let hello = serde_json::json!({"op": 10, "d": {"heartbeat_interval": 41250}});
+    if sink.send(WsMessage::Text(hello.to_string())).await.is_err() {
+        return;
+    }
+    let writer = tokio::spawn(async move {
+        while let Some(text) = rx.recv().await {
+            if sink.send(WsMessage::Text(text)).await.is_err() {
+                break;
+            }
+        }
+    });
+    while let Some(Ok(frame)) = source.next().await {
+        let WsMessage::Text(text) = frame else {
+            continue;
+        };
+        let Ok(payload) = serde_json::from_str::<serde_json::Value>(&text) else {
+            continue;
+        };
+        match payload["op"].as_u64() {
+            Some(1) => {
+                let _ = tx.send(serde_json::json!({"op": 11}).to_string());
+            }
+            Some(2) => {
+                *shared.identified.lock().unwrap() += 1;
+                let ready = serde_json::json!({
+                    "v": 10,
+                    "user": {"id": BOT_USER_ID, "username": "platform-desk", "bot": true},
+                    "guilds": [],
+                    "session_id": "fake-session",
+                    "resume_gateway_url": shared.gateway_url,
+                    "application": {"id": APPLICATION_ID, "flags": 0},
+                });
+                let _ = tx.send(dispatch(&shared, "READY", ready));
+            }
+            Some(6) => {
+                let _ = tx.send(dispatch(&shared, "RESUMED", serde_json::json!({})));
+            }
+            _ => {}
+        }
+    }
+    writer.abort();
+}
+
+fn dispatch(shared: &Shared, kind: &str, data: serde_json::Value) -> String {
+    let mut sequence = shared.sequence.lock().unwrap();
+    *sequence += 1;
+    serde_json::json!({"op": 0, "t": kind, "s": *sequence, "d": data}).to_string()
+}
+
+impl FakeDiscord {
+    pub async fn start() -> Self {
+        let gateway = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let gateway_url = format!("ws://{}", gateway.local_addr().unwrap());
+        let shared = Arc::new(Shared {
+            calls: Mutex::new(Vec::new()),
+            answered_interactions: Mutex::new(Vec::new()),
+            gateway: Mutex::new(None),
+            identified: Mutex::new(0),
+            sequence: Mutex::new(0),
+            gateway_url,
+        });
+        let accept = shared.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = gateway.accept().await {
+                tokio::spawn(gateway_connection(accept.clone(), stream));
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let api = format!("http://{}", listener.local_addr().unwrap());
+        let app = axum::Router::new().fallback(rest).with_state(shared.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Self { api, shared }
+    }
+
+    pub fn calls(&self) -> Vec<RestCall> {
+        self.shared.calls.lock().unwrap().clone()
+    }
+
+    pub fn calls_to(&self, method: &str, path_part: &str) -> Vec<RestCall> {
+        self.calls()
+            .into_iter()
+            .filter(|c| c.method == method && c.path.contains(path_part))
+            .collect()
+    }
+
+    /// Waits until the bot has identified on the gateway.
+    pub async fn wait_until_ready(&self) {
+        self.wait_for("the bot to identify", || *self.shared.identified.lock().unwrap() > 0)
+            .await;
+    }
+
+    /// Waits (up to ten seconds) for a condition, failing the test otherwise.
+    pub async fn wait_for(&self, what: &str, done: impl Fn() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !done() {
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; calls: {:#?}",
+                self.calls()
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    fn send(&self, kind: &str, data: serde_json::Value) {
+        let text = dispatch(&self.shared, kind, data);
+        let gateway = self.shared.gateway.lock().unwrap();
+        gateway.as_ref().expect("the bot is connected").send(text).unwrap();
+    }
+
+    /// Sends a slash command from a guild member; returns the interaction id.
+    pub fn slash_command(&self, id: &str, name: &str, options: serde_json::Value, user: &str, roles: &[&str]) {
+        self.send(
+            "INTERACTION_CREATE",
+            serde_json::json!({
+                "id": id, "application_id": APPLICATION_ID, "type": 2, "token": format!("token-{id}"), "version": 1,
+                "channel_id": "600000000000000001", "guild_id": "500000000000000001", "locale": "en-US",
+                "entitlements": [], "attachment_size_limit": 26214400,
+                "member": {"user": {"id": user, "username": format!("user{user}")}, "roles": roles,
+                           "deaf": false, "mute": false, "flags": 0, "joined_at": "2026-01-01T00:00:00+00:00"},
+                "data": {"id": "710000000000000001", "name": name, "type": 1, "options": options}
+            }),
+        );
+    }
+
+    /// Sends a chat message in a guild channel.
+    pub fn message(&self, id: &str, content: &str, mentions_bot: bool, user: &str) {
+        let mentions = if mentions_bot {
+            serde_json::json!([{"id": BOT_USER_ID, "username": "platform-desk", "bot": true}])
+        } else {
+            serde_json::json!([])
+        };
+        self.send(
+            "MESSAGE_CREATE",
+            serde_json::json!({
+                "id": id, "channel_id": "600000000000000002", "guild_id": "500000000000000001",
+                "author": {"id": user, "username": format!("user{user}")},
+                "content": content, "timestamp": "2026-11-28T10:00:00.000000+00:00", "tts": false,
+                "mention_everyone": false, "mentions": mentions, "mention_roles": [], "attachments": [],
+                "embeds": [], "pinned": false, "type": 0
+            }),
+        );
+    }
+
+    /// Sends the same raw dispatch again (a redelivery).
+    pub fn redeliver_slash_command(&self, id: &str, name: &str, options: serde_json::Value, user: &str) {
+        self.slash_command(id, name, options, user, &[]);
+    }
+}

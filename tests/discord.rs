@@ -1,0 +1,189 @@
+//! The Discord adapter end to end: the real serenity client against the fake
+//! Discord in tests/common/fake_discord.rs (REST and gateway on 127.0.0.1).
+
+mod common;
+
+use std::sync::Arc;
+
+use common::fake_discord::FakeDiscord;
+use platform_desk::app::App;
+use platform_desk::config::{Config, Secret};
+
+const ENGINEER_ROLE: &str = "555000000000000001";
+
+struct Bot {
+    discord: FakeDiscord,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+    _dir: tempfile::TempDir,
+}
+
+async fn start() -> Bot {
+    let discord = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.database.url = format!("sqlite://{}", dir.path().join("bot.db").display());
+    config.discord.api_proxy = Some(discord.api.clone());
+    config.engineers.role_ids = vec![ENGINEER_ROLE.into()];
+    let app = Arc::new(App::build(config).await.unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let token = Secret::new("fake-token");
+    let task = tokio::spawn(async move {
+        platform_desk::discord::run(app, &token, async move {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap();
+    });
+    discord.wait_until_ready().await;
+    Bot {
+        discord,
+        stop: Some(stop),
+        task,
+        _dir: dir,
+    }
+}
+
+impl Bot {
+    async fn stop(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(10), self.task).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bot_connects_through_the_fake_and_registers_its_commands() {
+    let bot = start().await;
+    let d = &bot.discord;
+    d.wait_for("command registration", || !d.calls_to("PUT", "/commands").is_empty())
+        .await;
+    assert!(
+        !d.calls_to("GET", "/gateway").is_empty(),
+        "the gateway URL came from the fake"
+    );
+    let registered = &d.calls_to("PUT", "/commands")[0].body;
+    let names: Vec<&str> = registered
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"scope") && names.contains(&"escalate") && names.contains(&"ticket"));
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scope_command_is_answered_at_once_with_its_embed() {
+    let bot = start().await;
+    let d = &bot.discord;
+    d.slash_command(
+        "1000000000000000001",
+        "scope",
+        serde_json::json!([{"name": "question", "type": 3, "value": "is IAM in scope?"}]),
+        "2000000000000000001",
+        &[],
+    );
+    d.wait_for("the callback", || !d.calls_to("POST", "/callback").is_empty())
+        .await;
+    let callback = &d.calls_to("POST", "/interactions/1000000000000000001/")[0].body;
+    assert_eq!(callback["type"], 4);
+    assert!(
+        callback["data"]["embeds"][0]["title"]
+            .as_str()
+            .unwrap()
+            .contains("In scope: IAM policies")
+    );
+    assert_eq!(callback["data"]["allowed_mentions"]["parse"], serde_json::json!([]));
+    assert_eq!(
+        callback["data"]["components"][0]["components"][0]["custom_id"],
+        "pd:escalate"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spend_command_is_deferred_privately_then_edited() {
+    let bot = start().await;
+    let d = &bot.discord;
+    d.slash_command(
+        "1000000000000000002",
+        "spend",
+        serde_json::json!([]),
+        "2000000000000000002",
+        &[ENGINEER_ROLE],
+    );
+    d.wait_for("the edit", || !d.calls_to("PATCH", "/messages/@original").is_empty())
+        .await;
+    let callback = &d.calls_to("POST", "/interactions/1000000000000000002/")[0];
+    let edit = &d.calls_to("PATCH", "/messages/@original")[0];
+    assert_eq!(callback.body["type"], 5, "deferred first");
+    assert_eq!(
+        callback.body["data"]["flags"], 64,
+        "spend is private in a guild channel"
+    );
+    assert!(callback.at <= edit.at);
+    assert!(
+        edit.body["embeds"][0]["description"]
+            .as_str()
+            .unwrap()
+            .contains("not connected"),
+        "{}",
+        edit.body
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_interaction_delivered_twice_is_answered_once() {
+    let bot = start().await;
+    let d = &bot.discord;
+    let options = serde_json::json!([{"name": "question", "type": 3, "value": "is patching in scope?"}]);
+    d.slash_command(
+        "1000000000000000003",
+        "scope",
+        options.clone(),
+        "2000000000000000003",
+        &[],
+    );
+    d.redeliver_slash_command("1000000000000000003", "scope", options, "2000000000000000003");
+    d.wait_for("the callback", || !d.calls_to("POST", "/callback").is_empty())
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(d.calls_to("POST", "/interactions/1000000000000000003/").len(), 1);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mention_gets_a_reply_that_pings_nobody_and_chit_chat_gets_nothing() {
+    let bot = start().await;
+    let d = &bot.discord;
+    d.message(
+        "1100000000000000001",
+        "good morning everyone",
+        false,
+        "2000000000000000004",
+    );
+    d.message(
+        "1100000000000000002",
+        "<@700000000000000001> good morning",
+        true,
+        "2000000000000000004",
+    );
+    d.message(
+        "1100000000000000003",
+        "<@700000000000000001> @everyone who do I call in Canada?",
+        true,
+        "2000000000000000004",
+    );
+    d.wait_for("the reply", || !d.calls_to("POST", "/channels/").is_empty())
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let replies = d.calls_to("POST", "/channels/600000000000000002/messages");
+    assert_eq!(replies.len(), 1, "only the question is answered: {replies:#?}");
+    let reply = &replies[0].body;
+    assert_eq!(reply["message_reference"]["message_id"], "1100000000000000003");
+    assert_eq!(reply["allowed_mentions"]["parse"], serde_json::json!([]));
+    assert!(reply.to_string().contains("1-866-296-5335"));
+    assert!(!reply.to_string().contains("@everyone"));
+    bot.stop().await;
+}
