@@ -187,3 +187,113 @@ async fn a_mention_gets_a_reply_that_pings_nobody_and_chit_chat_gets_nothing() {
     assert!(!reply.to_string().contains("@everyone"));
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_pressing_an_engineers_button_is_refused_privately() {
+    let bot = start().await;
+    let d = &bot.discord;
+    d.button_press("1200000000000000001", "pd:approve:1", "2000000000000000005", &[]);
+    d.wait_for("the refusal", || {
+        !d.calls_to("POST", "/interactions/1200000000000000001/").is_empty()
+    })
+    .await;
+    let refusal = &d.calls_to("POST", "/interactions/1200000000000000001/")[0].body;
+    assert_eq!(refusal["type"], 4);
+    assert_eq!(refusal["data"]["flags"], 64);
+    assert!(
+        refusal["data"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("Only support engineers")
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_escalation_button_opens_a_form_whose_submission_opens_a_ticket_an_engineer_can_resolve() {
+    let bot = start().await;
+    let d = &bot.discord;
+    d.button_press(
+        "1200000000000000002",
+        "pd:escalate",
+        "2000000000000000006",
+        &[ENGINEER_ROLE],
+    );
+    d.wait_for("the form", || {
+        !d.calls_to("POST", "/interactions/1200000000000000002/").is_empty()
+    })
+    .await;
+    let form = &d.calls_to("POST", "/interactions/1200000000000000002/")[0].body;
+    assert_eq!(form["type"], 9, "a modal");
+    assert_eq!(form["data"]["custom_id"], "pd:escalate-form");
+
+    d.modal_submit(
+        "1200000000000000003",
+        "pd:escalate-form",
+        &[
+            ("subject", "RDS database down"),
+            (
+                "description",
+                "prod-db unreachable since 10:42 UTC, the app returns 500",
+            ),
+            ("severity", "urgent"),
+        ],
+        "2000000000000000006",
+        &[ENGINEER_ROLE],
+    );
+    d.wait_for("the ticket", || {
+        !d.calls_to("PATCH", "token-1200000000000000003").is_empty()
+    })
+    .await;
+    let opened = &d.calls_to("PATCH", "token-1200000000000000003")[0].body;
+    let title = opened["embeds"][0]["title"].as_str().unwrap();
+    assert!(title.contains("Ticket #1: RDS database down"), "{title}");
+    let buttons: Vec<&str> = opened["components"][0]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["custom_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(buttons, ["pd:resolve:1"]);
+
+    d.button_press(
+        "1200000000000000004",
+        "pd:resolve:1",
+        "2000000000000000006",
+        &[ENGINEER_ROLE],
+    );
+    d.wait_for("the resolution", || {
+        !d.calls_to("PATCH", "token-1200000000000000004").is_empty()
+    })
+    .await;
+    let resolved = &d.calls_to("PATCH", "token-1200000000000000004")[0].body;
+    assert!(
+        resolved["embeds"][0]["title"]
+            .as_str()
+            .unwrap()
+            .contains("Resolved ticket #1"),
+        "{resolved}"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_gateway_is_reconnected_and_the_bot_answers_again() {
+    let bot = start().await;
+    let d = &bot.discord;
+    d.drop_gateway();
+    d.wait_for("a new session or a resume", || d.identifications() > 1 || d.resumed())
+        .await;
+    d.slash_command(
+        "1200000000000000005",
+        "scope",
+        serde_json::json!([{"name": "question", "type": 3, "value": "is IAM in scope?"}]),
+        "2000000000000000007",
+        &[],
+    );
+    d.wait_for("the answer after reconnecting", || {
+        !d.calls_to("POST", "/interactions/1200000000000000005/").is_empty()
+    })
+    .await;
+    bot.stop().await;
+}

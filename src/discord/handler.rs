@@ -8,8 +8,9 @@
 use std::sync::Arc;
 
 use serenity::all::{
-    ChannelId, CommandDataOption, CommandDataOptionValue, CommandInteraction, Context, CreateMessage, EventHandler,
-    GuildId, Interaction, Message, Ready, RoleId, UserId,
+    ActionRowComponent, ChannelId, CommandDataOption, CommandDataOptionValue, CommandInteraction, ComponentInteraction,
+    Context, CreateInteractionResponse, CreateInteractionResponseMessage, CreateMessage, EventHandler, GuildId,
+    Interaction, Message, ModalInteraction, Ready, RoleId, UserId,
 };
 use serenity::async_trait;
 
@@ -19,6 +20,7 @@ use crate::app::App;
 use crate::domain::Role;
 use crate::inbound::{Actor, Content, Inbound};
 use crate::intent::{OptionValue, SlashCommand};
+use crate::reply::ButtonAction;
 
 pub struct Handler {
     app: Arc<App>,
@@ -87,6 +89,140 @@ impl Handler {
                 tracing::error!(%error, "could not post the alert to the outage channel");
             }
         }
+    }
+
+    /// A button press: "Open escalation" opens the form; the engineers'
+    /// buttons act through the same pipeline as `/ticket`, and anyone else
+    /// pressing them gets a private refusal.
+    async fn component(&self, ctx: &Context, interaction: &ComponentInteraction) {
+        let Some(action) = render::parse_custom_id(&interaction.data.custom_id) else {
+            tracing::info!(custom_id = %interaction.data.custom_id, "a button that is not ours");
+            return;
+        };
+        let member = interaction.member.as_ref();
+        let roles = member.map(|m| m.roles.clone()).unwrap_or_default();
+        let nick = member.and_then(|m| m.nick.as_deref());
+        let actor = self.actor(
+            &interaction.user,
+            nick,
+            &roles,
+            interaction.guild_id,
+            interaction.channel_id,
+        );
+        if action.engineers_only() && actor.role != Role::Engineer {
+            tracing::warn!(user = %actor.user_id, ?action, "engineers-only button pressed by someone else");
+            let refusal = CreateInteractionResponse::Message(
+                CreateInteractionResponseMessage::new()
+                    .content("Only support engineers can do that. Ask in your support channel if you need it done.")
+                    .ephemeral(true)
+                    .allowed_mentions(render::allowed_mentions(None)),
+            );
+            if let Err(error) = interaction.create_response(&ctx.http, refusal).await {
+                tracing::error!(%error, "could not refuse the button press");
+            }
+            return;
+        }
+        let (subcommand, ticket) = match action {
+            ButtonAction::OpenEscalation => {
+                if let Err(error) = interaction.create_response(&ctx.http, render::escalation_modal()).await {
+                    tracing::error!(%error, "could not open the escalation form");
+                }
+                return;
+            }
+            ButtonAction::ApproveCase { ticket } => ("approve", ticket),
+            ButtonAction::ResolveTicket { ticket } => ("resolve", ticket),
+        };
+        let command = SlashCommand {
+            name: "ticket".to_owned(),
+            subcommand: Some(subcommand.to_owned()),
+            options: vec![("id".to_owned(), OptionValue::Integer(ticket))],
+        };
+        self.deferred(
+            ctx,
+            actor,
+            command,
+            false,
+            |http, response| Box::pin(async move { interaction.create_response(http, response).await }),
+            |http, edit| Box::pin(async move { interaction.edit_response(http, edit).await.map(|_| ()) }),
+        )
+        .await;
+    }
+
+    /// The escalation form, submitted.
+    async fn modal(&self, ctx: &Context, interaction: &ModalInteraction) {
+        if interaction.data.custom_id != render::ESCALATION_MODAL {
+            return;
+        }
+        let mut options = Vec::new();
+        for row in &interaction.data.components {
+            for component in &row.components {
+                if let ActionRowComponent::InputText(input) = component {
+                    let value = input.value.clone().unwrap_or_default();
+                    options.push((input.custom_id.clone(), OptionValue::String(value)));
+                }
+            }
+        }
+        let member = interaction.member.as_ref();
+        let roles = member.map(|m| m.roles.clone()).unwrap_or_default();
+        let nick = member.and_then(|m| m.nick.as_deref());
+        let actor = self.actor(
+            &interaction.user,
+            nick,
+            &roles,
+            interaction.guild_id,
+            interaction.channel_id,
+        );
+        let command = SlashCommand {
+            name: "escalate".to_owned(),
+            subcommand: None,
+            options,
+        };
+        self.deferred(
+            ctx,
+            actor,
+            command,
+            false,
+            |http, response| Box::pin(async move { interaction.create_response(http, response).await }),
+            |http, edit| Box::pin(async move { interaction.edit_response(http, edit).await.map(|_| ()) }),
+        )
+        .await;
+    }
+
+    /// Defers, runs the command through the pipeline, and completes the
+    /// interaction by editing its response.
+    async fn deferred<'a, R, E>(
+        &self,
+        ctx: &'a Context,
+        actor: Actor,
+        command: SlashCommand,
+        private: bool,
+        respond: R,
+        edit: E,
+    ) where
+        R: FnOnce(
+            &'a serenity::http::Http,
+            CreateInteractionResponse,
+        ) -> std::pin::Pin<Box<dyn Future<Output = serenity::Result<()>> + Send + 'a>>,
+        E: FnOnce(
+            &'a serenity::http::Http,
+            serenity::all::EditInteractionResponse,
+        ) -> std::pin::Pin<Box<dyn Future<Output = serenity::Result<()>> + Send + 'a>>,
+    {
+        if let Err(error) = respond(&ctx.http, render::deferral(private)).await {
+            tracing::error!(%error, "could not defer the interaction");
+            return;
+        }
+        let answer = self
+            .app
+            .handle(Inbound {
+                actor,
+                content: Content::Command(command),
+            })
+            .await;
+        if let Err(error) = edit(&ctx.http, render::interaction_edit(&answer.reply)).await {
+            tracing::error!(%error, "could not answer the interaction");
+        }
+        self.post_alerts(ctx, &answer).await;
     }
 
     async fn command(&self, ctx: &Context, interaction: &CommandInteraction) {
@@ -225,8 +361,11 @@ impl EventHandler for Handler {
                 return;
             }
         }
-        if let Interaction::Command(command) = &interaction {
-            self.command(&ctx, command).await;
+        match &interaction {
+            Interaction::Command(command) => self.command(&ctx, command).await,
+            Interaction::Component(component) => self.component(&ctx, component).await,
+            Interaction::Modal(modal) => self.modal(&ctx, modal).await,
+            _ => {}
         }
     }
 

@@ -22,15 +22,54 @@ const CUSTOM_ID_PREFIX: &str = "pd:";
 pub fn custom_id(action: &ButtonAction) -> String {
     match action {
         ButtonAction::OpenEscalation => format!("{CUSTOM_ID_PREFIX}escalate"),
+        ButtonAction::ApproveCase { ticket } => format!("{CUSTOM_ID_PREFIX}approve:{ticket}"),
+        ButtonAction::ResolveTicket { ticket } => format!("{CUSTOM_ID_PREFIX}resolve:{ticket}"),
     }
 }
 
 /// The action behind a custom id, if it is one of ours.
 pub fn parse_custom_id(id: &str) -> Option<ButtonAction> {
-    match id.strip_prefix(CUSTOM_ID_PREFIX)? {
-        "escalate" => Some(ButtonAction::OpenEscalation),
+    let rest = id.strip_prefix(CUSTOM_ID_PREFIX)?;
+    let ticket = |s: &str| s.parse::<i64>().ok().filter(|n| *n > 0);
+    match rest.split_once(':') {
+        None if rest == "escalate" => Some(ButtonAction::OpenEscalation),
+        Some(("approve", n)) => ticket(n).map(|ticket| ButtonAction::ApproveCase { ticket }),
+        Some(("resolve", n)) => ticket(n).map(|ticket| ButtonAction::ResolveTicket { ticket }),
         _ => None,
     }
+}
+
+/// The custom id of the escalation form.
+pub const ESCALATION_MODAL: &str = "pd:escalate-form";
+
+/// The form an "Open escalation" press opens: subject, description, severity.
+pub fn escalation_modal() -> CreateInteractionResponse {
+    use serenity::all::{CreateInputText, CreateModal, InputTextStyle};
+    let field = |style, label: &str, id: &str, max: u16| {
+        CreateActionRow::InputText(CreateInputText::new(style, label, id).max_length(max).required(true))
+    };
+    CreateInteractionResponse::Modal(
+        CreateModal::new(ESCALATION_MODAL, "Open an escalation").components(vec![
+            field(
+                InputTextStyle::Short,
+                "Subject: one line, what is wrong",
+                "subject",
+                200,
+            ),
+            field(
+                InputTextStyle::Paragraph,
+                "What happened, since when, what you tried",
+                "description",
+                4000,
+            ),
+            CreateActionRow::InputText(
+                CreateInputText::new(InputTextStyle::Short, "Severity", "severity")
+                    .placeholder("low, normal, high, urgent or critical")
+                    .max_length(16)
+                    .required(true),
+            ),
+        ]),
+    )
 }
 
 pub fn embed(embed: &Embed) -> CreateEmbed {
@@ -197,9 +236,17 @@ mod tests {
 
     #[test]
     fn custom_ids_round_trip_and_fit_discords_limit() {
-        let id = custom_id(&ButtonAction::OpenEscalation);
-        assert!(id.len() <= 100);
-        assert_eq!(parse_custom_id(&id), Some(ButtonAction::OpenEscalation));
+        for action in [
+            ButtonAction::OpenEscalation,
+            ButtonAction::ApproveCase { ticket: 42 },
+            ButtonAction::ResolveTicket { ticket: i64::MAX },
+        ] {
+            let id = custom_id(&action);
+            assert!(id.len() <= 100);
+            assert_eq!(parse_custom_id(&id), Some(action));
+        }
+        assert_eq!(parse_custom_id("pd:approve:x"), None);
+        assert_eq!(parse_custom_id("pd:resolve:-3"), None);
         assert_eq!(parse_custom_id("someone-else:escalate"), None);
         assert_eq!(parse_custom_id("pd:unknown"), None);
     }

@@ -114,6 +114,20 @@ impl Embed {
 pub enum ButtonAction {
     /// Start an escalation about the question that was asked.
     OpenEscalation,
+    /// Engineers: open the AWS Support case of a customer's ticket.
+    ApproveCase { ticket: i64 },
+    /// Engineers: resolve a ticket (and its AWS case).
+    ResolveTicket { ticket: i64 },
+}
+
+impl ButtonAction {
+    /// Whether only engineers may press it.
+    pub fn engineers_only(&self) -> bool {
+        matches!(
+            self,
+            ButtonAction::ApproveCase { .. } | ButtonAction::ResolveTicket { .. }
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

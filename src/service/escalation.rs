@@ -154,10 +154,13 @@ impl EscalationService {
             &events,
         ));
         Ok(EscalationOutcome {
-            reply: Reply {
-                embeds,
-                ..Reply::default()
-            },
+            reply: ticket_view::with_buttons(
+                Reply {
+                    embeds,
+                    ..Reply::default()
+                },
+                &ticket,
+            ),
             ticket: Some(ticket_view::summary(&ticket)),
             alerts,
         })

@@ -3,7 +3,7 @@
 
 use crate::answer::TicketSummary;
 use crate::domain::Severity;
-use crate::reply::{Embed, colour, quote_user_text};
+use crate::reply::{ButtonAction, Embed, Reply, colour, quote_user_text};
 use crate::store::{CaseState, Ticket, TicketEvent, TicketStatus};
 
 pub fn summary(ticket: &Ticket) -> TicketSummary {
@@ -137,6 +137,18 @@ pub fn embed(ticket: &Ticket, title_prefix: &str, support_plan_note: &str, event
         embed = embed.field("Latest events", history.join("\n"));
     }
     embed.footer(format!("Ticket reference {}", ticket.case_reference))
+}
+
+/// The engineers' buttons for a ticket: approve its AWS case while it waits,
+/// resolve it while it is open.
+pub fn with_buttons(mut reply: Reply, ticket: &Ticket) -> Reply {
+    if ticket.status == TicketStatus::Open && ticket.case_state == CaseState::AwaitingApproval {
+        reply = reply.with_button("Approve AWS case", ButtonAction::ApproveCase { ticket: ticket.id });
+    }
+    if ticket.status == TicketStatus::Open {
+        reply = reply.with_button("Resolve", ButtonAction::ResolveTicket { ticket: ticket.id });
+    }
+    reply
 }
 
 /// One line per ticket, for lists.

@@ -163,7 +163,7 @@ impl TicketService {
         let events = self.store.ticket_events(ticket.id).await?;
         let embed = ticket_view::embed(&ticket, title, &self.policy.notes.support_plan, &events);
         Ok(TicketOutcome {
-            reply: Reply::embed(embed),
+            reply: ticket_view::with_buttons(Reply::embed(embed), &ticket),
             ticket: Some(ticket_view::summary(&ticket)),
         })
     }

@@ -33,6 +33,7 @@ struct Shared {
     answered_interactions: Mutex<Vec<String>>,
     gateway: Mutex<Option<mpsc::UnboundedSender<String>>>,
     identified: Mutex<usize>,
+    resumed: Mutex<usize>,
     sequence: Mutex<u64>,
     gateway_url: String,
 }
@@ -160,7 +161,8 @@ async fn gateway_connection(shared: Arc<Shared>, stream: tokio::net::TcpStream) 
     };
     let (mut sink, mut source) = socket.split();
     let (tx, mut rx) = mpsc::unbounded_channel::<String>();
-    *shared.gateway.lock().unwrap() = Some(tx.clone());
+    let weak = tx.downgrade();
+    *shared.gateway.lock().unwrap() = Some(tx);
     let hello = serde_json::json!({"op": 10, "d": {"heartbeat_interval": 41250}});
     if sink.send(WsMessage::Text(hello.to_string())).await.is_err() {
         return;
@@ -168,9 +170,18 @@ async fn gateway_connection(shared: Arc<Shared>, stream: tokio::net::TcpStream) 
     let writer = tokio::spawn(async move {
         while let Some(text) = rx.recv().await {
             if sink.send(WsMessage::Text(text)).await.is_err() {
-                break;
+                return;
             }
         }
+        // The test dropped the connection: close it the way Discord does
+        // when it wants a client to reconnect (4000, unknown error).
+        use tokio_tungstenite::tungstenite::protocol::{CloseFrame, frame::coding::CloseCode};
+        let frame = CloseFrame {
+            code: CloseCode::Library(4000),
+            reason: "reconnect".into(),
+        };
+        let _ = sink.send(WsMessage::Close(Some(frame))).await;
+        let _ = sink.close().await;
     });
     while let Some(Ok(frame)) = source.next().await {
         let WsMessage::Text(text) = frame else {
@@ -178,6 +189,9 @@ async fn gateway_connection(shared: Arc<Shared>, stream: tokio::net::TcpStream) 
         };
         let Ok(payload) = serde_json::from_str::<serde_json::Value>(&text) else {
             continue;
+        };
+        let Some(tx) = weak.upgrade() else {
+            break;
         };
         match payload["op"].as_u64() {
             Some(1) => {
@@ -196,6 +210,7 @@ async fn gateway_connection(shared: Arc<Shared>, stream: tokio::net::TcpStream) 
                 let _ = tx.send(dispatch(&shared, "READY", ready));
             }
             Some(6) => {
+                *shared.resumed.lock().unwrap() += 1;
                 let _ = tx.send(dispatch(&shared, "RESUMED", serde_json::json!({})));
             }
             _ => {}
@@ -219,6 +234,7 @@ impl FakeDiscord {
             answered_interactions: Mutex::new(Vec::new()),
             gateway: Mutex::new(None),
             identified: Mutex::new(0),
+            resumed: Mutex::new(0),
             sequence: Mutex::new(0),
             gateway_url,
         });
@@ -284,6 +300,58 @@ impl FakeDiscord {
                 "data": {"id": "710000000000000001", "name": name, "type": 1, "options": options}
             }),
         );
+    }
+
+    fn interaction_base(&self, id: &str, kind: u8, user: &str, roles: &[&str]) -> serde_json::Value {
+        serde_json::json!({
+            "id": id, "application_id": APPLICATION_ID, "type": kind, "token": format!("token-{id}"), "version": 1,
+            "channel_id": "600000000000000001", "guild_id": "500000000000000001", "locale": "en-US",
+            "entitlements": [], "attachment_size_limit": 26214400,
+            "member": {"user": {"id": user, "username": format!("user{user}")}, "roles": roles,
+                       "deaf": false, "mute": false, "flags": 0, "joined_at": "2026-01-01T00:00:00+00:00"},
+        })
+    }
+
+    /// A press of one of the bot's buttons.
+    pub fn button_press(&self, id: &str, custom_id: &str, user: &str, roles: &[&str]) {
+        let mut event = self.interaction_base(id, 3, user, roles);
+        event["data"] = serde_json::json!({"custom_id": custom_id, "component_type": 2});
+        event["message"] = serde_json::json!({
+            "id": "800000000000000009", "channel_id": "600000000000000001",
+            "author": {"id": BOT_USER_ID, "username": "platform-desk", "bot": true},
+            "content": "", "timestamp": "2026-11-28T10:00:00.000000+00:00", "tts": false, "mention_everyone": false,
+            "mentions": [], "mention_roles": [], "attachments": [], "embeds": [], "pinned": false, "type": 0
+        });
+        self.send("INTERACTION_CREATE", event);
+    }
+
+    /// A submitted modal with text inputs `(custom_id, value)`.
+    pub fn modal_submit(&self, id: &str, custom_id: &str, inputs: &[(&str, &str)], user: &str, roles: &[&str]) {
+        let mut event = self.interaction_base(id, 5, user, roles);
+        let rows: Vec<serde_json::Value> = inputs
+            .iter()
+            .map(|(input, value)| {
+                serde_json::json!({"type": 1, "components": [{"type": 4, "custom_id": input, "value": value}]})
+            })
+            .collect();
+        event["data"] = serde_json::json!({"custom_id": custom_id, "components": rows});
+        self.send("INTERACTION_CREATE", event);
+    }
+
+    /// Closes the gateway connection, as Discord does now and then.
+    pub fn drop_gateway(&self) {
+        // Dropping the sender ends the writer task, which closes the socket.
+        self.shared.gateway.lock().unwrap().take();
+    }
+
+    /// Whether the bot resumed a session.
+    pub fn resumed(&self) -> bool {
+        *self.shared.resumed.lock().unwrap() > 0
+    }
+
+    /// How many times the bot identified (a new session) on the gateway.
+    pub fn identifications(&self) -> usize {
+        *self.shared.identified.lock().unwrap()
     }
 
     /// Sends a chat message in a guild channel.
