@@ -31,6 +31,8 @@ pub struct RestCall {
 struct Shared {
     calls: Mutex<Vec<RestCall>>,
     answered_interactions: Mutex<Vec<String>>,
+    /// When each interaction was dispatched, for Discord's 3-second rule.
+    dispatched: Mutex<std::collections::HashMap<String, Instant>>,
     gateway: Mutex<Option<mpsc::UnboundedSender<String>>>,
     identified: Mutex<usize>,
     resumed: Mutex<usize>,
@@ -131,6 +133,18 @@ async fn rest(State(shared): State<Arc<Shared>>, request: Request) -> Response<B
             json_response(StatusCode::OK, serde_json::json!([]))
         }
         ("POST", ["interactions", id, _token, "callback"]) => {
+            let late = shared
+                .dispatched
+                .lock()
+                .unwrap()
+                .get(*id)
+                .is_some_and(|at| at.elapsed() > Duration::from_secs(3));
+            if late {
+                return json_response(
+                    StatusCode::NOT_FOUND,
+                    serde_json::json!({"code": 10062, "message": "Unknown interaction"}),
+                );
+            }
             let mut answered = shared.answered_interactions.lock().unwrap();
             if answered.iter().any(|a| a == id) {
                 return json_response(
@@ -232,6 +246,7 @@ impl FakeDiscord {
         let shared = Arc::new(Shared {
             calls: Mutex::new(Vec::new()),
             answered_interactions: Mutex::new(Vec::new()),
+            dispatched: Mutex::new(std::collections::HashMap::new()),
             gateway: Mutex::new(None),
             identified: Mutex::new(0),
             resumed: Mutex::new(0),
@@ -281,7 +296,27 @@ impl FakeDiscord {
         }
     }
 
+    /// Time from dispatching an interaction to receiving its callback.
+    pub fn callback_latency(&self, id: &str) -> Option<Duration> {
+        let sent = *self.shared.dispatched.lock().unwrap().get(id)?;
+        let calls = self.shared.calls.lock().unwrap();
+        let callback = calls
+            .iter()
+            .find(|c| c.method == "POST" && c.path.contains(&format!("/interactions/{id}/")))?;
+        Some(callback.at.saturating_duration_since(sent))
+    }
+
     fn send(&self, kind: &str, data: serde_json::Value) {
+        if kind == "INTERACTION_CREATE"
+            && let Some(id) = data["id"].as_str()
+        {
+            self.shared
+                .dispatched
+                .lock()
+                .unwrap()
+                .entry(id.to_owned())
+                .or_insert_with(Instant::now);
+        }
         let text = dispatch(&self.shared, kind, data);
         let gateway = self.shared.gateway.lock().unwrap();
         gateway.as_ref().expect("the bot is connected").send(text).unwrap();
