@@ -7,7 +7,6 @@
 //! printed by the runs below it (`cargo bench --bench discord`).
 
 #[path = "../tests/common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 
 use std::sync::Arc;
