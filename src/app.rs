@@ -308,7 +308,8 @@ impl App {
     }
 }
 
-fn load_policy(config: &Config) -> Result<Policy, StartupError> {
+/// The policy the configuration names, or the embedded default.
+pub fn load_policy(config: &Config) -> Result<Policy, StartupError> {
     Ok(match &config.policy.file {
         Some(path) => Policy::from_file(path)?,
         None => Policy::embedded_default()?,

@@ -41,6 +41,8 @@ pub enum Command {
     Ask(AskArgs),
     /// Open, update and follow AWS Support cases of tickets (also runs inside `console` and `run`).
     Worker(WorkerArgs),
+    /// Register the slash commands with Discord (also done by `run` at start).
+    RegisterCommands,
     /// Create or upgrade the database.
     Migrate,
     /// Check the configuration and the support policy, then exit.
@@ -184,6 +186,16 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> 
                 console::print_saved(&answer);
             }
             app.store().close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::RegisterCommands => {
+            let Some(token) = config.discord_token.clone() else {
+                eprintln!("platform-desk: DISCORD_TOKEN is not set; it is needed to register commands.");
+                return Ok(ExitCode::from(FAILURE));
+            };
+            let policy = crate::app::load_policy(&config)?;
+            let done = crate::discord::register_commands_once(&config, &token, &policy).await?;
+            println!("{done}.");
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {

@@ -297,3 +297,30 @@ async fn a_dropped_gateway_is_reconnected_and_the_bot_answers_again() {
     .await;
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn register_commands_registers_in_the_configured_guilds_without_the_gateway() {
+    let discord = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bot-config.toml"),
+        format!(
+            "[discord]\napi_proxy = \"{}\"\ncommand_guild_ids = [\"500000000000000001\"]\n",
+            discord.api
+        ),
+    )
+    .unwrap();
+    let output = tokio::task::block_in_place(|| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_platform-desk"))
+            .arg("register-commands")
+            .current_dir(dir.path())
+            .env("DISCORD_TOKEN", "fake-token")
+            .output()
+            .unwrap()
+    });
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("registered in 1 guild"));
+    let put = discord.calls_to("PUT", "/guilds/500000000000000001/commands");
+    assert_eq!(put.len(), 1);
+    assert!(put[0].body.as_array().unwrap().len() >= 9);
+}

@@ -14,7 +14,7 @@ use serenity::all::{
 };
 use serenity::async_trait;
 
-use super::{commands, render};
+use super::render;
 use crate::answer::Answer;
 use crate::app::App;
 use crate::domain::Role;
@@ -328,18 +328,9 @@ impl EventHandler for Handler {
     async fn ready(&self, ctx: Context, ready: Ready) {
         let _ = self.bot_id.set(ready.user.id);
         tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
-        let registrations = commands::all(self.app.policy());
-        let guilds = &self.app.config().discord.command_guild_ids;
-        if guilds.is_empty() {
-            if let Err(error) = serenity::all::Command::set_global_commands(&ctx.http, registrations).await {
-                tracing::error!(%error, "could not register the slash commands");
-            }
-        } else {
-            for guild in guilds.iter().filter_map(|g| g.parse::<u64>().ok()) {
-                if let Err(error) = GuildId::new(guild).set_commands(&ctx.http, registrations.clone()).await {
-                    tracing::error!(%error, guild, "could not register the slash commands");
-                }
-            }
+        match super::register_commands(&ctx.http, self.app.config(), self.app.policy()).await {
+            Ok(done) => tracing::info!("{done}"),
+            Err(error) => tracing::error!(%error, "could not register the slash commands"),
         }
     }
 

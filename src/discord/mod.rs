@@ -8,10 +8,11 @@ pub mod render;
 
 use std::sync::Arc;
 
-use serenity::all::{ClientBuilder, GatewayIntents, HttpBuilder};
+use serenity::all::{ClientBuilder, GatewayIntents, GuildId, Http, HttpBuilder};
 
 use crate::app::App;
-use crate::config::Secret;
+use crate::config::{Config, Secret};
+use crate::policy::Policy;
 
 /// The gateway intents: guilds and their messages, DMs, and message content
 /// (privileged: without it the bot still works by slash commands, mentions
@@ -23,6 +24,46 @@ pub fn intents() -> GatewayIntents {
         | GatewayIntents::MESSAGE_CONTENT
 }
 
+fn http(config: &Config, token: &Secret) -> HttpBuilder {
+    let http = HttpBuilder::new(token.expose());
+    match &config.discord.api_proxy {
+        // serenity's rate limiter would still call discord.com itself.
+        Some(proxy) => http.proxy(proxy.clone()).ratelimiter_disabled(true),
+        None => http,
+    }
+}
+
+/// Registers every slash command: in the configured guilds (instant), or
+/// globally. Says where they went.
+pub async fn register_commands(http: &Http, config: &Config, policy: &Policy) -> anyhow::Result<String> {
+    let registrations = commands::all(policy);
+    let count = registrations.len();
+    let guilds: Vec<u64> = config
+        .discord
+        .command_guild_ids
+        .iter()
+        .filter_map(|g| g.parse().ok())
+        .collect();
+    if guilds.is_empty() {
+        serenity::all::Command::set_global_commands(http, registrations).await?;
+        return Ok(format!(
+            "{count} commands registered globally (Discord may take up to an hour to show them)"
+        ));
+    }
+    for guild in &guilds {
+        GuildId::new(*guild).set_commands(http, registrations.clone()).await?;
+    }
+    Ok(format!("{count} commands registered in {} guild(s)", guilds.len()))
+}
+
+/// `platform-desk register-commands`: registration without the gateway.
+pub async fn register_commands_once(config: &Config, token: &Secret, policy: &Policy) -> anyhow::Result<String> {
+    let http = http(config, token).build();
+    let application = http.get_current_application_info().await?;
+    http.set_application_id(application.id);
+    register_commands(&http, config, policy).await
+}
+
 /// Connects to Discord and serves until `shutdown` resolves; then the
 /// shards close and in-flight handlers finish.
 pub async fn run(
@@ -30,12 +71,7 @@ pub async fn run(
     token: &Secret,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let mut http = HttpBuilder::new(token.expose());
-    if let Some(proxy) = &app.config().discord.api_proxy {
-        // serenity's rate limiter would still call discord.com itself.
-        http = http.proxy(proxy.clone()).ratelimiter_disabled(true);
-    }
-    let mut client = ClientBuilder::new_with_http(http.build(), intents())
+    let mut client = ClientBuilder::new_with_http(http(app.config(), token).build(), intents())
         .event_handler(handler::Handler::new(app))
         .await?;
     let shards = client.shard_manager.clone();

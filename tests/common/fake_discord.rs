@@ -129,6 +129,11 @@ async fn rest(State(shared): State<Arc<Shared>>, request: Request) -> Response<B
         ("GET", ["gateway"]) | ("GET", ["gateway", "bot"]) => {
             json_response(StatusCode::OK, serde_json::json!({"url": shared.gateway_url}))
         }
+        ("GET", ["oauth2", "applications", "@me"]) => json_response(
+            StatusCode::OK,
+            serde_json::json!({"id": APPLICATION_ID, "name": "platform-desk", "description": "", "icon": null,
+                               "bot_public": false, "bot_require_code_grant": false, "verify_key": "00"}),
+        ),
         ("PUT", ["applications", _, "commands"]) | ("PUT", ["applications", _, "guilds", _, "commands"]) => {
             json_response(StatusCode::OK, serde_json::json!([]))
         }
