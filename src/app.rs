@@ -24,6 +24,7 @@ use crate::service::coverage::CoverageService;
 use crate::service::escalation::EscalationService;
 use crate::service::scope::{ScopeOutcome, ScopeService};
 use crate::service::spend::SpendService;
+use crate::service::suggest::{SuggestService, Suggestion};
 use crate::service::tickets::TicketService;
 use crate::service::troubleshoot::TroubleshootService;
 use crate::service::{help, unavailable};
@@ -41,6 +42,7 @@ pub struct App {
     tickets: TicketService,
     spend: SpendService,
     coverage: CoverageService,
+    suggest: SuggestService,
     case_worker: Arc<CaseWorker>,
 }
 
@@ -107,12 +109,30 @@ impl App {
                 clock,
                 config.spend.clone(),
             ),
-            coverage: CoverageService::new(aws.accounts.clone(), cost_cache, directory, config.spend.clone()),
+            coverage: CoverageService::new(
+                aws.accounts.clone(),
+                cost_cache,
+                directory.clone(),
+                config.spend.clone(),
+            ),
+            suggest: SuggestService::new(store.clone(), directory),
             case_worker,
             config,
             policy,
             store,
         })
+    }
+
+    /// Suggestions for an option being typed (Discord's autocomplete); an
+    /// internal failure suggests nothing, and is logged.
+    pub async fn suggest(&self, actor: &crate::inbound::Actor, option: &str, typed: &str) -> Vec<Suggestion> {
+        match self.suggest.suggest(actor, option, typed).await {
+            Ok(suggestions) => suggestions,
+            Err(error) => {
+                tracing::error!(error = %cause_chain(&error), "no suggestions");
+                Vec::new()
+            }
+        }
     }
 
     /// The worker that opens, updates and follows AWS cases.

@@ -324,3 +324,49 @@ async fn register_commands_registers_in_the_configured_guilds_without_the_gatewa
     assert_eq!(put.len(), 1);
     assert!(put[0].body.as_array().unwrap().len() >= 9);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ticket_ids_are_suggested_only_to_those_who_may_see_them() {
+    let bot = start().await;
+    let d = &bot.discord;
+    d.slash_command(
+        "1300000000000000001",
+        "escalate",
+        serde_json::json!([
+            {"name": "subject", "type": 3, "value": "EC2 status checks failing"},
+            {"name": "description", "type": 3, "value": "i-0abc fails system checks since 10:42"},
+            {"name": "severity", "type": 3, "value": "high"}
+        ]),
+        "2000000000000000008",
+        &[ENGINEER_ROLE],
+    );
+    d.wait_for("the ticket", || {
+        !d.calls_to("PATCH", "token-1300000000000000001").is_empty()
+    })
+    .await;
+    let typing = |id: &str, user: &str, roles: &[&str]| {
+        d.autocomplete(
+            id,
+            "ticket",
+            serde_json::json!([{"name": "show", "type": 1, "options": [{"name": "id", "type": 4, "value": "1", "focused": true}]}]),
+            user,
+            roles,
+        )
+    };
+    typing("1300000000000000002", "2000000000000000008", &[ENGINEER_ROLE]);
+    typing("1300000000000000003", "2000000000000000009", &[]);
+    d.wait_for("both suggestion lists", || d.calls_to("POST", "/callback").len() >= 3)
+        .await;
+    let engineer = &d.calls_to("POST", "/interactions/1300000000000000002/")[0].body;
+    assert_eq!(engineer["type"], 8);
+    assert_eq!(engineer["data"]["choices"][0]["value"], 1);
+    assert!(
+        engineer["data"]["choices"][0]["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("#1 EC2 status checks failing")
+    );
+    let stranger = &d.calls_to("POST", "/interactions/1300000000000000003/")[0].body;
+    assert_eq!(stranger["data"]["choices"], serde_json::json!([]));
+    bot.stop().await;
+}

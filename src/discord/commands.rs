@@ -42,7 +42,7 @@ fn option(command: &str, spec: &OptionSpec, policy: &Policy) -> CreateCommandOpt
     if spec.kind == OptionKind::String {
         option = option.max_length(spec.max_length.min(6_000) as u16);
     }
-    option
+    option.set_autocomplete(spec.autocomplete)
 }
 
 pub fn command(spec: &CommandSpec, policy: &Policy) -> CreateCommand {

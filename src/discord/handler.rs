@@ -148,6 +148,37 @@ impl Handler {
         .await;
     }
 
+    /// Suggestions while an option is typed: only what the asker may see.
+    async fn autocomplete(&self, ctx: &Context, interaction: &CommandInteraction) {
+        use serenity::all::CreateAutocompleteResponse;
+        let Some(focused) = interaction.data.autocomplete() else {
+            return;
+        };
+        let member = interaction.member.as_deref();
+        let roles = member.map(|m| m.roles.clone()).unwrap_or_default();
+        let nick = member.and_then(|m| m.nick.as_deref());
+        let actor = self.actor(
+            &interaction.user,
+            nick,
+            &roles,
+            interaction.guild_id,
+            interaction.channel_id,
+        );
+        let mut response = CreateAutocompleteResponse::new();
+        for suggestion in self.app.suggest(&actor, focused.name, focused.value).await {
+            response = match suggestion {
+                crate::service::suggest::Suggestion::Ticket { label, id } => response.add_int_choice(label, id),
+                crate::service::suggest::Suggestion::Account { label, id } => response.add_string_choice(label, id),
+            };
+        }
+        if let Err(error) = interaction
+            .create_response(&ctx.http, CreateInteractionResponse::Autocomplete(response))
+            .await
+        {
+            tracing::error!(%error, "could not send suggestions");
+        }
+    }
+
     /// The escalation form, submitted.
     async fn modal(&self, ctx: &Context, interaction: &ModalInteraction) {
         if interaction.data.custom_id != render::ESCALATION_MODAL {
@@ -356,6 +387,7 @@ impl EventHandler for Handler {
             Interaction::Command(command) => self.command(&ctx, command).await,
             Interaction::Component(component) => self.component(&ctx, component).await,
             Interaction::Modal(modal) => self.modal(&ctx, modal).await,
+            Interaction::Autocomplete(typing) => self.autocomplete(&ctx, typing).await,
             _ => {}
         }
     }

@@ -14,6 +14,8 @@ pub enum OptionKind {
 #[derive(Debug, Clone, Copy)]
 pub struct OptionSpec {
     pub name: &'static str,
+    /// Discord suggests values while the user types (ticket ids, accounts).
+    pub autocomplete: bool,
     pub description: &'static str,
     pub kind: OptionKind,
     pub required: bool,
@@ -42,6 +44,7 @@ pub struct CommandSpec {
 const fn text(name: &'static str, description: &'static str, required: bool, max_length: usize) -> OptionSpec {
     OptionSpec {
         name,
+        autocomplete: false,
         description,
         kind: OptionKind::String,
         required,
@@ -60,6 +63,7 @@ const SEVERITY_CHOICES: [&str; 5] = [
 
 const TICKET_ID: OptionSpec = OptionSpec {
     name: "id",
+    autocomplete: true,
     description: "The ticket number",
     kind: OptionKind::Integer,
     required: true,
@@ -69,7 +73,10 @@ const TICKET_ID: OptionSpec = OptionSpec {
 
 const CUSTOMER: OptionSpec = text("customer", "Engineers: one customer's accounts", false, 64);
 
-const ACCOUNT: OptionSpec = text("account", "A 12-digit AWS account id", false, 14);
+const ACCOUNT: OptionSpec = OptionSpec {
+    autocomplete: true,
+    ..text("account", "A 12-digit AWS account id", false, 14)
+};
 
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
@@ -86,6 +93,7 @@ pub const COMMANDS: &[CommandSpec] = &[
             text("description", "What happened, since when, what you tried", true, 6_000),
             OptionSpec {
                 name: "severity",
+                autocomplete: false,
                 description: "How bad it is, in AWS's severity levels",
                 kind: OptionKind::String,
                 required: true,
@@ -148,6 +156,7 @@ pub const COMMANDS: &[CommandSpec] = &[
                 options: &[
                     OptionSpec {
                         name: "filter",
+                        autocomplete: false,
                         description: "Which tickets",
                         kind: OptionKind::String,
                         required: false,
@@ -156,6 +165,7 @@ pub const COMMANDS: &[CommandSpec] = &[
                     },
                     OptionSpec {
                         name: "status",
+                        autocomplete: false,
                         description: "Only open or only resolved tickets",
                         kind: OptionKind::String,
                         required: false,

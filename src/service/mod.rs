@@ -10,6 +10,7 @@ pub mod escalation;
 pub mod help;
 pub mod scope;
 pub mod spend;
+pub mod suggest;
 pub mod ticket_view;
 pub mod tickets;
 pub mod troubleshoot;

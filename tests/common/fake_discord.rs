@@ -365,6 +365,13 @@ impl FakeDiscord {
         self.send("INTERACTION_CREATE", event);
     }
 
+    /// An autocomplete request for a command being typed.
+    pub fn autocomplete(&self, id: &str, name: &str, options: serde_json::Value, user: &str, roles: &[&str]) {
+        let mut event = self.interaction_base(id, 4, user, roles);
+        event["data"] = serde_json::json!({"id": "710000000000000001", "name": name, "type": 1, "options": options});
+        self.send("INTERACTION_CREATE", event);
+    }
+
     /// A submitted modal with text inputs `(custom_id, value)`.
     pub fn modal_submit(&self, id: &str, custom_id: &str, inputs: &[(&str, &str)], user: &str, roles: &[&str]) {
         let mut event = self.interaction_base(id, 5, user, roles);

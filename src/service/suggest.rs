@@ -1,0 +1,94 @@
+//! Suggestions while someone types an option (Discord's autocomplete): the
+//! ticket numbers and account ids the asker may see, and no others.
+
+use std::sync::Arc;
+
+use crate::access::{Directory, Scope};
+use crate::inbound::Actor;
+use crate::store::{Store, StoreError, TicketQuery};
+use crate::text::clip_chars;
+
+/// Discord shows at most 25 suggestions, each named in at most 100 characters.
+const MAX_SUGGESTIONS: usize = 25;
+const MAX_LABEL: usize = 100;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Suggestion {
+    Ticket { label: String, id: i64 },
+    Account { label: String, id: String },
+}
+
+pub struct SuggestService {
+    store: Store,
+    directory: Arc<Directory>,
+}
+
+impl SuggestService {
+    pub fn new(store: Store, directory: Arc<Directory>) -> Self {
+        Self { store, directory }
+    }
+
+    /// Suggestions for the option being typed (`id` of a ticket command, or
+    /// `account`), matching what was typed so far.
+    pub async fn suggest(&self, actor: &Actor, option: &str, typed: &str) -> Result<Vec<Suggestion>, StoreError> {
+        let typed = typed.trim().trim_start_matches('#').to_ascii_lowercase();
+        let scope = self.directory.scope_of(actor);
+        match option {
+            "id" => {
+                let customer = match scope {
+                    Scope::Nobody => return Ok(Vec::new()),
+                    Scope::Customer(customer) => Some(Some(customer.name.clone())),
+                    Scope::Everyone => None,
+                };
+                let tickets = self
+                    .store
+                    .list_tickets(&TicketQuery {
+                        customer,
+                        limit: 200,
+                        ..TicketQuery::default()
+                    })
+                    .await?;
+                Ok(tickets
+                    .into_iter()
+                    .filter(|t| {
+                        typed.is_empty()
+                            || t.id.to_string().starts_with(&typed)
+                            || t.subject.to_ascii_lowercase().contains(&typed)
+                    })
+                    .take(MAX_SUGGESTIONS)
+                    .map(|t| Suggestion::Ticket {
+                        label: clip_chars(&format!("#{} {} ({})", t.id, t.subject, t.status.as_str()), MAX_LABEL)
+                            .to_owned(),
+                        id: t.id,
+                    })
+                    .collect())
+            }
+            "account" => {
+                let accounts: Vec<(String, String)> = match scope {
+                    Scope::Nobody => Vec::new(),
+                    Scope::Customer(customer) => customer
+                        .account_ids
+                        .iter()
+                        .map(|a| (a.to_string(), customer.name.clone()))
+                        .collect(),
+                    Scope::Everyone => self
+                        .directory
+                        .customers()
+                        .iter()
+                        .flat_map(|c| c.account_ids.iter().map(move |a| (a.to_string(), c.name.clone())))
+                        .collect(),
+                };
+                Ok(accounts
+                    .into_iter()
+                    .filter(|(id, name)| id.starts_with(&typed) || name.to_ascii_lowercase().contains(&typed))
+                    .take(MAX_SUGGESTIONS)
+                    .map(|(id, name)| Suggestion::Account {
+                        label: clip_chars(&format!("{id} ({name})"), MAX_LABEL).to_owned(),
+                        id,
+                    })
+                    .collect())
+            }
+            _ => Ok(Vec::new()),
+        }
+    }
+}
