@@ -189,6 +189,8 @@ pub struct DiscordConfig {
     pub support_channel_ids: Vec<String>,
     /// Where critical escalations and outages are announced.
     pub outage_channel_id: Option<String>,
+    /// Where each ticket gets a thread that follows its events.
+    pub escalations_channel_id: Option<String>,
     /// The role pinged for critical escalations and outages (the only ping
     /// the bot ever sends).
     pub on_call_role_id: Option<String>,
@@ -494,6 +496,9 @@ impl Config {
         }
         if let Some(id) = &d.outage_channel_id {
             snowflake("discord.outage_channel_id", id)?;
+        }
+        if let Some(id) = &d.escalations_channel_id {
+            snowflake("discord.escalations_channel_id", id)?;
         }
         if let Some(id) = &d.on_call_role_id {
             snowflake("discord.on_call_role_id", id)?;

@@ -370,3 +370,62 @@ async fn ticket_ids_are_suggested_only_to_those_who_may_see_them() {
     assert_eq!(stranger["data"]["choices"], serde_json::json!([]));
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_ticket_gets_a_thread_that_follows_its_events_once() {
+    let discord = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.database.url = format!("sqlite://{}", dir.path().join("bot.db").display());
+    config.discord.api_proxy = Some(discord.api.clone());
+    config.discord.escalations_channel_id = Some("650000000000000001".into());
+    config.escalations.worker_interval_seconds = 1;
+    config.engineers.role_ids = vec![ENGINEER_ROLE.into()];
+    let app = Arc::new(App::build(config).await.unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        platform_desk::discord::run(app, &Secret::new("fake-token"), async move {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap();
+    });
+    discord.wait_until_ready().await;
+    discord.slash_command(
+        "1400000000000000001",
+        "escalate",
+        serde_json::json!([
+            {"name": "subject", "type": 3, "value": "Route 53 not resolving"},
+            {"name": "description", "type": 3, "value": "example.com returns SERVFAIL since 09:00"},
+            {"name": "severity", "type": 3, "value": "urgent"}
+        ]),
+        "2000000000000000010",
+        &[ENGINEER_ROLE],
+    );
+    let d = &discord;
+    d.wait_for("the thread and its events", || {
+        d.calls_to("POST", "/channels/650000000000000001/threads").len() == 1
+            && d.calls_to("POST", "/channels/99").len() >= 3
+    })
+    .await;
+    let thread = &d.calls_to("POST", "/channels/650000000000000001/threads")[0].body;
+    assert_eq!(thread["name"], "Ticket #1: Route 53 not resolving");
+    let posts: Vec<String> = d
+        .calls_to("POST", "/channels/99")
+        .iter()
+        .map(|c| c.body["content"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(posts[0].contains("opened the ticket"), "{posts:?}");
+    assert!(
+        posts.iter().any(|p| p.contains("could not open the AWS case")),
+        "{posts:?}"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(
+        d.calls_to("POST", "/channels/99").len(),
+        posts.len(),
+        "nothing posted twice"
+    );
+    let _ = stop.send(());
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), task).await;
+}

@@ -5,6 +5,7 @@
 pub mod commands;
 pub mod handler;
 pub mod render;
+pub mod threads;
 
 use std::sync::Arc;
 
@@ -72,14 +73,31 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let mut client = ClientBuilder::new_with_http(http(app.config(), token).build(), intents())
-        .event_handler(handler::Handler::new(app))
+        .event_handler(handler::Handler::new(app.clone()))
         .await?;
+    let threads = match app.config().discord.escalations_channel_id.as_deref() {
+        Some(channel) => {
+            let channel = serenity::all::ChannelId::new(channel.parse()?);
+            let every = std::time::Duration::from_secs(app.config().escalations.worker_interval_seconds);
+            Some(tokio::spawn(threads::run(
+                client.http.clone(),
+                app.store().clone(),
+                channel,
+                every,
+            )))
+        }
+        None => None,
+    };
     let shards = client.shard_manager.clone();
     tokio::spawn(async move {
         shutdown.await;
         tracing::info!("shutting down: closing the Discord connection");
         shards.shutdown_all().await;
     });
-    client.start().await?;
+    let result = client.start().await;
+    if let Some(threads) = threads {
+        threads.abort();
+    }
+    result?;
     Ok(())
 }

@@ -10,6 +10,7 @@
 
 pub mod cache;
 pub mod interactions;
+pub mod threads;
 pub mod tickets;
 
 use std::str::FromStr;

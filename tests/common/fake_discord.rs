@@ -167,6 +167,16 @@ async fn rest(State(shared): State<Arc<Shared>>, request: Request) -> Response<B
             json_response(StatusCode::OK, message_json("900000000000000001", &body))
         }
         ("POST", ["channels", channel, "messages"]) => json_response(StatusCode::OK, message_json(channel, &body)),
+        ("POST", ["channels", parent, "threads"]) => {
+            let mut next = shared.sequence.lock().unwrap();
+            *next += 1;
+            json_response(
+                StatusCode::CREATED,
+                serde_json::json!({"id": format!("{}", 990000000000000000u64 + *next), "type": 11,
+                                   "guild_id": "500000000000000001", "parent_id": parent,
+                                   "name": body["name"], "flags": 0}),
+            )
+        }
         _ => json_response(
             StatusCode::NOT_FOUND,
             serde_json::json!({"code": 0, "message": "404: Not Found"}),
