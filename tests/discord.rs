@@ -429,3 +429,54 @@ async fn each_ticket_gets_a_thread_that_follows_its_events_once() {
     let _ = stop.send(());
     let _ = tokio::time::timeout(std::time::Duration::from_secs(10), task).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_critical_escalation_alerts_the_outage_channel_pinging_only_the_on_call_role() {
+    let discord = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.database.url = format!("sqlite://{}", dir.path().join("bot.db").display());
+    config.discord.api_proxy = Some(discord.api.clone());
+    config.discord.outage_channel_id = Some("660000000000000001".into());
+    config.discord.on_call_role_id = Some("770000000000000001".into());
+    config.engineers.role_ids = vec![ENGINEER_ROLE.into()];
+    let app = Arc::new(App::build(config).await.unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        platform_desk::discord::run(app, &Secret::new("fake-token"), async move {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap();
+    });
+    discord.wait_until_ready().await;
+    discord.slash_command(
+        "1500000000000000001",
+        "escalate",
+        serde_json::json!([
+            {"name": "subject", "type": 3, "value": "@everyone the whole site is down"},
+            {"name": "description", "type": 3, "value": "every request returns 503 since 10:00"},
+            {"name": "severity", "type": 3, "value": "critical"}
+        ]),
+        "2000000000000000011",
+        &[ENGINEER_ROLE],
+    );
+    let d = &discord;
+    d.wait_for("the alert", || {
+        !d.calls_to("POST", "/channels/660000000000000001/messages").is_empty()
+    })
+    .await;
+    let alert = &d.calls_to("POST", "/channels/660000000000000001/messages")[0].body;
+    let content = alert["content"].as_str().unwrap();
+    assert!(content.starts_with("<@&770000000000000001>"), "{content}");
+    assert!(!content.contains("@everyone"), "typed text never pings: {content}");
+    assert_eq!(alert["allowed_mentions"]["parse"], serde_json::json!([]));
+    assert_eq!(
+        alert["allowed_mentions"]["roles"],
+        serde_json::json!(["770000000000000001"])
+    );
+    let edit = &d.calls_to("PATCH", "token-1500000000000000001")[0].body;
+    assert!(edit["embeds"][0]["title"].as_str().unwrap().contains("call now"));
+    let _ = stop.send(());
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), task).await;
+}

@@ -367,6 +367,15 @@ impl CaseWorker {
         report.actions_waiting = waiting;
         if sync {
             report.statuses_changed = self.sync_statuses().await?;
+            // Discord never redelivers an interaction after its token's 15
+            // minutes; a day of ids is plenty to act on each once.
+            let forgotten = self
+                .store
+                .forget_interactions_before(self.clock.now() - time::Duration::days(1))
+                .await?;
+            if forgotten > 0 {
+                tracing::debug!(forgotten, "old interaction ids forgotten");
+            }
         }
         Ok(report)
     }
