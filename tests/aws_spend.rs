@@ -16,28 +16,11 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
 fn bin(dir: &tempfile::TempDir, endpoint: &str) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_platform-desk"));
-    command
-        .current_dir(dir.path())
-        .env_remove("DATABASE_URL")
-        .env_remove("AWS_PROFILE")
-        .env_remove("RUST_LOG")
-        .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true");
-    command
+    common::binary_with_aws(dir, endpoint)
 }
 
 fn json(output: &Output) -> serde_json::Value {
-    assert!(
-        output.status.success(),
-        "exit {:?}: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    common::json_output(output)
 }
 
 /// An account in moto's organization, created if needed.

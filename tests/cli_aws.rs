@@ -8,28 +8,11 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 fn bin(dir: &tempfile::TempDir, endpoint: &str) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_platform-desk"));
-    command
-        .current_dir(dir.path())
-        .env_remove("DATABASE_URL")
-        .env_remove("AWS_PROFILE")
-        .env_remove("RUST_LOG")
-        .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true");
-    command
+    common::binary_with_aws(dir, endpoint)
 }
 
 fn json(output: &Output) -> serde_json::Value {
-    assert!(
-        output.status.success(),
-        "exit {:?}: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    common::json_output(output)
 }
 
 const ESCALATE: &str = r#"/escalate severity:high subject:"EC2 status checks failing" description:"i-0abc fails system status checks since 10:42""#;

@@ -19,12 +19,19 @@ struct Bot {
 }
 
 async fn start() -> Bot {
+    start_with(|_| {}).await
+}
+
+/// The bot on a fresh database, connected to a fake Discord, with `adjust`
+/// applied to its configuration.
+async fn start_with(adjust: impl FnOnce(&mut Config)) -> Bot {
     let discord = FakeDiscord::start().await;
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::default();
     config.database.url = format!("sqlite://{}", dir.path().join("bot.db").display());
     config.discord.api_proxy = Some(discord.api.clone());
     config.engineers.role_ids = vec![ENGINEER_ROLE.into()];
+    adjust(&mut config);
     let app = Arc::new(App::build(config).await.unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let token = Secret::new("fake-token");
@@ -373,24 +380,12 @@ async fn ticket_ids_are_suggested_only_to_those_who_may_see_them() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_ticket_gets_a_thread_that_follows_its_events_once() {
-    let discord = FakeDiscord::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::default();
-    config.database.url = format!("sqlite://{}", dir.path().join("bot.db").display());
-    config.discord.api_proxy = Some(discord.api.clone());
-    config.discord.escalations_channel_id = Some("650000000000000001".into());
-    config.escalations.worker_interval_seconds = 1;
-    config.engineers.role_ids = vec![ENGINEER_ROLE.into()];
-    let app = Arc::new(App::build(config).await.unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        platform_desk::discord::run(app, &Secret::new("fake-token"), async move {
-            let _ = stopped.await;
-        })
-        .await
-        .unwrap();
-    });
-    discord.wait_until_ready().await;
+    let bot = start_with(|config| {
+        config.discord.escalations_channel_id = Some("650000000000000001".into());
+        config.escalations.worker_interval_seconds = 1;
+    })
+    .await;
+    let discord = &bot.discord;
     discord.slash_command(
         "1400000000000000001",
         "escalate",
@@ -402,7 +397,7 @@ async fn each_ticket_gets_a_thread_that_follows_its_events_once() {
         "2000000000000000010",
         &[ENGINEER_ROLE],
     );
-    let d = &discord;
+    let d = discord;
     d.wait_for("the thread and its events", || {
         d.calls_to("POST", "/channels/650000000000000001/threads").len() == 1
             && d.calls_to("POST", "/channels/99").len() >= 3
@@ -426,30 +421,17 @@ async fn each_ticket_gets_a_thread_that_follows_its_events_once() {
         posts.len(),
         "nothing posted twice"
     );
-    let _ = stop.send(());
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), task).await;
+    bot.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_critical_escalation_alerts_the_outage_channel_pinging_only_the_on_call_role() {
-    let discord = FakeDiscord::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::default();
-    config.database.url = format!("sqlite://{}", dir.path().join("bot.db").display());
-    config.discord.api_proxy = Some(discord.api.clone());
-    config.discord.outage_channel_id = Some("660000000000000001".into());
-    config.discord.on_call_role_id = Some("770000000000000001".into());
-    config.engineers.role_ids = vec![ENGINEER_ROLE.into()];
-    let app = Arc::new(App::build(config).await.unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        platform_desk::discord::run(app, &Secret::new("fake-token"), async move {
-            let _ = stopped.await;
-        })
-        .await
-        .unwrap();
-    });
-    discord.wait_until_ready().await;
+    let bot = start_with(|config| {
+        config.discord.outage_channel_id = Some("660000000000000001".into());
+        config.discord.on_call_role_id = Some("770000000000000001".into());
+    })
+    .await;
+    let discord = &bot.discord;
     discord.slash_command(
         "1500000000000000001",
         "escalate",
@@ -461,7 +443,7 @@ async fn a_critical_escalation_alerts_the_outage_channel_pinging_only_the_on_cal
         "2000000000000000011",
         &[ENGINEER_ROLE],
     );
-    let d = &discord;
+    let d = discord;
     d.wait_for("the alert", || {
         !d.calls_to("POST", "/channels/660000000000000001/messages").is_empty()
     })
@@ -477,6 +459,5 @@ async fn a_critical_escalation_alerts_the_outage_channel_pinging_only_the_on_cal
     );
     let edit = &d.calls_to("PATCH", "token-1500000000000000001")[0].body;
     assert!(edit["embeds"][0]["title"].as_str().unwrap().contains("call now"));
-    let _ = stop.send(());
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), task).await;
+    bot.stop().await;
 }

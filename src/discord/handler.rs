@@ -64,6 +64,18 @@ impl Handler {
         }
     }
 
+    /// The actor behind an interaction, from its guild member if any.
+    fn member_actor(
+        &self,
+        user: &serenity::all::User,
+        member: Option<&serenity::all::Member>,
+        guild: Option<GuildId>,
+        channel: ChannelId,
+    ) -> Actor {
+        let roles = member.map(|m| m.roles.clone()).unwrap_or_default();
+        self.actor(user, member.and_then(|m| m.nick.as_deref()), &roles, guild, channel)
+    }
+
     /// Posts alerts (critical escalations) to the outage channel, pinging the
     /// on-call role: the only ping the bot sends.
     async fn post_alerts(&self, ctx: &Context, answer: &Answer) {
@@ -99,13 +111,9 @@ impl Handler {
             tracing::info!(custom_id = %interaction.data.custom_id, "a button that is not ours");
             return;
         };
-        let member = interaction.member.as_ref();
-        let roles = member.map(|m| m.roles.clone()).unwrap_or_default();
-        let nick = member.and_then(|m| m.nick.as_deref());
-        let actor = self.actor(
+        let actor = self.member_actor(
             &interaction.user,
-            nick,
-            &roles,
+            interaction.member.as_ref(),
             interaction.guild_id,
             interaction.channel_id,
         );
@@ -154,13 +162,9 @@ impl Handler {
         let Some(focused) = interaction.data.autocomplete() else {
             return;
         };
-        let member = interaction.member.as_deref();
-        let roles = member.map(|m| m.roles.clone()).unwrap_or_default();
-        let nick = member.and_then(|m| m.nick.as_deref());
-        let actor = self.actor(
+        let actor = self.member_actor(
             &interaction.user,
-            nick,
-            &roles,
+            interaction.member.as_deref(),
             interaction.guild_id,
             interaction.channel_id,
         );
@@ -193,13 +197,9 @@ impl Handler {
                 }
             }
         }
-        let member = interaction.member.as_ref();
-        let roles = member.map(|m| m.roles.clone()).unwrap_or_default();
-        let nick = member.and_then(|m| m.nick.as_deref());
-        let actor = self.actor(
+        let actor = self.member_actor(
             &interaction.user,
-            nick,
-            &roles,
+            interaction.member.as_ref(),
             interaction.guild_id,
             interaction.channel_id,
         );
@@ -258,13 +258,9 @@ impl Handler {
 
     async fn command(&self, ctx: &Context, interaction: &CommandInteraction) {
         let command = slash_command(&interaction.data.name, &interaction.data.options);
-        let member = interaction.member.as_deref();
-        let roles = member.map(|m| m.roles.clone()).unwrap_or_default();
-        let nick = member.and_then(|m| m.nick.as_deref());
-        let actor = self.actor(
+        let actor = self.member_actor(
             &interaction.user,
-            nick,
-            &roles,
+            interaction.member.as_deref(),
             interaction.guild_id,
             interaction.channel_id,
         );

@@ -1,7 +1,5 @@
 //! Which Discord thread follows which ticket, and which events it has shown.
 
-use sqlx::Row;
-
 use super::{Store, StoreError, TicketEvent};
 
 impl Store {
@@ -16,19 +14,7 @@ impl Store {
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(TicketEvent {
-                    id: row.try_get("id")?,
-                    ticket_id: row.try_get("ticket_id")?,
-                    at: row.try_get("at")?,
-                    actor_id: row.try_get("actor_id")?,
-                    actor_name: row.try_get("actor_name")?,
-                    kind: row.try_get("kind")?,
-                    detail: row.try_get("detail")?,
-                })
-            })
-            .collect()
+        rows.iter().map(super::tickets::event_from_row).collect()
     }
 
     pub async fn ticket_thread(&self, ticket_id: i64) -> Result<Option<String>, StoreError> {

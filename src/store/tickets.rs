@@ -248,19 +248,19 @@ pub async fn events(executor: impl SqliteExecutor<'_>, ticket_id: i64) -> Result
     .bind(ticket_id)
     .fetch_all(executor)
     .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(TicketEvent {
-                id: row.try_get("id")?,
-                ticket_id: row.try_get("ticket_id")?,
-                at: row.try_get("at")?,
-                actor_id: row.try_get("actor_id")?,
-                actor_name: row.try_get("actor_name")?,
-                kind: row.try_get("kind")?,
-                detail: row.try_get("detail")?,
-            })
-        })
-        .collect()
+    rows.iter().map(event_from_row).collect()
+}
+
+pub(super) fn event_from_row(row: &SqliteRow) -> Result<TicketEvent, StoreError> {
+    Ok(TicketEvent {
+        id: row.try_get("id")?,
+        ticket_id: row.try_get("ticket_id")?,
+        at: row.try_get("at")?,
+        actor_id: row.try_get("actor_id")?,
+        actor_name: row.try_get("actor_name")?,
+        kind: row.try_get("kind")?,
+        detail: row.try_get("detail")?,
+    })
 }
 
 /// Which tickets to list.

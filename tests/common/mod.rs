@@ -282,3 +282,31 @@ pub async fn cases_in_moto(reference: &str) -> usize {
 }
 
 pub mod fake_discord;
+
+/// The binary, reaching AWS through the SDK's standard chain at `endpoint`
+/// with test credentials, in `dir`.
+pub fn binary_with_aws(dir: &tempfile::TempDir, endpoint: &str) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_platform-desk"));
+    command
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .env_remove("AWS_PROFILE")
+        .env_remove("RUST_LOG")
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    command
+}
+
+/// The one JSON object a successful `ask --json` printed.
+pub fn json_output(output: &std::process::Output) -> serde_json::Value {
+    assert!(
+        output.status.success(),
+        "exit {:?}: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
