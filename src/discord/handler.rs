@@ -264,14 +264,19 @@ impl Handler {
             interaction.guild_id,
             interaction.channel_id,
         );
-        let deferred = may_call_aws(&command);
-        if deferred {
+        if may_call_aws(&command) {
             // Spend is private in shared channels; the flag can only be set now.
             let private = interaction.guild_id.is_some() && matches!(command.name.as_str(), "spend" | "estimate");
-            if let Err(error) = interaction.create_response(&ctx.http, render::deferral(private)).await {
-                tracing::error!(%error, "could not defer the interaction");
-                return;
-            }
+            self.deferred(
+                ctx,
+                actor,
+                command,
+                private,
+                |http, response| Box::pin(async move { interaction.create_response(http, response).await }),
+                |http, edit| Box::pin(async move { interaction.edit_response(http, edit).await.map(|_| ()) }),
+            )
+            .await;
+            return;
         }
         let answer = self
             .app
@@ -280,17 +285,10 @@ impl Handler {
                 content: Content::Command(command),
             })
             .await;
-        let result = if deferred {
-            interaction
-                .edit_response(&ctx.http, render::interaction_edit(&answer.reply))
-                .await
-                .map(|_| ())
-        } else {
-            interaction
-                .create_response(&ctx.http, render::interaction_message(&answer.reply))
-                .await
-        };
-        if let Err(error) = result {
+        if let Err(error) = interaction
+            .create_response(&ctx.http, render::interaction_message(&answer.reply))
+            .await
+        {
             tracing::error!(%error, "could not answer the interaction");
         }
         self.post_alerts(ctx, &answer).await;
