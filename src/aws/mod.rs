@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod billing;
+pub mod health;
 pub mod support;
 
 use std::time::Duration;

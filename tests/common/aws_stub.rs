@@ -1,6 +1,7 @@
-//! A small AWS endpoint for tests, in front of moto. It speaks the Support
-//! API's JSON 1.1 protocol for the two operations moto lacks
-//! (DescribeServices, AddCommunicationToCase), forwards everything else to
+//! A small AWS endpoint for tests, in front of moto. It speaks the JSON 1.1
+//! protocol for operations moto lacks (Support's DescribeServices and
+//! AddCommunicationToCase; Health's DescribeEvents and
+//! DescribeEventDetails), forwards everything else to
 //! moto, and injects faults on demand: throttling, 5xx errors, moto being
 //! away (502), and a CreateCase whose response is lost after moto made the
 //! case (as when the bot dies between CreateCase and its commit).
@@ -48,6 +49,8 @@ struct StubState {
     faults: Mutex<Faults>,
     communications: Mutex<Vec<(String, String)>>,
     targets: Mutex<Vec<String>>,
+    /// Health events served, as `(event JSON, latest description)`.
+    health: Mutex<Vec<(serde_json::Value, String)>>,
 }
 
 impl AwsStub {
@@ -59,6 +62,7 @@ impl AwsStub {
             faults: Mutex::new(Faults::default()),
             communications: Mutex::new(Vec::new()),
             targets: Mutex::new(Vec::new()),
+            health: Mutex::new(Vec::new()),
         });
         let app = axum::Router::new().fallback(handle).with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -80,6 +84,12 @@ impl AwsStub {
     /// While away, every request gets a 502 (moto stopped).
     pub fn set_away(&self, away: bool) {
         self.state.faults.lock().unwrap().away = away;
+    }
+
+    /// Sets the Health events served (JSON as AWS sends it) with their
+    /// latest descriptions.
+    pub fn set_health_events(&self, events: Vec<(serde_json::Value, String)>) {
+        *self.state.health.lock().unwrap() = events;
     }
 
     pub fn communications(&self) -> Vec<(String, String)> {
@@ -151,6 +161,41 @@ async fn handle(State(state): State<Arc<StubState>>, request: Request) -> Respon
                  "categories": [{"code": "connectivity", "name": "Connectivity"}]}
             ]}),
         ),
+        "DescribeEvents" => {
+            let wants_issues = payload["filter"]["eventTypeCategories"]
+                .as_array()
+                .is_some_and(|c| c.iter().any(|v| v == "issue"));
+            let events: Vec<serde_json::Value> = state
+                .health
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|(e, _)| !wants_issues || e["eventTypeCategory"] == "issue")
+                .map(|(e, _)| e.clone())
+                .collect();
+            json(StatusCode::OK, serde_json::json!({"events": events}))
+        }
+        "DescribeEventDetails" => {
+            let wanted: Vec<&str> = payload["eventArns"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+                .unwrap_or_default();
+            if wanted.len() > 10 {
+                return aws_error(StatusCode::BAD_REQUEST, "ValidationException", "at most 10 eventArns");
+            }
+            let set: Vec<serde_json::Value> = state
+                .health
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|(e, _)| wanted.contains(&e["arn"].as_str().unwrap_or_default()))
+                .map(|(e, text)| serde_json::json!({"event": e, "eventDescription": {"latestDescription": text}}))
+                .collect();
+            json(
+                StatusCode::OK,
+                serde_json::json!({"successfulSet": set, "failedSet": []}),
+            )
+        }
         "AddCommunicationToCase" => {
             let case_id = payload["caseId"].as_str().unwrap_or_default().to_owned();
             let text = payload["communicationBody"].as_str().unwrap_or_default().to_owned();
