@@ -145,15 +145,7 @@ impl Handler {
             subcommand: Some(subcommand.to_owned()),
             options: vec![("id".to_owned(), OptionValue::Integer(ticket))],
         };
-        self.deferred(
-            ctx,
-            actor,
-            command,
-            false,
-            |http, response| Box::pin(async move { interaction.create_response(http, response).await }),
-            |http, edit| Box::pin(async move { interaction.edit_response(http, edit).await.map(|_| ()) }),
-        )
-        .await;
+        self.deferred(ctx, interaction, actor, command, false).await;
     }
 
     /// Suggestions while an option is typed: only what the asker may see.
@@ -208,38 +200,20 @@ impl Handler {
             subcommand: None,
             options,
         };
-        self.deferred(
-            ctx,
-            actor,
-            command,
-            false,
-            |http, response| Box::pin(async move { interaction.create_response(http, response).await }),
-            |http, edit| Box::pin(async move { interaction.edit_response(http, edit).await.map(|_| ()) }),
-        )
-        .await;
+        self.deferred(ctx, interaction, actor, command, false).await;
     }
 
     /// Defers, runs the command through the pipeline, and completes the
     /// interaction by editing its response.
-    async fn deferred<'a, R, E>(
+    async fn deferred(
         &self,
-        ctx: &'a Context,
+        ctx: &Context,
+        interaction: &impl Deferrable,
         actor: Actor,
         command: SlashCommand,
         private: bool,
-        respond: R,
-        edit: E,
-    ) where
-        R: FnOnce(
-            &'a serenity::http::Http,
-            CreateInteractionResponse,
-        ) -> std::pin::Pin<Box<dyn Future<Output = serenity::Result<()>> + Send + 'a>>,
-        E: FnOnce(
-            &'a serenity::http::Http,
-            serenity::all::EditInteractionResponse,
-        ) -> std::pin::Pin<Box<dyn Future<Output = serenity::Result<()>> + Send + 'a>>,
-    {
-        if let Err(error) = respond(&ctx.http, render::deferral(private)).await {
+    ) {
+        if let Err(error) = interaction.respond(&ctx.http, render::deferral(private)).await {
             tracing::error!(%error, "could not defer the interaction");
             return;
         }
@@ -250,7 +224,10 @@ impl Handler {
                 content: Content::Command(command),
             })
             .await;
-        if let Err(error) = edit(&ctx.http, render::interaction_edit(&answer.reply)).await {
+        if let Err(error) = interaction
+            .edit(&ctx.http, render::interaction_edit(&answer.reply))
+            .await
+        {
             tracing::error!(%error, "could not answer the interaction");
         }
         self.post_alerts(ctx, &answer).await;
@@ -267,15 +244,7 @@ impl Handler {
         if may_call_aws(&command) {
             // Spend is private in shared channels; the flag can only be set now.
             let private = interaction.guild_id.is_some() && matches!(command.name.as_str(), "spend" | "estimate");
-            self.deferred(
-                ctx,
-                actor,
-                command,
-                private,
-                |http, response| Box::pin(async move { interaction.create_response(http, response).await }),
-                |http, edit| Box::pin(async move { interaction.edit_response(http, edit).await.map(|_| ()) }),
-            )
-            .await;
+            self.deferred(ctx, interaction, actor, command, private).await;
             return;
         }
         let answer = self
@@ -294,6 +263,33 @@ impl Handler {
         self.post_alerts(ctx, &answer).await;
     }
 }
+
+/// The interactions the bot answers by deferring and then editing: slash
+/// commands, button presses and form submissions (serenity gives each its
+/// own type).
+trait Deferrable: Sync {
+    async fn respond(&self, http: &serenity::http::Http, response: CreateInteractionResponse) -> serenity::Result<()>;
+    async fn edit(
+        &self,
+        http: &serenity::http::Http,
+        edit: serenity::all::EditInteractionResponse,
+    ) -> serenity::Result<()>;
+}
+
+macro_rules! deferrable {
+    ($($kind:ty),*) => {$(
+        impl Deferrable for $kind {
+            async fn respond(&self, http: &serenity::http::Http, response: CreateInteractionResponse) -> serenity::Result<()> {
+                self.create_response(http, response).await
+            }
+            async fn edit(&self, http: &serenity::http::Http, edit: serenity::all::EditInteractionResponse) -> serenity::Result<()> {
+                self.edit_response(http, edit).await.map(|_| ())
+            }
+        }
+    )*};
+}
+
+deferrable!(CommandInteraction, ComponentInteraction, ModalInteraction);
 
 /// Commands whose answer may need AWS (and so more than Discord's 3 seconds).
 fn may_call_aws(command: &SlashCommand) -> bool {
