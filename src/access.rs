@@ -54,6 +54,15 @@ impl Directory {
         }
     }
 
+    /// The customer a channel belongs to: listed by channel, or in one of
+    /// the customer's guilds.
+    pub fn customer_of_channel(&self, channel_id: &str, guild_id: Option<&str>) -> Option<&CustomerConfig> {
+        self.customers
+            .iter()
+            .find(|c| c.channel_ids.iter().any(|ch| ch == channel_id))
+            .or_else(|| guild_id.and_then(|g| self.customers.iter().find(|c| c.guild_ids.iter().any(|id| id == g))))
+    }
+
     /// The customer an AWS account belongs to.
     pub fn owner_of(&self, account: &AccountId) -> Option<&CustomerConfig> {
         self.customers.iter().find(|c| c.account_ids.contains(account))

@@ -22,12 +22,14 @@ use crate::service::contact::ContactService;
 use crate::service::cost_cache::CostCache;
 use crate::service::coverage::CoverageService;
 use crate::service::escalation::EscalationService;
+use crate::service::health_poller::HealthPoller;
+use crate::service::help;
+use crate::service::outage::OutageService;
 use crate::service::scope::{ScopeOutcome, ScopeService};
 use crate::service::spend::SpendService;
 use crate::service::suggest::{SuggestService, Suggestion};
 use crate::service::tickets::TicketService;
 use crate::service::troubleshoot::TroubleshootService;
-use crate::service::{help, unavailable};
 use crate::store::Store;
 
 pub struct App {
@@ -43,7 +45,11 @@ pub struct App {
     spend: SpendService,
     coverage: CoverageService,
     suggest: SuggestService,
+    outage: OutageService,
     case_worker: Arc<CaseWorker>,
+    directory: Arc<Directory>,
+    health: Arc<dyn crate::aws::health::Health>,
+    clock: Arc<dyn Clock>,
 }
 
 /// What the pipeline decided, before a service ran.
@@ -59,7 +65,7 @@ impl App {
     /// Loads the policy, compiles its vocabulary, opens the database, and
     /// connects AWS when AWS is configured.
     pub async fn build(config: Config) -> Result<Self, StartupError> {
-        let aws = AwsServices::from_config(&config.aws).await;
+        let aws = AwsServices::from_config(&config.aws, &config.outages).await;
         Self::build_with(config, aws, Arc::new(SystemClock)).await
     }
 
@@ -106,7 +112,7 @@ impl App {
                 aws.accounts.clone(),
                 cost_cache.clone(),
                 directory.clone(),
-                clock,
+                clock.clone(),
                 config.spend.clone(),
             ),
             coverage: CoverageService::new(
@@ -115,8 +121,19 @@ impl App {
                 directory.clone(),
                 config.spend.clone(),
             ),
-            suggest: SuggestService::new(store.clone(), directory),
+            suggest: SuggestService::new(store.clone(), directory.clone()),
+            outage: OutageService::new(
+                store.clone(),
+                directory.clone(),
+                policy.clone(),
+                clock.clone(),
+                config.aws.is_enabled() && config.outages.health_enabled,
+                config.discord.outage_channel_id.clone(),
+            ),
+            directory,
+            health: aws.health.clone(),
             case_worker,
+            clock,
             config,
             policy,
             store,
@@ -133,6 +150,27 @@ impl App {
                 Vec::new()
             }
         }
+    }
+
+    /// The AWS Health poller, when this deployment follows AWS Health.
+    pub fn health_poller(&self) -> Option<Arc<HealthPoller>> {
+        (self.config.aws.is_enabled() && self.config.outages.health_enabled).then(|| {
+            Arc::new(HealthPoller::new(
+                self.store.clone(),
+                self.health.clone(),
+                self.directory.clone(),
+                self.clock.clone(),
+                self.config.outages.clone(),
+            ))
+        })
+    }
+
+    pub fn directory(&self) -> &Directory {
+        &self.directory
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
     }
 
     /// The worker that opens, updates and follows AWS cases.
@@ -283,7 +321,7 @@ impl App {
             }),
             Intent::Spend(request) => self.spend.month_to_date(actor, &request).await.map(|o| plain(o.reply)),
             Intent::Estimate(request) => self.spend.estimate(actor, &request).await.map(|o| plain(o.reply)),
-            Intent::Outage { .. } => Ok(plain(unavailable::reply(kind, &self.policy))),
+            Intent::Outage(request) => self.outage.handle(actor, request).await.map(plain),
             Intent::None => Ok(plain(Reply::silent())),
         };
         result.unwrap_or_else(|error| self.answer_error(kind, error))

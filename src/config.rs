@@ -24,6 +24,7 @@ pub struct Config {
     pub aws: AwsConfig,
     pub escalations: EscalationConfig,
     pub spend: SpendConfig,
+    pub outages: OutagesConfig,
     pub discord: DiscordConfig,
     pub engineers: EngineersConfig,
     /// The provider's customers: which AWS accounts and which Discord guilds,
@@ -147,6 +148,42 @@ impl Default for EscalationConfig {
             retry_max_seconds: 900,
             worker_interval_seconds: 5,
             sync_interval_seconds: 300,
+        }
+    }
+}
+
+/// Outage notifications: AWS Health polling and channel posts.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutagesConfig {
+    /// Follow AWS Health in `run` (when AWS is configured).
+    pub health_enabled: bool,
+    /// Read the whole organization's events (DescribeEventsForOrganization;
+    /// needs the organization view switched on in AWS Health) instead of the
+    /// bot's own account's.
+    pub organization_view: bool,
+    /// How often AWS Health is polled.
+    pub poll_interval_seconds: u64,
+    /// The longest wait between polls after failures (the wait doubles, with
+    /// jitter, from the poll interval).
+    pub max_backoff_seconds: u64,
+    /// How often pending outage posts and edits are sent to Discord.
+    pub post_interval_seconds: u64,
+    /// An event first seen already closed is still announced (as resolved)
+    /// when it ended less than this many hours ago; older ones are only
+    /// recorded, so a first start does not replay 90 days of history.
+    pub announce_closed_within_hours: u64,
+}
+
+impl Default for OutagesConfig {
+    fn default() -> Self {
+        Self {
+            health_enabled: true,
+            organization_view: false,
+            poll_interval_seconds: 60,
+            max_backoff_seconds: 900,
+            post_interval_seconds: 5,
+            announce_closed_within_hours: 24,
         }
     }
 }
@@ -292,6 +329,7 @@ impl Default for Config {
             telemetry: TelemetryConfig::default(),
             aws: AwsConfig::default(),
             escalations: EscalationConfig::default(),
+            outages: OutagesConfig::default(),
             spend: SpendConfig::default(),
             discord: DiscordConfig::default(),
             engineers: EngineersConfig::default(),
@@ -405,6 +443,7 @@ impl Config {
             });
         }
         self.validate_escalations()?;
+        self.validate_outages()?;
         self.validate_discord()?;
         self.validate_customers()?;
         if let Some(filter) = &self.telemetry.filter {
@@ -418,6 +457,25 @@ impl Config {
 }
 
 impl Config {
+    fn validate_outages(&self) -> Result<(), ConfigError> {
+        let o = &self.outages;
+        let bad = |key: &str, message: &str| ConfigError::BadValue {
+            key: format!("outages.{key}"),
+            message: message.to_owned(),
+        };
+        // Health allows about 10 requests a second; a poll makes several.
+        if o.poll_interval_seconds < 10 {
+            return Err(bad("poll_interval_seconds", "must be at least 10 seconds"));
+        }
+        if o.max_backoff_seconds < o.poll_interval_seconds {
+            return Err(bad("max_backoff_seconds", "must be at least poll_interval_seconds"));
+        }
+        if o.post_interval_seconds == 0 {
+            return Err(bad("post_interval_seconds", "must be at least 1 second"));
+        }
+        Ok(())
+    }
+
     fn validate_escalations(&self) -> Result<(), ConfigError> {
         let bad = |key: &str, message: &str| ConfigError::BadValue {
             key: key.to_owned(),

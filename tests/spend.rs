@@ -141,6 +141,7 @@ async fn app_with(dir: &tempfile::TempDir, billing: Arc<FakeBilling>, now: time:
         cases: Arc::new(FakeSupport::default()),
         billing,
         accounts: Arc::new(FakeAccounts),
+        ..AwsServices::unconfigured()
     };
     App::build_with(config(dir), aws, Arc::new(FakeClock::at(now)))
         .await

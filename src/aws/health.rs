@@ -1,10 +1,17 @@
-//! AWS Health: the `issue` events (open, upcoming and closed) of the
-//! account, with their latest description. Health is a global service
-//! answered from us-east-1. (The organization view, the poller and the
-//! posting come with the outage issue.)
+//! AWS Health: the `issue` events (open, upcoming and closed), then, for the
+//! ones that changed, their latest description and the accounts they affect.
+//! Health is a global service answered from us-east-1. With the organization
+//! view it reads the whole organization (DescribeEventsForOrganization,
+//! DescribeAffectedAccountsForOrganization,
+//! DescribeEventDetailsForOrganization); without it, the bot's own account
+//! (DescribeEvents, DescribeAffectedEntities, DescribeEventDetails).
+
+use std::collections::BTreeSet;
 
 use async_trait::async_trait;
-use aws_sdk_health::types::{EventFilter, EventTypeCategory};
+use aws_sdk_health::types::{
+    EntityFilter, EventAccountFilter, EventFilter, EventScopeCode, EventTypeCategory, OrganizationEventFilter,
+};
 use time::OffsetDateTime;
 
 use super::{AwsError, classify};
@@ -18,15 +25,26 @@ pub struct HealthEvent {
     pub region: String,
     /// open, upcoming or closed.
     pub status: String,
+    /// A public service event (everyone using the service in the region),
+    /// rather than one about named accounts.
+    pub public: bool,
     pub start: Option<OffsetDateTime>,
     pub end: Option<OffsetDateTime>,
     pub last_updated: Option<OffsetDateTime>,
+    /// Filled by [`Health::complete`].
     pub description: Option<String>,
+    /// Filled by [`Health::complete`]; empty for public events.
+    pub affected_accounts: BTreeSet<String>,
 }
 
 #[async_trait]
 pub trait Health: Send + Sync {
+    /// The issue events, without descriptions or affected accounts (cheap:
+    /// what the poller compares with what it has).
     async fn issues(&self) -> Result<Vec<HealthEvent>, AwsError>;
+
+    /// Fills in the latest description and the affected accounts.
+    async fn complete(&self, events: &mut [HealthEvent]) -> Result<(), AwsError>;
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -37,36 +55,34 @@ impl Health for NoHealth {
     async fn issues(&self) -> Result<Vec<HealthEvent>, AwsError> {
         Err(AwsError::NotConfigured)
     }
+
+    async fn complete(&self, _events: &mut [HealthEvent]) -> Result<(), AwsError> {
+        Err(AwsError::NotConfigured)
+    }
 }
 
 pub struct SdkHealth {
     client: aws_sdk_health::Client,
+    organization_view: bool,
 }
 
 /// Pages of events read in one call, at most (100 events a page).
 const MAX_PAGES: usize = 20;
-/// DescribeEventDetails takes at most 10 event ARNs.
-const DETAILS_BATCH: usize = 10;
+/// The details and entity calls take at most 10 event ARNs.
+const BATCH: usize = 10;
 
 impl SdkHealth {
-    pub fn new(base: &aws_config::SdkConfig) -> Self {
+    pub fn new(base: &aws_config::SdkConfig, organization_view: bool) -> Self {
         let config = aws_sdk_health::config::Builder::from(base)
             .region(aws_config::Region::new("us-east-1"))
             .build();
         Self {
             client: aws_sdk_health::Client::from_conf(config),
+            organization_view,
         }
     }
-}
 
-fn timestamp(value: Option<&aws_smithy_types::DateTime>) -> Option<OffsetDateTime> {
-    value.and_then(|t| OffsetDateTime::from_unix_timestamp(t.secs()).ok())
-}
-
-#[async_trait]
-impl Health for SdkHealth {
-    #[tracing::instrument(name = "aws.health_issues", skip_all)]
-    async fn issues(&self) -> Result<Vec<HealthEvent>, AwsError> {
+    async fn account_issues(&self) -> Result<Vec<HealthEvent>, AwsError> {
         let mut events = Vec::new();
         let mut token: Option<String> = None;
         for _ in 0..MAX_PAGES {
@@ -79,49 +95,219 @@ impl Health for SdkHealth {
                         .build(),
                 )
                 .max_results(100)
-                .set_next_token(token.clone())
+                .set_next_token(token.take())
                 .send()
                 .await
                 .map_err(classify)?;
             events.extend(page.events().iter().filter_map(|e| {
-                Some(HealthEvent {
-                    arn: e.arn()?.to_owned(),
-                    service: e.service().unwrap_or_default().to_owned(),
-                    event_type_code: e.event_type_code().unwrap_or_default().to_owned(),
-                    region: e.region().unwrap_or_default().to_owned(),
-                    status: e.status_code().map(|s| s.as_str().to_owned()).unwrap_or_default(),
-                    start: timestamp(e.start_time()),
-                    end: timestamp(e.end_time()),
-                    last_updated: timestamp(e.last_updated_time()),
-                    description: None,
-                })
+                summary(
+                    e.arn(),
+                    e.service(),
+                    e.event_type_code(),
+                    e.region(),
+                    e.status_code().map(|s| s.as_str()),
+                    e.event_scope_code(),
+                    [e.start_time(), e.end_time(), e.last_updated_time()],
+                )
             }));
             match page.next_token() {
                 Some(next) if !next.is_empty() => token = Some(next.to_owned()),
                 _ => break,
             }
         }
-        for batch in events.chunks_mut(DETAILS_BATCH) {
+        Ok(events)
+    }
+
+    async fn organization_issues(&self) -> Result<Vec<HealthEvent>, AwsError> {
+        let mut events = Vec::new();
+        let mut token: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let page = self
+                .client
+                .describe_events_for_organization()
+                .filter(
+                    OrganizationEventFilter::builder()
+                        .event_type_categories(EventTypeCategory::Issue)
+                        .build(),
+                )
+                .max_results(100)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(classify)?;
+            events.extend(page.events().iter().filter_map(|e| {
+                summary(
+                    e.arn(),
+                    e.service(),
+                    e.event_type_code(),
+                    e.region(),
+                    e.status_code().map(|s| s.as_str()),
+                    e.event_scope_code(),
+                    [e.start_time(), e.end_time(), e.last_updated_time()],
+                )
+            }));
+            match page.next_token() {
+                Some(next) if !next.is_empty() => token = Some(next.to_owned()),
+                _ => break,
+            }
+        }
+        Ok(events)
+    }
+
+    async fn complete_account(&self, events: &mut [HealthEvent]) -> Result<(), AwsError> {
+        for batch in events.chunks_mut(BATCH) {
             let arns: Vec<String> = batch.iter().map(|e| e.arn.clone()).collect();
             let details = self
                 .client
                 .describe_event_details()
-                .set_event_arns(Some(arns))
+                .set_event_arns(Some(arns.clone()))
                 .send()
                 .await
                 .map_err(classify)?;
             for detail in details.successful_set() {
-                let (Some(arn), Some(text)) = (
-                    detail.event().and_then(|e| e.arn()),
-                    detail.event_description().and_then(|d| d.latest_description()),
-                ) else {
-                    continue;
-                };
-                if let Some(event) = batch.iter_mut().find(|e| e.arn == arn) {
-                    event.description = Some(text.to_owned());
+                set_description(batch, detail.event().and_then(|e| e.arn()), detail.event_description());
+            }
+            let filter = EntityFilter::builder()
+                .set_event_arns(Some(arns))
+                .build()
+                .map_err(|e| AwsError::Rejected(e.to_string()))?;
+            let mut token: Option<String> = None;
+            for _ in 0..MAX_PAGES {
+                let page = self
+                    .client
+                    .describe_affected_entities()
+                    .filter(filter.clone())
+                    .max_results(100)
+                    .set_next_token(token.take())
+                    .send()
+                    .await
+                    .map_err(classify)?;
+                for entity in page.entities() {
+                    let (Some(arn), Some(account)) = (entity.event_arn(), entity.aws_account_id()) else {
+                        continue;
+                    };
+                    if let Some(event) = batch.iter_mut().find(|e| e.arn == arn && !e.public) {
+                        event.affected_accounts.insert(account.to_owned());
+                    }
+                }
+                match page.next_token() {
+                    Some(next) if !next.is_empty() => token = Some(next.to_owned()),
+                    _ => break,
                 }
             }
         }
-        Ok(events)
+        Ok(())
+    }
+
+    async fn complete_organization(&self, events: &mut [HealthEvent]) -> Result<(), AwsError> {
+        for event in events.iter_mut() {
+            let mut token: Option<String> = None;
+            for _ in 0..MAX_PAGES {
+                let page = self
+                    .client
+                    .describe_affected_accounts_for_organization()
+                    .event_arn(&event.arn)
+                    .max_results(100)
+                    .set_next_token(token.take())
+                    .send()
+                    .await
+                    .map_err(classify)?;
+                if page.event_scope_code() == Some(&EventScopeCode::Public) {
+                    event.public = true;
+                }
+                event.affected_accounts.extend(page.affected_accounts().iter().cloned());
+                match page.next_token() {
+                    Some(next) if !next.is_empty() => token = Some(next.to_owned()),
+                    _ => break,
+                }
+            }
+        }
+        for batch in events.chunks_mut(BATCH) {
+            // An account-specific event's details are read through one of the
+            // accounts it affects; a public one's through none.
+            let mut filters = Vec::with_capacity(batch.len());
+            for event in batch.iter() {
+                let filter = EventAccountFilter::builder()
+                    .event_arn(&event.arn)
+                    .set_aws_account_id(event.affected_accounts.iter().next().cloned())
+                    .build()
+                    .map_err(|e| AwsError::Rejected(e.to_string()))?;
+                filters.push(filter);
+            }
+            let details = self
+                .client
+                .describe_event_details_for_organization()
+                .set_organization_event_detail_filters(Some(filters))
+                .send()
+                .await
+                .map_err(classify)?;
+            for detail in details.successful_set() {
+                set_description(batch, detail.event().and_then(|e| e.arn()), detail.event_description());
+            }
+        }
+        Ok(())
+    }
+}
+
+fn timestamp(value: Option<&aws_smithy_types::DateTime>) -> Option<OffsetDateTime> {
+    value.and_then(|t| OffsetDateTime::from_unix_timestamp(t.secs()).ok())
+}
+
+/// The fields both views share; `None` for an event without an ARN.
+fn summary(
+    arn: Option<&str>,
+    service: Option<&str>,
+    event_type_code: Option<&str>,
+    region: Option<&str>,
+    status: Option<&str>,
+    scope: Option<&EventScopeCode>,
+    [start, end, last_updated]: [Option<&aws_smithy_types::DateTime>; 3],
+) -> Option<HealthEvent> {
+    Some(HealthEvent {
+        arn: arn?.to_owned(),
+        service: service.unwrap_or_default().to_owned(),
+        event_type_code: event_type_code.unwrap_or_default().to_owned(),
+        region: region.unwrap_or_default().to_owned(),
+        status: status.unwrap_or_default().to_owned(),
+        public: scope == Some(&EventScopeCode::Public),
+        start: timestamp(start),
+        end: timestamp(end),
+        last_updated: timestamp(last_updated),
+        description: None,
+        affected_accounts: BTreeSet::new(),
+    })
+}
+
+fn set_description(
+    batch: &mut [HealthEvent],
+    arn: Option<&str>,
+    description: Option<&aws_sdk_health::types::EventDescription>,
+) {
+    let (Some(arn), Some(text)) = (arn, description.and_then(|d| d.latest_description())) else {
+        return;
+    };
+    if let Some(event) = batch.iter_mut().find(|e| e.arn == arn) {
+        event.description = Some(text.to_owned());
+    }
+}
+
+#[async_trait]
+impl Health for SdkHealth {
+    #[tracing::instrument(name = "aws.health_issues", skip_all, fields(organization = self.organization_view))]
+    async fn issues(&self) -> Result<Vec<HealthEvent>, AwsError> {
+        if self.organization_view {
+            self.organization_issues().await
+        } else {
+            self.account_issues().await
+        }
+    }
+
+    #[tracing::instrument(name = "aws.health_complete", skip_all, fields(events = events.len()))]
+    async fn complete(&self, events: &mut [HealthEvent]) -> Result<(), AwsError> {
+        if self.organization_view {
+            self.complete_organization(events).await
+        } else {
+            self.complete_account(events).await
+        }
     }
 }

@@ -15,7 +15,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use crate::config::AwsConfig;
+use crate::config::{AwsConfig, OutagesConfig};
 
 /// The AWS implementations the services use.
 #[derive(Clone)]
@@ -23,12 +23,13 @@ pub struct AwsServices {
     pub cases: std::sync::Arc<dyn support::SupportCases>,
     pub billing: std::sync::Arc<dyn billing::Billing>,
     pub accounts: std::sync::Arc<dyn accounts::Accounts>,
+    pub health: std::sync::Arc<dyn health::Health>,
 }
 
 impl AwsServices {
     /// The SDK implementations when AWS is configured; otherwise ones that
     /// answer "AWS is not configured" without touching the network.
-    pub async fn from_config(config: &AwsConfig) -> Self {
+    pub async fn from_config(config: &AwsConfig, outages: &OutagesConfig) -> Self {
         if !config.is_enabled() {
             return Self::unconfigured();
         }
@@ -41,6 +42,11 @@ impl AwsServices {
             )),
             billing: std::sync::Arc::new(billing::SdkBilling::new(&sdk)),
             accounts: std::sync::Arc::new(accounts::SdkAccounts::new(&sdk)),
+            health: if outages.health_enabled {
+                std::sync::Arc::new(health::SdkHealth::new(&sdk, outages.organization_view))
+            } else {
+                std::sync::Arc::new(health::NoHealth)
+            },
         }
     }
 
@@ -49,6 +55,7 @@ impl AwsServices {
             cases: std::sync::Arc::new(support::NoSupport),
             billing: std::sync::Arc::new(billing::NoBilling),
             accounts: std::sync::Arc::new(accounts::NoAccounts),
+            health: std::sync::Arc::new(health::NoHealth),
         }
     }
 

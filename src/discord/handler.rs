@@ -9,13 +9,12 @@ use std::sync::Arc;
 
 use serenity::all::{
     ActionRowComponent, ChannelId, CommandDataOption, CommandDataOptionValue, CommandInteraction, ComponentInteraction,
-    Context, CreateInteractionResponse, CreateInteractionResponseMessage, CreateMessage, EventHandler, GuildId,
-    Interaction, Message, ModalInteraction, Ready, RoleId, UserId,
+    Context, CreateInteractionResponse, CreateInteractionResponseMessage, EventHandler, GuildId, Interaction, Message,
+    ModalInteraction, Ready, RoleId, UserId,
 };
 use serenity::async_trait;
 
 use super::render;
-use crate::answer::Answer;
 use crate::app::App;
 use crate::domain::Role;
 use crate::inbound::{Actor, Content, Inbound};
@@ -74,33 +73,6 @@ impl Handler {
     ) -> Actor {
         let roles = member.map(|m| m.roles.clone()).unwrap_or_default();
         self.actor(user, member.and_then(|m| m.nick.as_deref()), &roles, guild, channel)
-    }
-
-    /// Posts alerts (critical escalations) to the outage channel, pinging the
-    /// on-call role: the only ping the bot sends.
-    async fn post_alerts(&self, ctx: &Context, answer: &Answer) {
-        let discord = &self.app.config().discord;
-        let Some(channel) = discord.outage_channel_id.as_deref().and_then(|c| c.parse::<u64>().ok()) else {
-            return;
-        };
-        let on_call = discord
-            .on_call_role_id
-            .as_deref()
-            .and_then(|r| r.parse::<u64>().ok())
-            .map(RoleId::new);
-        for alert in &answer.alerts {
-            let ping = match (alert.ping_on_call, on_call) {
-                (true, Some(role)) => format!("<@&{role}> "),
-                _ => String::new(),
-            };
-            let mentions = render::allowed_mentions(if alert.ping_on_call { on_call } else { None });
-            let message = CreateMessage::new()
-                .content(crate::text::clip_chars(&format!("{ping}{}", alert.text), 1_900).to_owned())
-                .allowed_mentions(mentions);
-            if let Err(error) = ChannelId::new(channel).send_message(&ctx.http, message).await {
-                tracing::error!(%error, "could not post the alert to the outage channel");
-            }
-        }
     }
 
     /// A button press: "Open escalation" opens the form; the engineers'
@@ -230,7 +202,6 @@ impl Handler {
         {
             tracing::error!(%error, "could not answer the interaction");
         }
-        self.post_alerts(ctx, &answer).await;
     }
 
     async fn command(&self, ctx: &Context, interaction: &CommandInteraction) {
@@ -260,7 +231,6 @@ impl Handler {
         {
             tracing::error!(%error, "could not answer the interaction");
         }
-        self.post_alerts(ctx, &answer).await;
     }
 }
 
@@ -412,7 +382,6 @@ impl EventHandler for Handler {
         if let Err(error) = message.channel_id.send_message(&ctx.http, reply).await {
             tracing::error!(%error, "could not reply to the message");
         }
-        self.post_alerts(&ctx, &answer).await;
     }
 }
 

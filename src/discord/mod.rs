@@ -4,6 +4,7 @@
 
 pub mod commands;
 pub mod handler;
+pub mod outages;
 pub mod render;
 pub mod threads;
 
@@ -88,6 +89,12 @@ pub async fn run(
         }
         None => None,
     };
+    let outages = tokio::spawn(outages::run(
+        client.http.clone(),
+        app.clone(),
+        std::time::Duration::from_secs(app.config().outages.post_interval_seconds),
+    ));
+    let poller = app.health_poller().map(|poller| tokio::spawn(poller.run()));
     let shards = client.shard_manager.clone();
     tokio::spawn(async move {
         shutdown.await;
@@ -97,6 +104,10 @@ pub async fn run(
     let result = client.start().await;
     if let Some(threads) = threads {
         threads.abort();
+    }
+    outages.abort();
+    if let Some(poller) = poller {
+        poller.abort();
     }
     result?;
     Ok(())

@@ -3,7 +3,7 @@
 //! score wins; below the threshold the message is chit-chat and the bot stays
 //! silent. Scope verdicts come from [`PolicyMatcher`], never from here.
 
-use super::{EscalationRequest, Intent, IntentKind, SpendRequest, TicketRequest, extract};
+use super::{EscalationRequest, Intent, IntentKind, OutageRequest, SpendRequest, TicketRequest, extract};
 use crate::policy::{PolicyMatcher, ScopeAssessment, ScopeTarget, Verdict};
 use crate::text::{self, WeightedSet};
 
@@ -277,9 +277,9 @@ impl Classifier {
                 region: None,
                 text: Some(message.to_owned()),
             },
-            IntentKind::Outage => Intent::Outage {
+            IntentKind::Outage => Intent::Outage(OutageRequest::Status {
                 region: extract::aws_region(message),
-            },
+            }),
             IntentKind::Troubleshoot => Intent::Troubleshoot {
                 topic: None,
                 text: Some(message.to_owned()),
@@ -382,9 +382,9 @@ mod tests {
         let c = classifier();
         assert_eq!(
             c.classify("is there an outage in us-east-1?").intent,
-            Intent::Outage {
+            Intent::Outage(OutageRequest::Status {
                 region: Some("us-east-1".into())
-            }
+            })
         );
     }
 }

@@ -71,6 +71,16 @@ const TICKET_ID: OptionSpec = OptionSpec {
     max_length: 20,
 };
 
+const OUTAGE_ID: OptionSpec = OptionSpec {
+    name: "id",
+    autocomplete: false,
+    description: "The outage number (in the footer of its post)",
+    kind: OptionKind::Integer,
+    required: true,
+    choices: &[],
+    max_length: 20,
+};
+
 const CUSTOMER: OptionSpec = text("customer", "Engineers: one customer's accounts", false, 64);
 
 const ACCOUNT: OptionSpec = OptionSpec {
@@ -136,9 +146,96 @@ pub const COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "outage",
-        description: "Known AWS and provider outages",
-        options: &[text("region", "An AWS region such as us-east-1", false, 32)],
-        subcommands: &[],
+        description: "Known AWS and provider outages, and where they are posted",
+        options: &[],
+        subcommands: &[
+            SubcommandSpec {
+                name: "status",
+                description: "Open outages that concern you",
+                options: &[text("region", "An AWS region such as us-east-1", false, 32)],
+            },
+            SubcommandSpec {
+                name: "subscribe",
+                description: "Engineers: post outages in this channel (filters are comma-separated)",
+                options: &[
+                    text("services", "Only these AWS services, e.g. EC2, RDS", false, 200),
+                    text("regions", "Only these regions, e.g. us-east-1, eu-west-1", false, 200),
+                    text("customers", "Only what these customers would see", false, 300),
+                    OptionSpec {
+                        name: "min_severity",
+                        autocomplete: false,
+                        description: "Only outages at least this severe",
+                        kind: OptionKind::String,
+                        required: false,
+                        choices: &SEVERITY_CHOICES,
+                        max_length: 16,
+                    },
+                    text(
+                        "mute",
+                        "Never post these event types, e.g. AWS_EC2_MAINTENANCE_ISSUE",
+                        false,
+                        300,
+                    ),
+                ],
+            },
+            SubcommandSpec {
+                name: "unsubscribe",
+                description: "Engineers: stop posting outages in this channel",
+                options: &[],
+            },
+            SubcommandSpec {
+                name: "subscriptions",
+                description: "Engineers: the channels that receive outages, and their filters",
+                options: &[],
+            },
+            SubcommandSpec {
+                name: "declare",
+                description: "Engineers: announce a provider outage",
+                options: &[
+                    text("title", "One line: what is down", true, 200),
+                    OptionSpec {
+                        name: "severity",
+                        autocomplete: false,
+                        description: "How bad it is",
+                        kind: OptionKind::String,
+                        required: true,
+                        choices: &SEVERITY_CHOICES,
+                        max_length: 16,
+                    },
+                    text("description", "What customers should know", true, 2_000),
+                    text("service", "The service concerned, e.g. EC2 or VPN", false, 100),
+                    text("region", "The AWS region, if only one", false, 32),
+                    text(
+                        "customers",
+                        "Only these customers (comma-separated); none: everyone",
+                        false,
+                        300,
+                    ),
+                ],
+            },
+            SubcommandSpec {
+                name: "update",
+                description: "Engineers: post an update to a provider outage",
+                options: &[
+                    OUTAGE_ID,
+                    text("text", "The update", true, 2_000),
+                    OptionSpec {
+                        name: "severity",
+                        autocomplete: false,
+                        description: "A new severity",
+                        kind: OptionKind::String,
+                        required: false,
+                        choices: &SEVERITY_CHOICES,
+                        max_length: 16,
+                    },
+                ],
+            },
+            SubcommandSpec {
+                name: "resolve",
+                description: "Engineers: close a provider outage",
+                options: &[OUTAGE_ID, text("text", "What was done", false, 2_000)],
+            },
+        ],
     },
     CommandSpec {
         name: "ticket",
@@ -204,6 +301,15 @@ pub const COMMANDS: &[CommandSpec] = &[
         subcommands: &[],
     },
 ];
+
+/// The subcommand the console assumes when a line names none (`/outage` or
+/// `/outage region:us-east-1` mean `/outage status`).
+pub fn default_subcommand(command: &str) -> Option<&'static str> {
+    match command {
+        "outage" => Some("status"),
+        _ => None,
+    }
+}
 
 pub fn find(name: &str) -> Option<&'static CommandSpec> {
     COMMANDS.iter().find(|c| c.name == name)

@@ -69,6 +69,11 @@ pub fn aws_region(text: &str) -> Option<String> {
     Some(AWS_REGION.captures(text)?.get(1)?.as_str().to_ascii_lowercase())
 }
 
+/// Whether the whole text is an AWS region code.
+pub fn is_aws_region(text: &str) -> bool {
+    aws_region(text).is_some_and(|r| r.len() == text.len())
+}
+
 /// A severity named or implied by the words of a problem report: an explicit
 /// level wins; "down"/"outage" mean urgent, or critical when the whole business
 /// is hit; "impaired"/"degraded"/"slow" mean high.

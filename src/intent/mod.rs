@@ -4,7 +4,7 @@
 
 mod classifier;
 pub mod commands;
-mod extract;
+pub(crate) mod extract;
 pub mod slash;
 
 pub use classifier::{Classification, Classifier};
@@ -139,6 +139,53 @@ pub enum TicketRequest {
     },
 }
 
+/// What a channel's outage subscription lets through; empty lists match
+/// anything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SubscriptionFilters {
+    /// AWS service names as Health writes them (EC2, RDS...), upper case.
+    pub services: Vec<String>,
+    /// AWS region codes.
+    pub regions: Vec<String>,
+    /// Customer names (engineers' channels).
+    pub customers: Vec<String>,
+    /// Event type codes never to post (noisy ones).
+    pub muted_types: Vec<String>,
+    pub min_severity: Option<Severity>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum OutageRequest {
+    /// Known open outages, optionally in one region.
+    Status {
+        /// An AWS region code such as `us-east-1`.
+        region: Option<String>,
+    },
+    /// Engineers: this channel receives outages passing the filters.
+    Subscribe(SubscriptionFilters),
+    Unsubscribe,
+    Subscriptions,
+    /// Engineers: a provider outage.
+    Declare {
+        title: String,
+        description: String,
+        severity: Severity,
+        service: Option<String>,
+        region: Option<String>,
+        /// The customers affected; none means everyone.
+        customers: Vec<String>,
+    },
+    Update {
+        id: i64,
+        text: String,
+        severity: Option<Severity>,
+    },
+    Resolve {
+        id: i64,
+        text: Option<String>,
+    },
+}
+
 /// One thing a user asked for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Intent {
@@ -154,10 +201,7 @@ pub enum Intent {
         /// The message, to find regions named in it.
         text: Option<String>,
     },
-    Outage {
-        /// An AWS region code such as `us-east-1`.
-        region: Option<String>,
-    },
+    Outage(OutageRequest),
     Troubleshoot {
         /// A troubleshooting topic id of the policy, when chosen explicitly.
         topic: Option<String>,
@@ -177,7 +221,7 @@ impl Intent {
             Intent::Spend(_) => IntentKind::Spend,
             Intent::Estimate(_) => IntentKind::Estimate,
             Intent::Contact { .. } => IntentKind::Contact,
-            Intent::Outage { .. } => IntentKind::Outage,
+            Intent::Outage(_) => IntentKind::Outage,
             Intent::Troubleshoot { .. } => IntentKind::Troubleshoot,
             Intent::Ticket(_) => IntentKind::Ticket,
             Intent::Help => IntentKind::Help,

@@ -3,7 +3,10 @@
 //! and validation into an [`Intent`] against the specs in [`commands`].
 
 use super::commands::{self, CommandSpec, OptionKind, OptionSpec};
-use super::{EscalationRequest, Intent, IntentKind, SpendRequest, TicketFilter, TicketRequest};
+use super::{
+    EscalationRequest, Intent, IntentKind, OutageRequest, SpendRequest, SubscriptionFilters, TicketFilter,
+    TicketRequest,
+};
 use crate::domain::{AccountId, Severity};
 
 /// An option value as Discord delivers it.
@@ -131,7 +134,14 @@ impl SlashCommand {
             (None, spec.options, rest)
         } else {
             let (sub, after) = split_word(rest);
-            let sub = sub.to_ascii_lowercase();
+            let mut sub = sub.to_ascii_lowercase();
+            let mut after = after;
+            if let Some(default) = commands::default_subcommand(spec.name)
+                && (sub.is_empty() || sub.contains(':'))
+            {
+                sub = default.to_owned();
+                after = rest;
+            }
             let known = || quoted_names(spec.subcommands.iter().map(|s| s.name));
             if sub.is_empty() {
                 return Err(SlashError::MissingSubcommand {
@@ -220,9 +230,7 @@ impl SlashCommand {
                 topic: command.string("topic").map(|t| t.trim().to_ascii_lowercase()),
                 text: None,
             },
-            "outage" => Intent::Outage {
-                region: command.string("region").map(|r| r.trim().to_ascii_lowercase()),
-            },
+            "outage" => Intent::Outage(outage_request(&command)?),
             "ticket" => match command.subcommand.as_deref() {
                 Some("show") => Intent::Ticket(TicketRequest::Show {
                     id: command.integer("id").unwrap_or_default(),
@@ -317,6 +325,109 @@ impl SlashCommand {
         }
         Ok(self)
     }
+}
+
+/// A comma- or space-separated list option, each item checked by `valid`.
+fn list(
+    command: &SlashCommand,
+    option: &str,
+    normalize: fn(&str) -> String,
+    valid: fn(&str) -> bool,
+    example: &str,
+) -> Result<Vec<String>, SlashError> {
+    let mut items: Vec<String> = Vec::new();
+    for raw in command
+        .string(option)
+        .unwrap_or_default()
+        .split([',', ' ', ';'])
+        .filter(|i| !i.trim().is_empty())
+    {
+        let item = normalize(raw.trim());
+        if !valid(&item) {
+            return Err(SlashError::BadValue {
+                option: option.to_owned(),
+                problem: format!("has {:?}, which is not like {example}", echo(raw.trim())),
+            });
+        }
+        if !items.contains(&item) {
+            items.push(item);
+        }
+    }
+    Ok(items)
+}
+
+fn is_region(r: &str) -> bool {
+    r == "global" || crate::intent::extract::is_aws_region(r)
+}
+
+fn is_code(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 100 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+fn severity(command: &SlashCommand, option: &str) -> Option<Severity> {
+    command.string(option).and_then(|s| s.parse::<Severity>().ok())
+}
+
+fn outage_request(command: &SlashCommand) -> Result<OutageRequest, SlashError> {
+    let lower = |s: &str| s.to_ascii_lowercase();
+    let upper = |s: &str| s.to_ascii_uppercase();
+    let keep = |s: &str| s.to_owned();
+    let customers = |c: &SlashCommand| {
+        c.string("customers")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let region = |c: &SlashCommand| -> Result<Option<String>, SlashError> {
+        match c.string("region").map(|r| r.trim().to_ascii_lowercase()) {
+            Some(r) if r.is_empty() => Ok(None),
+            Some(r) if !is_region(&r) => Err(SlashError::BadValue {
+                option: "region".to_owned(),
+                problem: format!("is {:?}, which is not an AWS region code like us-east-1", echo(&r)),
+            }),
+            other => Ok(other),
+        }
+    };
+    Ok(match command.subcommand.as_deref() {
+        Some("subscribe") => OutageRequest::Subscribe(SubscriptionFilters {
+            services: list(command, "services", upper, is_code, "EC2 or RDS")?,
+            regions: list(command, "regions", lower, is_region, "us-east-1")?,
+            customers: customers(command),
+            muted_types: list(command, "mute", upper, is_code, "AWS_EC2_OPERATIONAL_ISSUE")?,
+            min_severity: severity(command, "min_severity"),
+        }),
+        Some("unsubscribe") => OutageRequest::Unsubscribe,
+        Some("subscriptions") => OutageRequest::Subscriptions,
+        Some("declare") => OutageRequest::Declare {
+            title: command.string("title").unwrap_or_default().trim().to_owned(),
+            description: command.string("description").unwrap_or_default().trim().to_owned(),
+            severity: severity(command, "severity").unwrap_or(Severity::Urgent),
+            service: command
+                .string("service")
+                .map(|s| keep(s.trim()))
+                .filter(|s| !s.is_empty()),
+            region: region(command)?,
+            customers: customers(command),
+        },
+        Some("update") => OutageRequest::Update {
+            id: command.integer("id").unwrap_or_default(),
+            text: command.string("text").unwrap_or_default().trim().to_owned(),
+            severity: severity(command, "severity"),
+        },
+        Some("resolve") => OutageRequest::Resolve {
+            id: command.integer("id").unwrap_or_default(),
+            text: command
+                .string("text")
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty()),
+        },
+        _ => OutageRequest::Status {
+            region: region(command)?,
+        },
+    })
 }
 
 fn coerce(option: &OptionSpec, value: OptionValue) -> Result<OptionValue, SlashError> {

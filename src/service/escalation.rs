@@ -129,6 +129,11 @@ impl EscalationService {
         let mut embeds = Vec::new();
         let mut alerts = Vec::new();
         if severity == Severity::Critical {
+            // Announced through the outage posts (outage channel and the
+            // customer's subscribed channels); the ticket is safe either way.
+            if let Err(error) = super::outage::sync_escalation(&self.store, &ticket, self.clock.now()).await {
+                tracing::error!(error = %crate::error::cause_chain(&error), "could not record the escalation's announcement");
+            }
             embeds.push(self.call_now_embed());
             alerts.push(Alert {
                 text: format!(

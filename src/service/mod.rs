@@ -7,14 +7,15 @@ pub mod contact;
 pub mod cost_cache;
 pub mod coverage;
 pub mod escalation;
+pub mod health_poller;
 pub mod help;
+pub mod outage;
 pub mod scope;
 pub mod spend;
 pub mod suggest;
 pub mod ticket_view;
 pub mod tickets;
 pub mod troubleshoot;
-pub mod unavailable;
 
 use crate::policy::Policy;
 

@@ -125,7 +125,12 @@ impl TicketService {
         if status == TicketStatus::Resolved {
             self.pass_on(ticket.id).await;
         }
-        self.shown(self.reload(ticket.id).await?, title).await
+        let ticket = self.reload(ticket.id).await?;
+        // A critical ticket's announcement follows its status.
+        if let Err(error) = super::outage::sync_escalation(&self.store, &ticket, self.clock.now()).await {
+            tracing::error!(error = %crate::error::cause_chain(&error), "could not update the escalation's announcement");
+        }
+        self.shown(ticket, title).await
     }
 
     /// The ticket, if the actor may see it; "not found" otherwise.

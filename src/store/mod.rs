@@ -10,6 +10,7 @@
 
 pub mod cache;
 pub mod interactions;
+pub mod outages;
 pub mod threads;
 pub mod tickets;
 
@@ -19,6 +20,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use time::OffsetDateTime;
 
+pub use outages::{Outage, OutagePost, OutageRecord, OutageSource, OutageStatus, PollState, Recorded, Subscription};
 pub use tickets::{ActorRef, CaseAction, CaseState, NewTicket, Ticket, TicketEvent, TicketQuery, TicketStatus};
 
 #[derive(Debug, thiserror::Error)]

@@ -1,7 +1,8 @@
 //! A small AWS endpoint for tests, in front of moto. It speaks the JSON 1.1
 //! protocol for operations moto lacks (Support's DescribeServices and
-//! AddCommunicationToCase; Health's DescribeEvents and
-//! DescribeEventDetails), forwards everything else to
+//! AddCommunicationToCase; all of Health: DescribeEvents(ForOrganization),
+//! DescribeEventDetails(ForOrganization), DescribeAffectedEntities and
+//! DescribeAffectedAccountsForOrganization, paginated), forwards everything else to
 //! moto, and injects faults on demand: throttling, 5xx errors, moto being
 //! away (502), and a CreateCase whose response is lost after moto made the
 //! case (as when the bot dies between CreateCase and its commit).
@@ -49,8 +50,31 @@ struct StubState {
     faults: Mutex<Faults>,
     communications: Mutex<Vec<(String, String)>>,
     targets: Mutex<Vec<String>>,
-    /// Health events served, as `(event JSON, latest description)`.
-    health: Mutex<Vec<(serde_json::Value, String)>>,
+    /// Health events served.
+    health: Mutex<Vec<HealthFixture>>,
+    /// Items per page of Health lists (AWS: up to the request's maxResults).
+    health_page: Mutex<usize>,
+}
+
+/// One Health event the stub serves: the event as AWS sends it, its latest
+/// description, and the accounts it affects (empty for public events).
+#[derive(Debug, Clone)]
+pub struct HealthFixture {
+    pub event: serde_json::Value,
+    pub description: String,
+    pub accounts: Vec<String>,
+}
+
+/// A page of `items` from the request's nextToken (an index here).
+fn page<T: Clone>(items: &[T], payload: &serde_json::Value, size: usize) -> (Vec<T>, Option<String>) {
+    let start: usize = payload["nextToken"].as_str().and_then(|t| t.parse().ok()).unwrap_or(0);
+    let size = payload["maxResults"]
+        .as_u64()
+        .map_or(size, |m| (m as usize).min(size))
+        .max(1);
+    let end = (start + size).min(items.len());
+    let next = (end < items.len()).then(|| end.to_string());
+    (items.get(start..end).unwrap_or_default().to_vec(), next)
 }
 
 impl AwsStub {
@@ -63,6 +87,7 @@ impl AwsStub {
             communications: Mutex::new(Vec::new()),
             targets: Mutex::new(Vec::new()),
             health: Mutex::new(Vec::new()),
+            health_page: Mutex::new(100),
         });
         let app = axum::Router::new().fallback(handle).with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -86,9 +111,14 @@ impl AwsStub {
         self.state.faults.lock().unwrap().away = away;
     }
 
+    /// Health lists come in pages of at most `size` items.
+    pub fn set_health_page_size(&self, size: usize) {
+        *self.state.health_page.lock().unwrap() = size;
+    }
+
     /// Sets the Health events served (JSON as AWS sends it) with their
     /// latest descriptions.
-    pub fn set_health_events(&self, events: Vec<(serde_json::Value, String)>) {
+    pub fn set_health_events(&self, events: Vec<HealthFixture>) {
         *self.state.health.lock().unwrap() = events;
     }
 
@@ -161,7 +191,7 @@ async fn handle(State(state): State<Arc<StubState>>, request: Request) -> Respon
                  "categories": [{"code": "connectivity", "name": "Connectivity"}]}
             ]}),
         ),
-        "DescribeEvents" => {
+        "DescribeEvents" | "DescribeEventsForOrganization" => {
             let wants_issues = payload["filter"]["eventTypeCategories"]
                 .as_array()
                 .is_some_and(|c| c.iter().any(|v| v == "issue"));
@@ -170,10 +200,11 @@ async fn handle(State(state): State<Arc<StubState>>, request: Request) -> Respon
                 .lock()
                 .unwrap()
                 .iter()
-                .filter(|(e, _)| !wants_issues || e["eventTypeCategory"] == "issue")
-                .map(|(e, _)| e.clone())
+                .filter(|f| !wants_issues || f.event["eventTypeCategory"] == "issue")
+                .map(|f| f.event.clone())
                 .collect();
-            json(StatusCode::OK, serde_json::json!({"events": events}))
+            let (events, next) = page(&events, &payload, *state.health_page.lock().unwrap());
+            json(StatusCode::OK, serde_json::json!({"events": events, "nextToken": next}))
         }
         "DescribeEventDetails" => {
             let wanted: Vec<&str> = payload["eventArns"]
@@ -188,12 +219,94 @@ async fn handle(State(state): State<Arc<StubState>>, request: Request) -> Respon
                 .lock()
                 .unwrap()
                 .iter()
-                .filter(|(e, _)| wanted.contains(&e["arn"].as_str().unwrap_or_default()))
-                .map(|(e, text)| serde_json::json!({"event": e, "eventDescription": {"latestDescription": text}}))
+                .filter(|f| wanted.contains(&f.event["arn"].as_str().unwrap_or_default()))
+                .map(
+                    |f| serde_json::json!({"event": f.event, "eventDescription": {"latestDescription": f.description}}),
+                )
                 .collect();
             json(
                 StatusCode::OK,
                 serde_json::json!({"successfulSet": set, "failedSet": []}),
+            )
+        }
+        "DescribeEventDetailsForOrganization" => {
+            let filters = payload["organizationEventDetailFilters"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            if filters.len() > 10 {
+                return aws_error(StatusCode::BAD_REQUEST, "ValidationException", "at most 10 filters");
+            }
+            let health = state.health.lock().unwrap();
+            let (mut ok, mut failed) = (Vec::new(), Vec::new());
+            for filter in &filters {
+                let arn = filter["eventArn"].as_str().unwrap_or_default();
+                let account = filter["awsAccountId"].as_str();
+                match health.iter().find(|f| f.event["arn"] == arn) {
+                    // An account-specific event is only described for one of its accounts.
+                    Some(f)
+                        if f.event["eventScopeCode"] != "PUBLIC"
+                            && !account.is_some_and(|a| f.accounts.iter().any(|x| x == a)) =>
+                    {
+                        failed.push(serde_json::json!({"eventArn": arn, "errorName": "NotFound"}))
+                    }
+                    Some(f) => ok.push(serde_json::json!({
+                        "awsAccountId": account, "event": f.event,
+                        "eventDescription": {"latestDescription": f.description}
+                    })),
+                    None => failed.push(serde_json::json!({"eventArn": arn, "errorName": "NotFound"})),
+                }
+            }
+            json(
+                StatusCode::OK,
+                serde_json::json!({"successfulSet": ok, "failedSet": failed}),
+            )
+        }
+        "DescribeAffectedAccountsForOrganization" => {
+            let arn = payload["eventArn"].as_str().unwrap_or_default();
+            let health = state.health.lock().unwrap();
+            match health.iter().find(|f| f.event["arn"] == arn) {
+                Some(f) => {
+                    let (accounts, next) = page(&f.accounts, &payload, *state.health_page.lock().unwrap());
+                    json(
+                        StatusCode::OK,
+                        serde_json::json!({
+                            "affectedAccounts": accounts, "nextToken": next,
+                            "eventScopeCode": f.event["eventScopeCode"]
+                        }),
+                    )
+                }
+                None => aws_error(StatusCode::BAD_REQUEST, "ValidationException", "unknown event"),
+            }
+        }
+        "DescribeAffectedEntities" => {
+            let wanted: Vec<String> = payload["filter"]["eventArns"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                .unwrap_or_default();
+            if wanted.is_empty() || wanted.len() > 10 {
+                return aws_error(StatusCode::BAD_REQUEST, "ValidationException", "1 to 10 eventArns");
+            }
+            let entities: Vec<serde_json::Value> = state
+                .health
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|f| wanted.iter().any(|w| f.event["arn"] == w.as_str()))
+                .flat_map(|f| {
+                    f.accounts.iter().map(|account| {
+                        serde_json::json!({
+                            "entityArn": format!("{}/{account}", f.event["arn"].as_str().unwrap_or_default()),
+                            "eventArn": f.event["arn"], "entityValue": "i-0123456789abcdef0",
+                            "awsAccountId": account, "statusCode": "IMPAIRED"
+                        })
+                    })
+                })
+                .collect();
+            let (entities, next) = page(&entities, &payload, *state.health_page.lock().unwrap());
+            json(
+                StatusCode::OK,
+                serde_json::json!({"entities": entities, "nextToken": next}),
             )
         }
         "AddCommunicationToCase" => {

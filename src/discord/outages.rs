@@ -1,0 +1,148 @@
+//! Outage posts: one message per outage and channel, edited as the outage
+//! changes and marked resolved when it closes.
+//!
+//! Exactly once: the post's row and its nonce are committed before the
+//! message is sent, and the message is sent with `enforce_nonce`, so a resend
+//! after a crash (or a lost response) returns the message already made
+//! instead of a second one. The message id and the revision it shows are
+//! then recorded in one statement; edits are idempotent by nature.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serenity::all::{ChannelId, CreateMessage, EditMessage, Http, MessageId, Nonce, RoleId};
+
+use super::render;
+use crate::app::App;
+use crate::service::outage::{Delivery, announcement, deliveries};
+
+/// Discord's error code for a message that no longer exists.
+const UNKNOWN_MESSAGE: isize = 10008;
+
+fn new_nonce() -> String {
+    // At most 25 characters.
+    format!("o{:016x}", fastrand::u64(..))
+}
+
+/// Sends what is pending; returns how many messages were posted or edited.
+/// A channel that fails is logged and retried on the next pass, without
+/// holding up the others.
+pub async fn post_pending(http: &Http, app: &App) -> anyhow::Result<usize> {
+    let store = app.store();
+    let config = app.config();
+    let now = app.clock().now();
+    let closed_since = now - time::Duration::hours(config.outages.announce_closed_within_hours as i64);
+    let subscriptions = store.subscriptions().await?;
+    let outage_channel = config.discord.outage_channel_id.as_deref();
+    let mut sent = 0;
+    for outage in store.outages_to_post(closed_since).await? {
+        let posts = store.outage_posts(outage.id).await?;
+        for delivery in deliveries(&outage, &subscriptions, outage_channel, app.directory(), &posts) {
+            match deliver(http, app, &delivery).await {
+                Ok(()) => sent += 1,
+                Err(error) => tracing::warn!(
+                    outage = delivery.outage.id,
+                    channel = %delivery.channel_id,
+                    error = %format!("{error:#}"),
+                    "could not post the outage; retrying on the next pass"
+                ),
+            }
+        }
+    }
+    Ok(sent)
+}
+
+#[tracing::instrument(name = "discord.outage_post", skip_all, fields(outage = delivery.outage.id, channel = %delivery.channel_id))]
+async fn deliver(http: &Http, app: &App, delivery: &Delivery) -> anyhow::Result<()> {
+    let store = app.store();
+    let now = app.clock().now();
+    let outage = &delivery.outage;
+    let channel = ChannelId::new(delivery.channel_id.parse()?);
+    let customer = delivery
+        .customer
+        .as_deref()
+        .and_then(|name| app.directory().customer(name));
+    let shown = announcement(outage, customer, app.directory(), app.policy(), now);
+    let fitted = crate::reply::Reply::embed(shown.embed).fit_to_discord();
+    let embed = render::embed(
+        fitted
+            .embeds
+            .first()
+            .ok_or_else(|| anyhow::anyhow!("an empty outage post"))?,
+    );
+
+    let post = match &delivery.post {
+        Some(post) => post.clone(),
+        None => {
+            store
+                .claim_outage_post(outage.id, &delivery.channel_id, &new_nonce(), now)
+                .await?
+        }
+    };
+    if let Some(message_id) = &post.message_id {
+        let edit = EditMessage::new().embed(embed);
+        match channel
+            .edit_message(http, MessageId::new(message_id.parse()?), edit)
+            .await
+        {
+            Ok(_) => {}
+            Err(serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(response)))
+                if response.error.code == UNKNOWN_MESSAGE =>
+            {
+                // Someone deleted it: the next pass posts it afresh.
+                store
+                    .forget_outage_message(outage.id, &delivery.channel_id, &new_nonce())
+                    .await?;
+                tracing::info!("the outage message was deleted; posting it again");
+                return Ok(());
+            }
+            Err(error) => return Err(error.into()),
+        }
+        store
+            .record_outage_post(outage.id, &delivery.channel_id, message_id, outage.revision, now)
+            .await?;
+        tracing::info!(revision = outage.revision, "outage post edited");
+        return Ok(());
+    }
+
+    let on_call = app
+        .config()
+        .discord
+        .on_call_role_id
+        .as_deref()
+        .and_then(|r| r.parse::<u64>().ok())
+        .map(RoleId::new)
+        .filter(|_| shown.ping_on_call);
+    let mut message = CreateMessage::new()
+        .embed(embed)
+        .nonce(Nonce::String(post.nonce.clone()))
+        .enforce_nonce(true)
+        .allowed_mentions(render::allowed_mentions(on_call));
+    if let Some(role) = on_call {
+        message = message.content(format!("<@&{role}> critical outage"));
+    }
+    let sent = channel.send_message(http, message).await?;
+    store
+        .record_outage_post(
+            outage.id,
+            &delivery.channel_id,
+            &sent.id.to_string(),
+            outage.revision,
+            now,
+        )
+        .await?;
+    tracing::info!(message = %sent.id, revision = outage.revision, "outage posted");
+    Ok(())
+}
+
+/// Posts pending outages every `every` until the process stops.
+pub async fn run(http: Arc<Http>, app: Arc<App>, every: Duration) {
+    loop {
+        match post_pending(&http, &app).await {
+            Ok(0) => {}
+            Ok(sent) => tracing::debug!(sent, "outage posts sent"),
+            Err(error) => tracing::warn!(error = %format!("{error:#}"), "could not post outages; retrying"),
+        }
+        tokio::time::sleep(every).await;
+    }
+}
