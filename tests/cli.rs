@@ -271,3 +271,50 @@ fn tickets_confirmed_before_a_kill_9_are_all_on_disk() {
     });
     assert_eq!(confirmed.len(), 40);
 }
+
+#[test]
+fn outages_are_answered_from_the_store_in_ask_and_in_the_console() {
+    let dir = tempfile::tempdir().unwrap();
+    let (json, _) = ask_json(&dir, &["is AWS down right now?"]);
+    assert_eq!(json["intent"], "outage");
+    let none = json["embeds"].to_string();
+    assert!(none.contains("No known outage"), "{none}");
+    assert!(none.contains("not followed by this deployment"), "{none}");
+
+    // An engineer declares one in a channel; a separate process sees it.
+    let (declared, _) = ask_json(
+        &dir,
+        &[
+            "--role",
+            "engineer",
+            "--channel",
+            "660000000000000001",
+            r#"/outage declare title:"Console login failing" severity:urgent description:"SSO redirects loop""#,
+        ],
+    );
+    assert_eq!(declared["intent"], "outage");
+    assert!(declared["embeds"].to_string().contains("Outage #1"), "{declared}");
+    let (json, _) = ask_json(&dir, &["is AWS down right now?"]);
+    assert_eq!(json["intent"], "outage");
+    assert!(json["embeds"].to_string().contains("Console login failing"), "{json}");
+
+    let mut child = bin()
+        .current_dir(dir.path())
+        .arg("console")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"any outages in eu-west-1?\n/outage subscribe\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("1 open outage in eu-west-1"), "{stdout}");
+    assert!(stdout.contains("Console login failing"), "{stdout}");
+    assert!(stdout.contains("Only support engineers"), "{stdout}");
+}

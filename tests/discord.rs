@@ -5,16 +5,16 @@ mod common;
 
 use std::sync::Arc;
 
+use common::bot::RunningBot;
 use common::fake_discord::FakeDiscord;
 use platform_desk::app::App;
-use platform_desk::config::{Config, Secret};
+use platform_desk::config::Config;
 
 const ENGINEER_ROLE: &str = "555000000000000001";
 
 struct Bot {
     discord: FakeDiscord,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<()>,
+    running: RunningBot,
     _dir: tempfile::TempDir,
 }
 
@@ -31,30 +31,20 @@ async fn start_with(adjust: impl FnOnce(&mut Config)) -> Bot {
     config.database.url = format!("sqlite://{}", dir.path().join("bot.db").display());
     config.discord.api_proxy = Some(discord.api.clone());
     config.engineers.role_ids = vec![ENGINEER_ROLE.into()];
+    config.outages.post_interval_seconds = 1;
     adjust(&mut config);
     let app = Arc::new(App::build(config).await.unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let token = Secret::new("fake-token");
-    let task = tokio::spawn(async move {
-        platform_desk::discord::run(app, &token, async move {
-            let _ = stopped.await;
-        })
-        .await
-        .unwrap();
-    });
-    discord.wait_until_ready().await;
+    let running = RunningBot::start(app, &discord).await;
     Bot {
         discord,
-        stop: Some(stop),
-        task,
+        running,
         _dir: dir,
     }
 }
 
 impl Bot {
-    async fn stop(mut self) {
-        let _ = self.stop.take().unwrap().send(());
-        let _ = tokio::time::timeout(std::time::Duration::from_secs(10), self.task).await;
+    async fn stop(self) {
+        self.running.stop().await;
     }
 }
 
@@ -456,6 +446,13 @@ async fn a_critical_escalation_alerts_the_outage_channel_pinging_only_the_on_cal
     assert_eq!(
         alert["allowed_mentions"]["roles"],
         serde_json::json!(["770000000000000001"])
+    );
+    assert!(
+        alert["embeds"][0]["title"]
+            .as_str()
+            .unwrap()
+            .contains("Critical escalation #1"),
+        "{alert}"
     );
     let edit = &d.calls_to("PATCH", "token-1500000000000000001")[0].body;
     assert!(edit["embeds"][0]["title"].as_str().unwrap().contains("call now"));

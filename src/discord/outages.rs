@@ -119,7 +119,7 @@ async fn deliver(http: &Http, app: &App, delivery: &Delivery) -> anyhow::Result<
         .enforce_nonce(true)
         .allowed_mentions(render::allowed_mentions(on_call));
     if let Some(role) = on_call {
-        message = message.content(format!("<@&{role}> critical outage"));
+        message = message.content(format!("<@&{role}> 🚨 critical, outage #{}", outage.id));
     }
     let sent = channel.send_message(http, message).await?;
     store

@@ -389,7 +389,7 @@ impl OutageService {
         let now = self.clock.now();
         let mut record = outage.record.clone();
         record.description = text;
-        record.last_updated = now;
+        record.last_updated = later_than(outage.last_updated, now);
         if let Some(severity) = severity {
             record.severity = severity;
         }
@@ -676,6 +676,12 @@ pub fn escalation_record(ticket: &Ticket, now: OffsetDateTime) -> OutageRecord {
     }
 }
 
+/// `now`, or just after `previous` when the clock has not moved past it: a
+/// change must carry a newer last-updated time to be recorded.
+fn later_than(previous: OffsetDateTime, now: OffsetDateTime) -> OffsetDateTime {
+    now.max(previous + time::Duration::milliseconds(1))
+}
+
 /// Records (or brings up to date) the announcement of a critical ticket.
 pub async fn sync_escalation(store: &Store, ticket: &Ticket, now: OffsetDateTime) -> Result<(), ServiceError> {
     if ticket.severity != Severity::Critical {
@@ -683,11 +689,12 @@ pub async fn sync_escalation(store: &Store, ticket: &Ticket, now: OffsetDateTime
     }
     let key = format!("ticket/{}", ticket.id);
     let known = store.outage_by_key(&key).await?;
-    let wanted = escalation_record(ticket, now);
-    if let Some(known) = known
-        && known.status == wanted.status
-    {
-        return Ok(());
+    let mut wanted = escalation_record(ticket, now);
+    if let Some(known) = known {
+        if known.status == wanted.status {
+            return Ok(());
+        }
+        wanted.last_updated = later_than(known.last_updated, now);
     }
     store.record_outage(&wanted, now).await?;
     Ok(())

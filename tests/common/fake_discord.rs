@@ -2,8 +2,9 @@
 //! (axum) and the gateway websocket (tokio-tungstenite, as serenity uses),
 //! without TLS. It drives HELLO / IDENTIFY / READY and heartbeats, sends
 //! INTERACTION_CREATE and MESSAGE_CREATE on demand, records every REST call
-//! the bot makes, and checks bodies as Discord would: embed limits, no
-//! second callback for one interaction.
+//! the bot makes, keeps the channel messages it posts (with their edits, and
+//! Discord's nonce dedupe), and checks bodies as Discord would: embed
+//! limits, no second callback for one interaction.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -28,8 +29,24 @@ pub struct RestCall {
     pub at: Instant,
 }
 
+/// A message the bot posted in a channel, as it stands now.
+#[derive(Debug, Clone)]
+pub struct PostedMessage {
+    pub id: String,
+    pub channel: String,
+    pub nonce: Option<String>,
+    pub content: String,
+    pub embeds: serde_json::Value,
+    pub allowed_mentions: serde_json::Value,
+    pub edits: usize,
+}
+
 struct Shared {
     calls: Mutex<Vec<RestCall>>,
+    messages: Mutex<Vec<PostedMessage>>,
+    /// The next message POST creates its message, then fails with a 500 (a
+    /// response lost in transit, or a crash before the bot recorded it).
+    lose_next_post: Mutex<bool>,
     answered_interactions: Mutex<Vec<String>>,
     /// When each interaction was dispatched, for Discord's 3-second rule.
     dispatched: Mutex<std::collections::HashMap<String, Instant>>,
@@ -84,10 +101,14 @@ fn embed_problems(body: &serde_json::Value) -> Vec<String> {
 }
 
 fn message_json(channel: &str, body: &serde_json::Value) -> serde_json::Value {
+    message_json_with_id("800000000000000001", channel, body)
+}
+
+fn message_json_with_id(id: &str, channel: &str, body: &serde_json::Value) -> serde_json::Value {
     serde_json::json!({
-        "id": "800000000000000001", "channel_id": channel,
+        "id": id, "channel_id": channel,
         "author": {"id": BOT_USER_ID, "username": "platform-desk", "bot": true},
-        "content": body.get("content").cloned().unwrap_or_default(),
+        "content": body.get("content").and_then(|c| c.as_str()).unwrap_or_default(),
         "timestamp": "2026-11-28T10:00:00.000000+00:00", "tts": false, "mention_everyone": false,
         "mentions": [], "mention_roles": [], "attachments": [],
         "embeds": body.get("embeds").cloned().unwrap_or(serde_json::json!([])),
@@ -166,7 +187,29 @@ async fn rest(State(shared): State<Arc<Shared>>, request: Request) -> Response<B
         ("PATCH", ["webhooks", _, _, "messages", "@original"]) | ("POST", ["webhooks", _, _]) => {
             json_response(StatusCode::OK, message_json("900000000000000001", &body))
         }
-        ("POST", ["channels", channel, "messages"]) => json_response(StatusCode::OK, message_json(channel, &body)),
+        ("POST", ["channels", channel, "messages"]) => post_message(&shared, channel, &body),
+        ("PATCH", ["channels", channel, "messages", id]) => {
+            let mut messages = shared.messages.lock().unwrap();
+            match messages.iter_mut().find(|m| m.channel == *channel && m.id == *id) {
+                Some(message) => {
+                    if let Some(embeds) = body.get("embeds") {
+                        message.embeds = embeds.clone();
+                    }
+                    if let Some(content) = body.get("content").and_then(|c| c.as_str()) {
+                        message.content = content.to_owned();
+                    }
+                    message.edits += 1;
+                    let mut shown = body.clone();
+                    shown["embeds"] = message.embeds.clone();
+                    shown["content"] = serde_json::json!(message.content);
+                    json_response(StatusCode::OK, message_json_with_id(id, channel, &shown))
+                }
+                None => json_response(
+                    StatusCode::NOT_FOUND,
+                    serde_json::json!({"code": 10008, "message": "Unknown Message"}),
+                ),
+            }
+        }
         ("POST", ["channels", parent, "threads"]) => {
             let mut next = shared.sequence.lock().unwrap();
             *next += 1;
@@ -182,6 +225,56 @@ async fn rest(State(shared): State<Arc<Shared>>, request: Request) -> Response<B
             serde_json::json!({"code": 0, "message": "404: Not Found"}),
         ),
     }
+}
+
+/// A channel message: deduplicated by nonce when `enforce_nonce` is set, as
+/// Discord does.
+fn post_message(shared: &Shared, channel: &str, body: &serde_json::Value) -> Response<Body> {
+    let nonce = body.get("nonce").and_then(|n| match n {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    });
+    let enforce = body.get("enforce_nonce").and_then(|e| e.as_bool()).unwrap_or(false);
+    let mut messages = shared.messages.lock().unwrap();
+    if enforce
+        && let Some(nonce) = &nonce
+        && let Some(existing) = messages
+            .iter()
+            .find(|m| m.channel == channel && m.nonce.as_ref() == Some(nonce))
+    {
+        let mut shown = body.clone();
+        shown["embeds"] = existing.embeds.clone();
+        shown["content"] = serde_json::json!(existing.content);
+        return json_response(StatusCode::OK, message_json_with_id(&existing.id, channel, &shown));
+    }
+    let id = {
+        let mut next = shared.sequence.lock().unwrap();
+        *next += 1;
+        format!("{}", 880000000000000000u64 + *next)
+    };
+    messages.push(PostedMessage {
+        id: id.clone(),
+        channel: channel.to_owned(),
+        nonce,
+        content: body
+            .get("content")
+            .and_then(|c| c.as_str())
+            .unwrap_or_default()
+            .to_owned(),
+        embeds: body.get("embeds").cloned().unwrap_or(serde_json::json!([])),
+        allowed_mentions: body.get("allowed_mentions").cloned().unwrap_or_default(),
+        edits: 0,
+    });
+    let mut lose = shared.lose_next_post.lock().unwrap();
+    if *lose {
+        *lose = false;
+        return json_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            serde_json::json!({"code": 0, "message": "500: Internal Server Error"}),
+        );
+    }
+    json_response(StatusCode::OK, message_json_with_id(&id, channel, body))
 }
 
 async fn gateway_connection(shared: Arc<Shared>, stream: tokio::net::TcpStream) {
@@ -260,6 +353,8 @@ impl FakeDiscord {
         let gateway_url = format!("ws://{}", gateway.local_addr().unwrap());
         let shared = Arc::new(Shared {
             calls: Mutex::new(Vec::new()),
+            messages: Mutex::new(Vec::new()),
+            lose_next_post: Mutex::new(false),
             answered_interactions: Mutex::new(Vec::new()),
             dispatched: Mutex::new(std::collections::HashMap::new()),
             gateway: Mutex::new(None),
@@ -290,6 +385,33 @@ impl FakeDiscord {
             .into_iter()
             .filter(|c| c.method == method && c.path.contains(path_part))
             .collect()
+    }
+
+    /// The messages the bot posted in a channel (and not deleted), oldest
+    /// first, as they stand after edits.
+    pub fn messages_in(&self, channel: &str) -> Vec<PostedMessage> {
+        self.shared
+            .messages
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|m| m.channel == channel)
+            .cloned()
+            .collect()
+    }
+
+    /// Deletes a message, as a moderator would.
+    pub fn delete_message(&self, channel: &str, id: &str) {
+        self.shared
+            .messages
+            .lock()
+            .unwrap()
+            .retain(|m| !(m.channel == channel && m.id == id));
+    }
+
+    /// The next channel message is created but its response lost.
+    pub fn lose_next_post(&self) {
+        *self.shared.lose_next_post.lock().unwrap() = true;
     }
 
     /// Waits until the bot has identified on the gateway.
@@ -339,11 +461,24 @@ impl FakeDiscord {
 
     /// Sends a slash command from a guild member; returns the interaction id.
     pub fn slash_command(&self, id: &str, name: &str, options: serde_json::Value, user: &str, roles: &[&str]) {
+        self.slash_command_in("600000000000000001", id, name, options, user, roles);
+    }
+
+    /// A slash command sent in a given channel.
+    pub fn slash_command_in(
+        &self,
+        channel: &str,
+        id: &str,
+        name: &str,
+        options: serde_json::Value,
+        user: &str,
+        roles: &[&str],
+    ) {
         self.send(
             "INTERACTION_CREATE",
             serde_json::json!({
                 "id": id, "application_id": APPLICATION_ID, "type": 2, "token": format!("token-{id}"), "version": 1,
-                "channel_id": "600000000000000001", "guild_id": "500000000000000001", "locale": "en-US",
+                "channel_id": channel, "guild_id": "500000000000000001", "locale": "en-US",
                 "entitlements": [], "attachment_size_limit": 26214400,
                 "member": {"user": {"id": user, "username": format!("user{user}")}, "roles": roles,
                            "deaf": false, "mute": false, "flags": 0, "joined_at": "2026-01-01T00:00:00+00:00"},

@@ -234,6 +234,66 @@ pub mod fakes {
             *self.0.lock().unwrap()
         }
     }
+
+    /// AWS Health in memory: the events it lists, the ones it was asked to
+    /// complete, and failures on demand.
+    #[derive(Default)]
+    pub struct FakeHealth {
+        events: Mutex<Vec<platform_desk::aws::health::HealthEvent>>,
+        completed: Mutex<Vec<String>>,
+        failing: Mutex<bool>,
+    }
+
+    impl FakeHealth {
+        /// Sets the events; descriptions and accounts are returned by
+        /// `complete` only, as AWS does.
+        pub fn set(&self, events: Vec<platform_desk::aws::health::HealthEvent>) {
+            *self.events.lock().unwrap() = events;
+        }
+        pub fn completed(&self) -> Vec<String> {
+            self.completed.lock().unwrap().clone()
+        }
+        pub fn fail(&self, failing: bool) {
+            *self.failing.lock().unwrap() = failing;
+        }
+    }
+
+    #[async_trait]
+    impl platform_desk::aws::health::Health for FakeHealth {
+        async fn issues(&self) -> Result<Vec<platform_desk::aws::health::HealthEvent>, platform_desk::aws::AwsError> {
+            if *self.failing.lock().unwrap() {
+                return Err(platform_desk::aws::AwsError::Transient(
+                    "ThrottlingException: Rate exceeded".into(),
+                ));
+            }
+            Ok(self
+                .events
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|e| platform_desk::aws::health::HealthEvent {
+                    description: None,
+                    affected_accounts: Default::default(),
+                    ..e.clone()
+                })
+                .collect())
+        }
+
+        async fn complete(
+            &self,
+            events: &mut [platform_desk::aws::health::HealthEvent],
+        ) -> Result<(), platform_desk::aws::AwsError> {
+            let known = self.events.lock().unwrap().clone();
+            for event in events.iter_mut() {
+                self.completed.lock().unwrap().push(event.arn.clone());
+                if let Some(full) = known.iter().find(|k| k.arn == event.arn) {
+                    event.description = full.description.clone();
+                    event.affected_accounts = full.affected_accounts.clone();
+                }
+            }
+            Ok(())
+        }
+    }
 }
 
 pub mod aws_stub;
@@ -281,6 +341,7 @@ pub async fn cases_in_moto(reference: &str) -> usize {
         .count()
 }
 
+pub mod bot;
 pub mod fake_discord;
 
 /// The binary, reaching AWS through the SDK's standard chain at `endpoint`
