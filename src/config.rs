@@ -727,4 +727,26 @@ mod tests {
         let config = Config::from_toml(example, "bot-config.example.toml").unwrap();
         config.validate().unwrap();
     }
+
+    #[test]
+    fn outage_polling_faster_than_health_allows_is_refused() {
+        let config = Config::from_toml("[outages]\npoll_interval_seconds = 2\n", "c.toml").unwrap();
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.contains("outages.poll_interval_seconds"), "{err}");
+        let config = Config::from_toml(
+            "[outages]\npoll_interval_seconds = 120\nmax_backoff_seconds = 60\n",
+            "c.toml",
+        )
+        .unwrap();
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("max_backoff_seconds")
+        );
+        let config = Config::from_toml("[outages]\norganization_view = true\n", "c.toml").unwrap();
+        config.validate().unwrap();
+        assert!(config.outages.organization_view);
+    }
 }

@@ -322,3 +322,26 @@ async fn a_failing_health_api_backs_off_and_the_bot_keeps_answering() {
         .await;
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_channel_the_bot_cannot_write_to_is_retried_less_and_less_and_holds_up_nobody() {
+    let discord = FakeDiscord::start().await;
+    let stub = AwsStub::start(NO_MOTO).await;
+    let dir = tempfile::tempdir().unwrap();
+    discord.forbid_channel(GLOBEX);
+    let bot = start_bot(&dir, &discord, &stub).await;
+    let d = &discord;
+    subscribe(d, "1600000000000000021", GLOBEX);
+    subscribe(d, "1600000000000000022", ACME);
+    d.wait_for("both subscriptions", || {
+        d.calls_to("PATCH", "/messages/@original").len() >= 2
+    })
+    .await;
+    stub.set_health_events(vec![fixture(1, "open", 0, "PUBLIC", &[], "Increased API error rates")]);
+    d.wait_for("the other channels", || counts(d) == (1, 1, 0)).await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let attempts = d.calls_to("POST", &format!("/channels/{GLOBEX}/messages")).len();
+    // Every second without backoff; after 2 s, 4 s... with it.
+    assert!((1..=3).contains(&attempts), "{attempts} attempts in about 6 s");
+    bot.stop().await;
+}

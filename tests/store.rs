@@ -1,5 +1,6 @@
 //! The store against a real SQLite file: creation, WAL mode, migrations,
-//! tickets with their events, and interaction de-duplication.
+//! tickets with their events, interaction de-duplication, and outages with
+//! their posts.
 
 use platform_desk::domain::{Role, Severity};
 use platform_desk::store::tickets::ActorRef;
@@ -153,4 +154,101 @@ async fn old_interactions_are_forgotten() {
 async fn an_unwritable_location_is_an_open_error() {
     let result = Store::open("sqlite:///proc/no-such-dir/x.db").await;
     assert!(result.is_err());
+}
+
+fn outage_record(updated_minutes: i64, description: &str, accounts: &[&str]) -> platform_desk::store::OutageRecord {
+    use platform_desk::store::{OutageSource, OutageStatus};
+    platform_desk::store::OutageRecord {
+        source: OutageSource::Aws,
+        key: "arn:aws:health:us-east-1::event/EC2/X/1".into(),
+        title: "EC2 operational issue".into(),
+        service: "EC2".into(),
+        event_type: "AWS_EC2_OPERATIONAL_ISSUE".into(),
+        region: "us-east-1".into(),
+        status: OutageStatus::Open,
+        severity: Severity::Urgent,
+        public: accounts.is_empty(),
+        description: description.into(),
+        started_at: Some(time::macros::datetime!(2026-11-29 08:00 UTC)),
+        ended_at: None,
+        last_updated: time::macros::datetime!(2026-11-29 08:00 UTC) + time::Duration::minutes(updated_minutes),
+        accounts: accounts.iter().map(|a| (*a).to_owned()).collect(),
+        customers: Default::default(),
+        declared_by: None,
+    }
+}
+
+#[tokio::test]
+async fn an_outage_is_deduplicated_by_key_and_last_updated_time_and_revised_only_on_visible_change() {
+    use platform_desk::store::Recorded;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&url(&dir)).await.unwrap();
+    let now = time::macros::datetime!(2026-11-29 09:00 UTC);
+    let id = store
+        .record_outage(&outage_record(0, "errors", &["111111111111"]), now)
+        .await
+        .unwrap();
+    assert!(matches!(id, Recorded::New(_)));
+    let id = id.id();
+    assert_eq!(
+        store
+            .record_outage(&outage_record(0, "changed, same time", &[]), now)
+            .await
+            .unwrap(),
+        Recorded::Unchanged(id),
+        "the same last-updated time is the same event version"
+    );
+    assert_eq!(
+        store
+            .record_outage(&outage_record(5, "errors", &["111111111111"]), now)
+            .await
+            .unwrap(),
+        Recorded::Touched(id)
+    );
+    assert_eq!(
+        store
+            .record_outage(&outage_record(9, "errors", &["111111111111", "222222222222"]), now)
+            .await
+            .unwrap(),
+        Recorded::Changed(id),
+        "another affected account is a visible change"
+    );
+    let outage = store.outage(id).await.unwrap().unwrap();
+    assert_eq!(outage.revision, 2);
+    assert_eq!(outage.accounts.len(), 2);
+    assert_eq!(
+        store
+            .outage_versions(platform_desk::store::OutageSource::Aws)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn an_outage_post_keeps_its_first_nonce_and_records_its_message_in_one_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&url(&dir)).await.unwrap();
+    let now = time::macros::datetime!(2026-11-29 09:00 UTC);
+    let id = store
+        .record_outage(&outage_record(0, "errors", &[]), now)
+        .await
+        .unwrap()
+        .id();
+    let first = store.claim_outage_post(id, "610", "nonce-a", now).await.unwrap();
+    let again = store.claim_outage_post(id, "610", "nonce-b", now).await.unwrap();
+    assert_eq!(again.nonce, "nonce-a", "a retry resends with the same nonce");
+    assert_eq!(first.message_id, None);
+    store
+        .record_outage_post(id, "610", "880000000000000001", 1, now)
+        .await
+        .unwrap();
+    let posts = store.outage_posts(id).await.unwrap();
+    assert_eq!(posts[0].message_id.as_deref(), Some("880000000000000001"));
+    assert_eq!(posts[0].posted_revision, 1);
+    // Reopened after the process restarts: still there.
+    store.close().await;
+    let store = Store::open(&url(&dir)).await.unwrap();
+    assert_eq!(store.outage_posts(id).await.unwrap(), posts);
 }

@@ -99,7 +99,7 @@ pub enum AwsError {
     Transient(String),
     /// The account has no Business, Enterprise On-Ramp or Enterprise support
     /// plan: retrying will not help.
-    #[error("the account has no AWS support plan that allows cases through the API")]
+    #[error("the account has no AWS support plan (Business, Enterprise On-Ramp or Enterprise) that this API needs")]
     SubscriptionRequired,
     /// AWS refused the request for good (validation, permissions, data not
     /// available, unknown case).

@@ -7,8 +7,9 @@
 //! instead of a second one. The message id and the revision it shows are
 //! then recorded in one statement; edits are idempotent by nature.
 
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serenity::all::{ChannelId, CreateMessage, EditMessage, Http, MessageId, Nonce, RoleId};
 
@@ -24,10 +25,34 @@ fn new_nonce() -> String {
     format!("o{:016x}", fastrand::u64(..))
 }
 
+/// Posts that failed, and when to try them again: a channel the bot cannot
+/// write to is retried less and less often instead of every pass.
+#[derive(Debug, Default)]
+pub struct Retries {
+    failed: HashMap<(i64, String), (u32, Instant)>,
+}
+
+impl Retries {
+    fn due(&self, key: &(i64, String)) -> bool {
+        self.failed.get(key).is_none_or(|(_, at)| Instant::now() >= *at)
+    }
+
+    /// Records a failure; returns the wait before the next try.
+    fn failed(&mut self, key: (i64, String), every: Duration) -> Duration {
+        let failures = self.failed.get(&key).map_or(0, |(n, _)| *n) + 1;
+        let wait = (every * 2u32.saturating_pow(failures.min(10))).min(MAX_RETRY_WAIT);
+        self.failed.insert(key, (failures, Instant::now() + wait));
+        wait
+    }
+}
+
+/// The longest wait before retrying a failed post.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(900);
+
 /// Sends what is pending; returns how many messages were posted or edited.
-/// A channel that fails is logged and retried on the next pass, without
-/// holding up the others.
-pub async fn post_pending(http: &Http, app: &App) -> anyhow::Result<usize> {
+/// A channel that fails is logged and retried later (see [`Retries`]),
+/// without holding up the others.
+pub async fn post_pending(http: &Http, app: &App, retries: &mut Retries, every: Duration) -> anyhow::Result<usize> {
     let store = app.store();
     let config = app.config();
     let now = app.clock().now();
@@ -38,14 +63,25 @@ pub async fn post_pending(http: &Http, app: &App) -> anyhow::Result<usize> {
     for outage in store.outages_to_post(closed_since).await? {
         let posts = store.outage_posts(outage.id).await?;
         for delivery in deliveries(&outage, &subscriptions, outage_channel, app.directory(), &posts) {
+            let key = (outage.id, delivery.channel_id.clone());
+            if !retries.due(&key) {
+                continue;
+            }
             match deliver(http, app, &delivery).await {
-                Ok(()) => sent += 1,
-                Err(error) => tracing::warn!(
-                    outage = delivery.outage.id,
-                    channel = %delivery.channel_id,
-                    error = %format!("{error:#}"),
-                    "could not post the outage; retrying on the next pass"
-                ),
+                Ok(()) => {
+                    retries.failed.remove(&key);
+                    sent += 1;
+                }
+                Err(error) => {
+                    let wait = retries.failed(key, every);
+                    tracing::warn!(
+                        outage = delivery.outage.id,
+                        channel = %delivery.channel_id,
+                        error = %format!("{error:#}"),
+                        retry_in_seconds = wait.as_secs(),
+                        "could not post the outage; will retry"
+                    );
+                }
             }
         }
     }
@@ -137,8 +173,9 @@ async fn deliver(http: &Http, app: &App, delivery: &Delivery) -> anyhow::Result<
 
 /// Posts pending outages every `every` until the process stops.
 pub async fn run(http: Arc<Http>, app: Arc<App>, every: Duration) {
+    let mut retries = Retries::default();
     loop {
-        match post_pending(&http, &app).await {
+        match post_pending(&http, &app, &mut retries, every).await {
             Ok(0) => {}
             Ok(sent) => tracing::debug!(sent, "outage posts sent"),
             Err(error) => tracing::warn!(error = %format!("{error:#}"), "could not post outages; retrying"),

@@ -47,6 +47,8 @@ struct Shared {
     /// The next message POST creates its message, then fails with a 500 (a
     /// response lost in transit, or a crash before the bot recorded it).
     lose_next_post: Mutex<bool>,
+    /// Channels the bot may not write to (403 Missing Access).
+    forbidden: Mutex<Vec<String>>,
     answered_interactions: Mutex<Vec<String>>,
     /// When each interaction was dispatched, for Discord's 3-second rule.
     dispatched: Mutex<std::collections::HashMap<String, Instant>>,
@@ -230,6 +232,12 @@ async fn rest(State(shared): State<Arc<Shared>>, request: Request) -> Response<B
 /// A channel message: deduplicated by nonce when `enforce_nonce` is set, as
 /// Discord does.
 fn post_message(shared: &Shared, channel: &str, body: &serde_json::Value) -> Response<Body> {
+    if shared.forbidden.lock().unwrap().iter().any(|c| c == channel) {
+        return json_response(
+            StatusCode::FORBIDDEN,
+            serde_json::json!({"code": 50001, "message": "Missing Access"}),
+        );
+    }
     let nonce = body.get("nonce").and_then(|n| match n {
         serde_json::Value::String(s) => Some(s.clone()),
         serde_json::Value::Number(n) => Some(n.to_string()),
@@ -355,6 +363,7 @@ impl FakeDiscord {
             calls: Mutex::new(Vec::new()),
             messages: Mutex::new(Vec::new()),
             lose_next_post: Mutex::new(false),
+            forbidden: Mutex::new(Vec::new()),
             answered_interactions: Mutex::new(Vec::new()),
             dispatched: Mutex::new(std::collections::HashMap::new()),
             gateway: Mutex::new(None),
@@ -407,6 +416,11 @@ impl FakeDiscord {
             .lock()
             .unwrap()
             .retain(|m| !(m.channel == channel && m.id == id));
+    }
+
+    /// The bot may not write to `channel`.
+    pub fn forbid_channel(&self, channel: &str) {
+        self.shared.forbidden.lock().unwrap().push(channel.to_owned());
     }
 
     /// The next channel message is created but its response lost.
