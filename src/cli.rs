@@ -235,6 +235,28 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> 
                     "no token (DISCORD_TOKEN unset): console and ask only"
                 }
             );
+            println!(
+                "  outages:   {}; posted to {} and {} subscribed channel(s)",
+                match (config.aws.is_enabled(), config.outages.health_enabled) {
+                    (true, true) => format!(
+                        "AWS Health polled every {} s in `run` ({} view)",
+                        config.outages.poll_interval_seconds,
+                        if config.outages.organization_view {
+                            "organization"
+                        } else {
+                            "account"
+                        }
+                    ),
+                    (false, _) => "AWS Health not followed (AWS not configured)".to_owned(),
+                    (true, false) => "AWS Health switched off (outages.health_enabled)".to_owned(),
+                },
+                config
+                    .discord
+                    .outage_channel_id
+                    .as_deref()
+                    .map_or("no outage channel".to_owned(), |c| format!("outage channel {c}")),
+                app.store().subscriptions().await?.len()
+            );
             app.store().close().await;
             Ok(ExitCode::SUCCESS)
         }
