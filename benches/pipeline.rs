@@ -1,6 +1,8 @@
 //! A scope answer end to end, Inbound → Reply (classification, the scope
 //! service, reply building and Discord-limit fitting), and ticket creations
-//! per second on SQLite in WAL mode with synchronous = NORMAL.
+//! per second on SQLite in WAL mode with synchronous = NORMAL; a warm spend
+//! answer; and the steady-state cost of an AWS Health poll and of an outage
+//! answer with 200 known events.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::sync::Arc;
@@ -9,6 +11,7 @@ use async_trait::async_trait;
 use platform_desk::app::App;
 use platform_desk::aws::accounts::NoAccounts;
 use platform_desk::aws::billing::{Billing, CostLine, CostQuery, CostReport, Forecast};
+use platform_desk::aws::health::{Health, HealthEvent};
 use platform_desk::aws::{AwsError, AwsServices};
 use platform_desk::clock::SystemClock;
 use platform_desk::config::Config;
@@ -154,5 +157,75 @@ fn warm_spend_answer(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, scope_answer_end_to_end, ticket_creations, warm_spend_answer);
+/// 200 Health events, unchanged from one poll to the next.
+struct SteadyHealth;
+
+fn steady_events() -> Vec<HealthEvent> {
+    (0..200)
+        .map(|n| HealthEvent {
+            arn: format!("arn:aws:health:us-east-1::event/EC2/AWS_EC2_OPERATIONAL_ISSUE/{n}"),
+            service: "EC2".into(),
+            event_type_code: "AWS_EC2_OPERATIONAL_ISSUE".into(),
+            region: "us-east-1".into(),
+            status: "open".into(),
+            public: true,
+            start: Some(time::macros::datetime!(2026-11-29 08:00 UTC)),
+            end: None,
+            last_updated: Some(time::macros::datetime!(2026-11-29 08:00 UTC) + time::Duration::seconds(n)),
+            description: None,
+            affected_accounts: Default::default(),
+        })
+        .collect()
+}
+
+#[async_trait]
+impl Health for SteadyHealth {
+    async fn issues(&self) -> Result<Vec<HealthEvent>, AwsError> {
+        Ok(steady_events())
+    }
+    async fn complete(&self, events: &mut [HealthEvent]) -> Result<(), AwsError> {
+        for event in events {
+            event.description = Some("Elevated error rates for EC2 APIs in US-EAST-1.".into());
+        }
+        Ok(())
+    }
+}
+
+fn outages(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.database.url = format!("sqlite://{}", dir.path().join("outages.db").display());
+    config.aws.enabled = Some(true);
+    let aws = AwsServices {
+        health: Arc::new(SteadyHealth),
+        ..AwsServices::unconfigured()
+    };
+    let app = runtime
+        .block_on(App::build_with(config, aws, Arc::new(SystemClock)))
+        .unwrap();
+    let poller = app.health_poller().unwrap();
+    runtime.block_on(poller.poll_once()).unwrap();
+
+    let mut group = c.benchmark_group("outages");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("health_poll_200_unchanged_events", |b| {
+        b.iter(|| runtime.block_on(poller.poll_once()).unwrap())
+    });
+    group.bench_function("status_answer_200_open_outages", |b| {
+        b.iter(|| runtime.block_on(app.handle(Inbound::text(actor(), std::hint::black_box("is AWS down right now?")))))
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    scope_answer_end_to_end,
+    ticket_creations,
+    warm_spend_answer,
+    outages
+);
 criterion_main!(benches);

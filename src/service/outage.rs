@@ -344,7 +344,7 @@ impl OutageService {
         Ok(Reply::embed(
             announcement(&outage, None, &self.directory, &self.policy, now).embed.field(
                 "Posting",
-                "Posted to the outage channel and every subscribed channel it concerns within seconds. Update it with `/outage update`, close it with `/outage resolve`.",
+                "The running bot (`platform-desk run`) posts it to the outage channel and every subscribed channel it concerns within seconds. Update it with `/outage update`, close it with `/outage resolve`.",
             ),
         ))
     }

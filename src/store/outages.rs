@@ -205,19 +205,25 @@ macro_rules! select_outages {
 
 async fn load_outage(conn: &mut SqliteConnection, row: &SqliteRow) -> Result<Outage, StoreError> {
     let id: i64 = row.try_get("id")?;
-    let accounts: Vec<String> =
-        sqlx::query_scalar("SELECT account_id FROM outage_accounts WHERE outage_id = ? ORDER BY account_id")
-            .bind(id)
-            .fetch_all(&mut *conn)
-            .await?;
-    let customers: Vec<String> =
-        sqlx::query_scalar("SELECT customer FROM outage_customers WHERE outage_id = ? ORDER BY customer")
-            .bind(id)
-            .fetch_all(&mut *conn)
-            .await?;
+    let accounts: Vec<String> = sqlx::query_scalar("SELECT account_id FROM outage_accounts WHERE outage_id = ?")
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let customers: Vec<String> = sqlx::query_scalar("SELECT customer FROM outage_customers WHERE outage_id = ?")
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+    outage_from_row(row, accounts.into_iter().collect(), customers.into_iter().collect())
+}
+
+fn outage_from_row(
+    row: &SqliteRow,
+    accounts: BTreeSet<String>,
+    customers: BTreeSet<String>,
+) -> Result<Outage, StoreError> {
     let severity: String = row.try_get("severity")?;
     Ok(Outage {
-        id,
+        id: row.try_get("id")?,
         revision: row.try_get("revision")?,
         first_seen: parse_time(&row.try_get::<String, _>("first_seen")?)?,
         record: OutageRecord {
@@ -236,19 +242,54 @@ async fn load_outage(conn: &mut SqliteConnection, row: &SqliteRow) -> Result<Out
             started_at: optional_time(row.try_get("started_at")?)?,
             ended_at: optional_time(row.try_get("ended_at")?)?,
             last_updated: parse_time(&row.try_get::<String, _>("last_updated")?)?,
-            accounts: accounts.into_iter().collect(),
-            customers: customers.into_iter().collect(),
+            accounts,
+            customers,
             declared_by: row.try_get("declared_by")?,
         },
     })
 }
 
+/// Outages from their rows, with their accounts and customers read in one
+/// query each (not one per outage).
 async fn load_outages(conn: &mut SqliteConnection, rows: Vec<SqliteRow>) -> Result<Vec<Outage>, StoreError> {
-    let mut outages = Vec::with_capacity(rows.len());
-    for row in &rows {
-        outages.push(load_outage(conn, row).await?);
+    let ids: Vec<i64> = rows.iter().map(|r| r.try_get("id")).collect::<Result<_, _>>()?;
+    let ids_json = serde_json::to_string(&ids).expect("ids serialize");
+    let mut accounts: HashMap<i64, BTreeSet<String>> = HashMap::new();
+    for row in sqlx::query(
+        "SELECT outage_id, account_id FROM outage_accounts WHERE outage_id IN (SELECT value FROM json_each(?))",
+    )
+    .bind(&ids_json)
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        accounts
+            .entry(row.try_get("outage_id")?)
+            .or_default()
+            .insert(row.try_get("account_id")?);
     }
-    Ok(outages)
+    let mut customers: HashMap<i64, BTreeSet<String>> = HashMap::new();
+    for row in sqlx::query(
+        "SELECT outage_id, customer FROM outage_customers WHERE outage_id IN (SELECT value FROM json_each(?))",
+    )
+    .bind(&ids_json)
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        customers
+            .entry(row.try_get("outage_id")?)
+            .or_default()
+            .insert(row.try_get("customer")?);
+    }
+    rows.iter()
+        .map(|row| {
+            let id: i64 = row.try_get("id")?;
+            outage_from_row(
+                row,
+                accounts.remove(&id).unwrap_or_default(),
+                customers.remove(&id).unwrap_or_default(),
+            )
+        })
+        .collect()
 }
 
 /// What a reader of the post would see change.
