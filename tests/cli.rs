@@ -36,6 +36,22 @@ fn ask_json(dir: &tempfile::TempDir, args: &[&str]) -> (serde_json::Value, Outpu
     (serde_json::from_str(&stdout).unwrap(), output)
 }
 
+/// The console in `dir`, fed `input` on standard input; its standard output.
+fn console(dir: &tempfile::TempDir, input: &[u8]) -> String {
+    let mut child = bin()
+        .current_dir(dir.path())
+        .arg("console")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
 #[test]
 fn ask_json_follows_the_contract_from_a_fresh_directory() {
     let dir = tempfile::tempdir().unwrap();
@@ -184,23 +200,10 @@ fn run_refuses_to_start_without_a_token() {
 #[test]
 fn the_console_answers_each_line_of_standard_input() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = bin()
-        .current_dir(dir.path())
-        .arg("console")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"is IAM in scope?\n/contact region:apac\n:role engineer\n:json\ngood morning\n:quit\nis patching in scope?\n")
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stdout = console(
+        &dir,
+        b"is IAM in scope?\n/contact region:apac\n:role engineer\n:json\ngood morning\n:quit\nis patching in scope?\n",
+    );
     assert!(stdout.contains("In scope: IAM policies"), "{stdout}");
     assert!(stdout.contains("+65 6768 8099"), "{stdout}");
     assert!(stdout.contains("You are now an engineer"), "{stdout}");
@@ -298,22 +301,7 @@ fn outages_are_answered_from_the_store_in_ask_and_in_the_console() {
     assert_eq!(json["intent"], "outage");
     assert!(json["embeds"].to_string().contains("Console login failing"), "{json}");
 
-    let mut child = bin()
-        .current_dir(dir.path())
-        .arg("console")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"any outages in eu-west-1?\n/outage subscribe\n")
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stdout = console(&dir, b"any outages in eu-west-1?\n/outage subscribe\n");
     assert!(stdout.contains("1 open outage in eu-west-1"), "{stdout}");
     assert!(stdout.contains("Console login failing"), "{stdout}");
     assert!(stdout.contains("Only support engineers"), "{stdout}");

@@ -83,15 +83,25 @@ async fn start_bot(dir: &tempfile::TempDir, discord: &FakeDiscord, stub: &AwsStu
     RunningBot::start(Arc::new(app), discord).await
 }
 
-fn subscribe(discord: &FakeDiscord, id: &str, channel: &str) {
-    discord.slash_command_in(
-        channel,
-        id,
-        "outage",
-        serde_json::json!([{"name": "subscribe", "type": 1, "options": []}]),
-        ENGINEER,
-        &[ENGINEER_ROLE],
-    );
+/// An engineer runs `/outage subscribe` in each channel; waits for the
+/// answers.
+async fn subscribe(discord: &FakeDiscord, channels: &[(&str, &str)]) {
+    let before = discord.calls_to("PATCH", "/messages/@original").len();
+    for (id, channel) in channels {
+        discord.slash_command_in(
+            channel,
+            id,
+            "outage",
+            serde_json::json!([{"name": "subscribe", "type": 1, "options": []}]),
+            ENGINEER,
+            &[ENGINEER_ROLE],
+        );
+    }
+    discord
+        .wait_for("the subscriptions", || {
+            discord.calls_to("PATCH", "/messages/@original").len() >= before + channels.len()
+        })
+        .await;
 }
 
 fn counts(d: &FakeDiscord) -> (usize, usize, usize) {
@@ -121,12 +131,7 @@ async fn events_are_posted_once_edited_in_place_resolved_and_never_repeated_afte
     let bot = start_bot(&dir, &discord, &stub).await;
     let d = &discord;
 
-    subscribe(d, "1600000000000000001", ACME);
-    subscribe(d, "1600000000000000002", GLOBEX);
-    d.wait_for("both subscriptions", || {
-        d.calls_to("PATCH", "/messages/@original").len() >= 2
-    })
-    .await;
+    subscribe(d, &[("1600000000000000001", ACME), ("1600000000000000002", GLOBEX)]).await;
     stub.set_health_events(vec![
         fixture(1, "open", 0, "PUBLIC", &[], "Increased API error rates"),
         fixture(2, "open", 0, "ACCOUNT_SPECIFIC", &[ACME_ACCOUNT], "Instances impaired"),
@@ -331,12 +336,7 @@ async fn a_channel_the_bot_cannot_write_to_is_retried_less_and_less_and_holds_up
     discord.forbid_channel(GLOBEX);
     let bot = start_bot(&dir, &discord, &stub).await;
     let d = &discord;
-    subscribe(d, "1600000000000000021", GLOBEX);
-    subscribe(d, "1600000000000000022", ACME);
-    d.wait_for("both subscriptions", || {
-        d.calls_to("PATCH", "/messages/@original").len() >= 2
-    })
-    .await;
+    subscribe(d, &[("1600000000000000021", GLOBEX), ("1600000000000000022", ACME)]).await;
     stub.set_health_events(vec![fixture(1, "open", 0, "PUBLIC", &[], "Increased API error rates")]);
     d.wait_for("the other channels", || counts(d) == (1, 1, 0)).await;
     tokio::time::sleep(Duration::from_secs(6)).await;

@@ -83,10 +83,8 @@ impl SdkHealth {
     }
 
     async fn account_issues(&self) -> Result<Vec<HealthEvent>, AwsError> {
-        let mut events = Vec::new();
-        let mut token: Option<String> = None;
-        for _ in 0..MAX_PAGES {
-            let page = self
+        paged(|token| {
+            let request = self
                 .client
                 .describe_events()
                 .filter(
@@ -95,34 +93,29 @@ impl SdkHealth {
                         .build(),
                 )
                 .max_results(100)
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(classify)?;
-            events.extend(page.events().iter().filter_map(|e| {
-                summary(
-                    e.arn(),
-                    e.service(),
-                    e.event_type_code(),
-                    e.region(),
-                    e.status_code().map(|s| s.as_str()),
-                    e.event_scope_code(),
-                    [e.start_time(), e.end_time(), e.last_updated_time()],
-                )
-            }));
-            match page.next_token() {
-                Some(next) if !next.is_empty() => token = Some(next.to_owned()),
-                _ => break,
+                .set_next_token(token);
+            async move {
+                let page = request.send().await.map_err(classify)?;
+                let events = page.events().iter().filter_map(|e| {
+                    summary(
+                        e.arn(),
+                        e.service(),
+                        e.event_type_code(),
+                        e.region(),
+                        e.status_code().map(|s| s.as_str()),
+                        e.event_scope_code(),
+                        [e.start_time(), e.end_time(), e.last_updated_time()],
+                    )
+                });
+                Ok((events.collect(), page.next_token().map(str::to_owned)))
             }
-        }
-        Ok(events)
+        })
+        .await
     }
 
     async fn organization_issues(&self) -> Result<Vec<HealthEvent>, AwsError> {
-        let mut events = Vec::new();
-        let mut token: Option<String> = None;
-        for _ in 0..MAX_PAGES {
-            let page = self
+        paged(|token| {
+            let request = self
                 .client
                 .describe_events_for_organization()
                 .filter(
@@ -131,27 +124,24 @@ impl SdkHealth {
                         .build(),
                 )
                 .max_results(100)
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(classify)?;
-            events.extend(page.events().iter().filter_map(|e| {
-                summary(
-                    e.arn(),
-                    e.service(),
-                    e.event_type_code(),
-                    e.region(),
-                    e.status_code().map(|s| s.as_str()),
-                    e.event_scope_code(),
-                    [e.start_time(), e.end_time(), e.last_updated_time()],
-                )
-            }));
-            match page.next_token() {
-                Some(next) if !next.is_empty() => token = Some(next.to_owned()),
-                _ => break,
+                .set_next_token(token);
+            async move {
+                let page = request.send().await.map_err(classify)?;
+                let events = page.events().iter().filter_map(|e| {
+                    summary(
+                        e.arn(),
+                        e.service(),
+                        e.event_type_code(),
+                        e.region(),
+                        e.status_code().map(|s| s.as_str()),
+                        e.event_scope_code(),
+                        [e.start_time(), e.end_time(), e.last_updated_time()],
+                    )
+                });
+                Ok((events.collect(), page.next_token().map(str::to_owned)))
             }
-        }
-        Ok(events)
+        })
+        .await
     }
 
     async fn complete_account(&self, events: &mut [HealthEvent]) -> Result<(), AwsError> {
@@ -171,28 +161,26 @@ impl SdkHealth {
                 .set_event_arns(Some(arns))
                 .build()
                 .map_err(|e| AwsError::Rejected(e.to_string()))?;
-            let mut token: Option<String> = None;
-            for _ in 0..MAX_PAGES {
-                let page = self
+            let entities = paged(|token| {
+                let request = self
                     .client
                     .describe_affected_entities()
                     .filter(filter.clone())
                     .max_results(100)
-                    .set_next_token(token.take())
-                    .send()
-                    .await
-                    .map_err(classify)?;
-                for entity in page.entities() {
-                    let (Some(arn), Some(account)) = (entity.event_arn(), entity.aws_account_id()) else {
-                        continue;
-                    };
-                    if let Some(event) = batch.iter_mut().find(|e| e.arn == arn && !e.public) {
-                        event.affected_accounts.insert(account.to_owned());
-                    }
+                    .set_next_token(token);
+                async move {
+                    let page = request.send().await.map_err(classify)?;
+                    let next = page.next_token().map(str::to_owned);
+                    Ok((page.entities.unwrap_or_default(), next))
                 }
-                match page.next_token() {
-                    Some(next) if !next.is_empty() => token = Some(next.to_owned()),
-                    _ => break,
+            })
+            .await?;
+            for entity in entities {
+                let (Some(arn), Some(account)) = (entity.event_arn(), entity.aws_account_id()) else {
+                    continue;
+                };
+                if let Some(event) = batch.iter_mut().find(|e| e.arn == arn && !e.public) {
+                    event.affected_accounts.insert(account.to_owned());
                 }
             }
         }
@@ -201,25 +189,25 @@ impl SdkHealth {
 
     async fn complete_organization(&self, events: &mut [HealthEvent]) -> Result<(), AwsError> {
         for event in events.iter_mut() {
-            let mut token: Option<String> = None;
-            for _ in 0..MAX_PAGES {
-                let page = self
+            let arn = event.arn.clone();
+            let pages = paged(|token| {
+                let request = self
                     .client
                     .describe_affected_accounts_for_organization()
-                    .event_arn(&event.arn)
+                    .event_arn(&arn)
                     .max_results(100)
-                    .set_next_token(token.take())
-                    .send()
-                    .await
-                    .map_err(classify)?;
-                if page.event_scope_code() == Some(&EventScopeCode::Public) {
-                    event.public = true;
+                    .set_next_token(token);
+                async move {
+                    let page = request.send().await.map_err(classify)?;
+                    let next = page.next_token().map(str::to_owned);
+                    let public = page.event_scope_code() == Some(&EventScopeCode::Public);
+                    Ok((vec![(public, page.affected_accounts.unwrap_or_default())], next))
                 }
-                event.affected_accounts.extend(page.affected_accounts().iter().cloned());
-                match page.next_token() {
-                    Some(next) if !next.is_empty() => token = Some(next.to_owned()),
-                    _ => break,
-                }
+            })
+            .await?;
+            for (public, accounts) in pages {
+                event.public |= public;
+                event.affected_accounts.extend(accounts);
             }
         }
         for batch in events.chunks_mut(BATCH) {
@@ -247,6 +235,26 @@ impl SdkHealth {
         }
         Ok(())
     }
+}
+
+/// Reads up to [`MAX_PAGES`] pages: `fetch` takes a page's token and
+/// returns its items and the next token.
+async fn paged<T, F, Fut>(mut fetch: F) -> Result<Vec<T>, AwsError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), AwsError>>,
+{
+    let mut items = Vec::new();
+    let mut token = None;
+    for _ in 0..MAX_PAGES {
+        let (page, next) = fetch(token.take()).await?;
+        items.extend(page);
+        match next {
+            Some(next) if !next.is_empty() => token = Some(next),
+            _ => break,
+        }
+    }
+    Ok(items)
 }
 
 fn timestamp(value: Option<&aws_smithy_types::DateTime>) -> Option<OffsetDateTime> {

@@ -154,6 +154,18 @@ pub struct SubscriptionFilters {
     pub min_severity: Option<Severity>,
 }
 
+/// A provider outage as an engineer declares it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Declaration {
+    pub title: String,
+    pub description: String,
+    pub severity: Severity,
+    pub service: Option<String>,
+    pub region: Option<String>,
+    /// The customers affected; none means everyone.
+    pub customers: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum OutageRequest {
     /// Known open outages, optionally in one region.
@@ -166,15 +178,7 @@ pub enum OutageRequest {
     Unsubscribe,
     Subscriptions,
     /// Engineers: a provider outage.
-    Declare {
-        title: String,
-        description: String,
-        severity: Severity,
-        service: Option<String>,
-        region: Option<String>,
-        /// The customers affected; none means everyone.
-        customers: Vec<String>,
-    },
+    Declare(Declaration),
     Update {
         id: i64,
         text: String,

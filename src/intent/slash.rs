@@ -4,7 +4,7 @@
 
 use super::commands::{self, CommandSpec, OptionKind, OptionSpec};
 use super::{
-    EscalationRequest, Intent, IntentKind, OutageRequest, SpendRequest, SubscriptionFilters, TicketFilter,
+    Declaration, EscalationRequest, Intent, IntentKind, OutageRequest, SpendRequest, SubscriptionFilters, TicketFilter,
     TicketRequest,
 };
 use crate::domain::{AccountId, Severity};
@@ -401,7 +401,7 @@ fn outage_request(command: &SlashCommand) -> Result<OutageRequest, SlashError> {
         }),
         Some("unsubscribe") => OutageRequest::Unsubscribe,
         Some("subscriptions") => OutageRequest::Subscriptions,
-        Some("declare") => OutageRequest::Declare {
+        Some("declare") => OutageRequest::Declare(Declaration {
             title: command.string("title").unwrap_or_default().trim().to_owned(),
             description: command.string("description").unwrap_or_default().trim().to_owned(),
             severity: severity(command, "severity").unwrap_or(Severity::Urgent),
@@ -411,7 +411,7 @@ fn outage_request(command: &SlashCommand) -> Result<OutageRequest, SlashError> {
                 .filter(|s| !s.is_empty()),
             region: region(command)?,
             customers: customers(command),
-        },
+        }),
         Some("update") => OutageRequest::Update {
             id: command.integer("id").unwrap_or_default(),
             text: command.string("text").unwrap_or_default().trim().to_owned(),

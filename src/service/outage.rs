@@ -20,7 +20,7 @@ use crate::config::CustomerConfig;
 use crate::domain::{Role, Severity};
 use crate::error::{ServiceError, UserError};
 use crate::inbound::Actor;
-use crate::intent::{OutageRequest, SubscriptionFilters};
+use crate::intent::{Declaration, OutageRequest, SubscriptionFilters};
 use crate::policy::Policy;
 use crate::reply::{Embed, Reply, colour, quote_user_text};
 use crate::store::{
@@ -68,17 +68,9 @@ impl OutageService {
             OutageRequest::Subscribe(filters) => self.subscribe(actor, filters).await,
             OutageRequest::Unsubscribe => self.unsubscribe(actor).await,
             OutageRequest::Subscriptions => self.subscriptions(actor).await,
-            OutageRequest::Declare {
-                title,
-                description,
-                severity,
-                service,
-                region,
-                customers,
-            } => {
+            OutageRequest::Declare(declaration) => {
                 engineers_only(actor, "declare outages")?;
-                self.declare(actor, title, description, severity, service, region, customers)
-                    .await
+                self.declare(actor, declaration).await
             }
             OutageRequest::Update { id, text, severity } => {
                 engineers_only(actor, "update outages")?;
@@ -177,18 +169,7 @@ impl OutageService {
         let channel_customer = self.directory.customer_of_channel(&channel, actor.guild_id.as_deref());
         let mut customers = Vec::new();
         for name in &filters.customers {
-            let customer = self
-                .directory
-                .customers()
-                .iter()
-                .find(|c| c.name.eq_ignore_ascii_case(name))
-                .ok_or_else(|| {
-                    UserError::NothingToChange(format!(
-                        "I don't know the customer \"{}\". The customers are: {}.",
-                        quote_user_text(name, 64),
-                        self.customer_names()
-                    ))
-                })?;
+            let customer = self.named_customer(name)?;
             if let Some(owner) = channel_customer
                 && owner.name != customer.name
             {
@@ -282,17 +263,15 @@ impl OutageService {
         Ok(Reply::embed(embed).ephemeral())
     }
 
-    #[allow(clippy::too_many_arguments)]
-    async fn declare(
-        &self,
-        actor: &Actor,
-        title: String,
-        description: String,
-        severity: Severity,
-        service: Option<String>,
-        region: Option<String>,
-        customers: Vec<String>,
-    ) -> Result<Reply, ServiceError> {
+    async fn declare(&self, actor: &Actor, declaration: Declaration) -> Result<Reply, ServiceError> {
+        let Declaration {
+            title,
+            description,
+            severity,
+            service,
+            region,
+            customers,
+        } = declaration;
         if title.is_empty() || description.is_empty() {
             return Err(UserError::NothingToChange(
                 "An outage needs a title and a description, e.g. `/outage declare title:\"VPN down in Frankfurt\" severity:urgent description:\"...\"`.".to_owned(),
@@ -301,19 +280,7 @@ impl OutageService {
         }
         let mut named = BTreeSet::new();
         for name in &customers {
-            let customer = self
-                .directory
-                .customers()
-                .iter()
-                .find(|c| c.name.eq_ignore_ascii_case(name))
-                .ok_or_else(|| {
-                    UserError::NothingToChange(format!(
-                        "I don't know the customer \"{}\". The customers are: {}.",
-                        quote_user_text(name, 64),
-                        self.customer_names()
-                    ))
-                })?;
-            named.insert(customer.name.clone());
+            named.insert(self.named_customer(name)?.name.clone());
         }
         let now = self.clock.now();
         let record = OutageRecord {
@@ -407,13 +374,25 @@ impl OutageService {
         ))
     }
 
-    fn customer_names(&self) -> String {
-        let names: Vec<&str> = self.directory.customers().iter().map(|c| c.name.as_str()).collect();
-        if names.is_empty() {
-            "none (declare them in the configuration)".to_owned()
-        } else {
-            names.join(", ")
-        }
+    /// The customer an engineer named (in any case), or a polite error
+    /// listing the customers.
+    fn named_customer(&self, name: &str) -> Result<&CustomerConfig, UserError> {
+        let customers = self.directory.customers();
+        customers
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                let names: Vec<&str> = customers.iter().map(|c| c.name.as_str()).collect();
+                UserError::NothingToChange(format!(
+                    "I don't know the customer \"{}\". The customers are: {}.",
+                    quote_user_text(name, 64),
+                    if names.is_empty() {
+                        "none (declare them in the configuration)".to_owned()
+                    } else {
+                        names.join(", ")
+                    }
+                ))
+            })
     }
 }
 

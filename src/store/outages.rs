@@ -203,17 +203,9 @@ macro_rules! select_outages {
     };
 }
 
-async fn load_outage(conn: &mut SqliteConnection, row: &SqliteRow) -> Result<Outage, StoreError> {
-    let id: i64 = row.try_get("id")?;
-    let accounts: Vec<String> = sqlx::query_scalar("SELECT account_id FROM outage_accounts WHERE outage_id = ?")
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?;
-    let customers: Vec<String> = sqlx::query_scalar("SELECT customer FROM outage_customers WHERE outage_id = ?")
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?;
-    outage_from_row(row, accounts.into_iter().collect(), customers.into_iter().collect())
+async fn load_outage(conn: &mut SqliteConnection, row: SqliteRow) -> Result<Outage, StoreError> {
+    let mut outages = load_outages(conn, vec![row]).await?;
+    Ok(outages.pop().expect("one row, one outage"))
 }
 
 fn outage_from_row(
@@ -254,32 +246,18 @@ fn outage_from_row(
 async fn load_outages(conn: &mut SqliteConnection, rows: Vec<SqliteRow>) -> Result<Vec<Outage>, StoreError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.try_get("id")).collect::<Result<_, _>>()?;
     let ids_json = serde_json::to_string(&ids).expect("ids serialize");
-    let mut accounts: HashMap<i64, BTreeSet<String>> = HashMap::new();
-    for row in sqlx::query(
-        "SELECT outage_id, account_id FROM outage_accounts WHERE outage_id IN (SELECT value FROM json_each(?))",
+    let mut accounts = members(
+        conn,
+        "SELECT outage_id, account_id AS value FROM outage_accounts WHERE outage_id IN (SELECT value FROM json_each(?))",
+        &ids_json,
     )
-    .bind(&ids_json)
-    .fetch_all(&mut *conn)
-    .await?
-    {
-        accounts
-            .entry(row.try_get("outage_id")?)
-            .or_default()
-            .insert(row.try_get("account_id")?);
-    }
-    let mut customers: HashMap<i64, BTreeSet<String>> = HashMap::new();
-    for row in sqlx::query(
-        "SELECT outage_id, customer FROM outage_customers WHERE outage_id IN (SELECT value FROM json_each(?))",
+    .await?;
+    let mut customers = members(
+        conn,
+        "SELECT outage_id, customer AS value FROM outage_customers WHERE outage_id IN (SELECT value FROM json_each(?))",
+        &ids_json,
     )
-    .bind(&ids_json)
-    .fetch_all(&mut *conn)
-    .await?
-    {
-        customers
-            .entry(row.try_get("outage_id")?)
-            .or_default()
-            .insert(row.try_get("customer")?);
-    }
+    .await?;
     rows.iter()
         .map(|row| {
             let id: i64 = row.try_get("id")?;
@@ -290,6 +268,52 @@ async fn load_outages(conn: &mut SqliteConnection, rows: Vec<SqliteRow>) -> Resu
             )
         })
         .collect()
+}
+
+/// `(outage_id, value)` rows grouped by outage.
+async fn members(
+    conn: &mut SqliteConnection,
+    sql: &'static str,
+    ids_json: &str,
+) -> Result<HashMap<i64, BTreeSet<String>>, StoreError> {
+    let mut grouped: HashMap<i64, BTreeSet<String>> = HashMap::new();
+    for row in sqlx::query(sql).bind(ids_json).fetch_all(&mut *conn).await? {
+        grouped
+            .entry(row.try_get("outage_id")?)
+            .or_default()
+            .insert(row.try_get("value")?);
+    }
+    Ok(grouped)
+}
+
+fn post_from_row(row: &SqliteRow) -> Result<OutagePost, StoreError> {
+    Ok(OutagePost {
+        outage_id: row.try_get("outage_id")?,
+        channel_id: row.try_get("channel_id")?,
+        nonce: row.try_get("nonce")?,
+        message_id: row.try_get("message_id")?,
+        posted_revision: row.try_get("posted_revision")?,
+    })
+}
+
+type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
+
+/// Binds the columns an outage's insert and update share, in this order:
+/// title, service, event_type, region, status, severity, public,
+/// description, started_at, ended_at, last_updated.
+fn bind_record<'q>(query: SqliteQuery<'q>, record: &'q OutageRecord) -> SqliteQuery<'q> {
+    query
+        .bind(&record.title)
+        .bind(&record.service)
+        .bind(&record.event_type)
+        .bind(&record.region)
+        .bind(record.status.as_str())
+        .bind(record.severity.code())
+        .bind(record.public)
+        .bind(&record.description)
+        .bind(record.started_at.map(timestamp))
+        .bind(record.ended_at.map(timestamp))
+        .bind(timestamp(record.last_updated))
 }
 
 /// What a reader of the post would see change.
@@ -327,57 +351,38 @@ impl Store {
             .await?;
         let recorded = match existing {
             None => {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO outages (source, key, title, service, event_type, region, status, severity, public,
-                         description, started_at, ended_at, last_updated, first_seen, declared_by)
+                let insert = sqlx::query(
+                    "INSERT INTO outages (title, service, event_type, region, status, severity, public,
+                         description, started_at, ended_at, last_updated, source, key, first_seen, declared_by)
                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                )
-                .bind(record.source.as_str())
-                .bind(&record.key)
-                .bind(&record.title)
-                .bind(&record.service)
-                .bind(&record.event_type)
-                .bind(&record.region)
-                .bind(record.status.as_str())
-                .bind(record.severity.code())
-                .bind(record.public)
-                .bind(&record.description)
-                .bind(record.started_at.map(timestamp))
-                .bind(record.ended_at.map(timestamp))
-                .bind(timestamp(record.last_updated))
-                .bind(timestamp(now))
-                .bind(&record.declared_by)
-                .fetch_one(&mut *tx)
-                .await?;
+                );
+                let id: i64 = bind_record(insert, record)
+                    .bind(record.source.as_str())
+                    .bind(&record.key)
+                    .bind(timestamp(now))
+                    .bind(&record.declared_by)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("id")?;
                 Recorded::New(id)
             }
             Some(row) => {
-                let old = load_outage(&mut tx, &row).await?;
+                let old = load_outage(&mut tx, row).await?;
                 if timestamp(old.last_updated) == timestamp(record.last_updated) {
                     return Ok(Recorded::Unchanged(old.id));
                 }
                 let changed = visible_change(&old.record, record);
-                sqlx::query(
+                let update = sqlx::query(
                     "UPDATE outages SET title = ?, service = ?, event_type = ?, region = ?, status = ?, severity = ?,
                          public = ?, description = ?, started_at = ?, ended_at = ?, last_updated = ?,
                          revision = revision + ?
                      WHERE id = ?",
-                )
-                .bind(&record.title)
-                .bind(&record.service)
-                .bind(&record.event_type)
-                .bind(&record.region)
-                .bind(record.status.as_str())
-                .bind(record.severity.code())
-                .bind(record.public)
-                .bind(&record.description)
-                .bind(record.started_at.map(timestamp))
-                .bind(record.ended_at.map(timestamp))
-                .bind(timestamp(record.last_updated))
-                .bind(i64::from(changed))
-                .bind(old.id)
-                .execute(&mut *tx)
-                .await?;
+                );
+                bind_record(update, record)
+                    .bind(i64::from(changed))
+                    .bind(old.id)
+                    .execute(&mut *tx)
+                    .await?;
                 sqlx::query("DELETE FROM outage_accounts WHERE outage_id = ?")
                     .bind(old.id)
                     .execute(&mut *tx)
@@ -413,25 +418,19 @@ impl Store {
     }
 
     pub async fn outage(&self, id: i64) -> Result<Option<Outage>, StoreError> {
-        let mut conn = self.pool().acquire().await?;
-        let row = sqlx::query(select_outages!("WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
-        match row {
-            Some(row) => Ok(Some(load_outage(&mut conn, &row).await?)),
-            None => Ok(None),
-        }
+        self.one_outage(sqlx::query(select_outages!("WHERE id = ?")).bind(id))
+            .await
     }
 
     pub async fn outage_by_key(&self, key: &str) -> Result<Option<Outage>, StoreError> {
+        self.one_outage(sqlx::query(select_outages!("WHERE key = ?")).bind(key))
+            .await
+    }
+
+    async fn one_outage(&self, query: SqliteQuery<'_>) -> Result<Option<Outage>, StoreError> {
         let mut conn = self.pool().acquire().await?;
-        let row = sqlx::query(select_outages!("WHERE key = ?"))
-            .bind(key)
-            .fetch_optional(&mut *conn)
-            .await?;
-        match row {
-            Some(row) => Ok(Some(load_outage(&mut conn, &row).await?)),
+        match query.fetch_optional(&mut *conn).await? {
+            Some(row) => Ok(Some(load_outage(&mut conn, row).await?)),
             None => Ok(None),
         }
     }
@@ -470,17 +469,7 @@ impl Store {
         .bind(outage_id)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(OutagePost {
-                    outage_id: row.try_get("outage_id")?,
-                    channel_id: row.try_get("channel_id")?,
-                    nonce: row.try_get("nonce")?,
-                    message_id: row.try_get("message_id")?,
-                    posted_revision: row.try_get("posted_revision")?,
-                })
-            })
-            .collect()
+        rows.iter().map(post_from_row).collect()
     }
 
     /// Writes the post's row (with the nonce its message is sent with)
@@ -510,13 +499,7 @@ impl Store {
         .bind(channel_id)
         .fetch_one(self.pool())
         .await?;
-        Ok(OutagePost {
-            outage_id: row.try_get("outage_id")?,
-            channel_id: row.try_get("channel_id")?,
-            nonce: row.try_get("nonce")?,
-            message_id: row.try_get("message_id")?,
-            posted_revision: row.try_get("posted_revision")?,
-        })
+        post_from_row(&row)
     }
 
     /// Records, in one statement, the message that shows a revision.
