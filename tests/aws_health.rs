@@ -1,6 +1,7 @@
 //! AWS Health through the real SDK, against the JSON 1.1 stub in
 //! tests/common/aws_stub.rs (moto has no Health API): both views, pagination,
-//! details in batches of ten, affected accounts.
+//! details in batches of ten, affected accounts. Health is all the stub's
+//! own, so these tests need no moto.
 
 mod common;
 
@@ -49,7 +50,7 @@ fn count(stub: &AwsStub, operation: &str) -> usize {
 
 #[tokio::test]
 async fn the_account_view_lists_issues_over_pages_then_completes_them_in_batches_of_ten() {
-    let stub = AwsStub::start(&common::moto_endpoint()).await;
+    let stub = AwsStub::without_moto().await;
     stub.set_health_events(fixtures());
     stub.set_health_page_size(10);
 
@@ -83,7 +84,7 @@ async fn the_account_view_lists_issues_over_pages_then_completes_them_in_batches
 
 #[tokio::test]
 async fn the_organization_view_reads_affected_accounts_and_details_through_them() {
-    let stub = AwsStub::start(&common::moto_endpoint()).await;
+    let stub = AwsStub::without_moto().await;
     stub.set_health_events(fixtures());
     stub.set_health_page_size(5);
 
@@ -112,7 +113,7 @@ async fn the_organization_view_reads_affected_accounts_and_details_through_them(
 
 #[tokio::test]
 async fn a_failing_health_api_is_a_retryable_error() {
-    let stub = AwsStub::start(&common::moto_endpoint()).await;
+    let stub = AwsStub::without_moto().await;
     stub.set_away(true);
     let health = SdkHealth::new(&common::sdk_config(&stub.endpoint).await, false);
     assert!(health.issues().await.unwrap_err().is_retryable());

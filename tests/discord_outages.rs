@@ -27,9 +27,6 @@ const ACME: &str = "610000000000000001";
 const GLOBEX: &str = "620000000000000001";
 const ACME_ACCOUNT: &str = "111111111111";
 
-/// The stub forwards nothing here (Health is all its own), so no moto.
-const NO_MOTO: &str = "http://127.0.0.1:9";
-
 fn fixture(n: u32, status: &str, updated: u32, scope: &str, accounts: &[&str], text: &str) -> HealthFixture {
     HealthFixture {
         event: serde_json::json!({
@@ -69,6 +66,15 @@ fn config(dir: &tempfile::TempDir, discord: &FakeDiscord) -> Config {
         customer("globex", "222222222222", GLOBEX),
     ];
     config
+}
+
+/// A fake Discord, the AWS stub and a directory for the database.
+async fn scene() -> (FakeDiscord, AwsStub, tempfile::TempDir) {
+    (
+        FakeDiscord::start().await,
+        AwsStub::without_moto().await,
+        tempfile::tempdir().unwrap(),
+    )
 }
 
 async fn start_bot(dir: &tempfile::TempDir, discord: &FakeDiscord, stub: &AwsStub) -> RunningBot {
@@ -125,9 +131,7 @@ fn describe_events(stub: &AwsStub) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_are_posted_once_edited_in_place_resolved_and_never_repeated_after_a_restart() {
-    let discord = FakeDiscord::start().await;
-    let stub = AwsStub::start(NO_MOTO).await;
-    let dir = tempfile::tempdir().unwrap();
+    let (discord, stub, dir) = scene().await;
     let bot = start_bot(&dir, &discord, &stub).await;
     let d = &discord;
 
@@ -233,9 +237,7 @@ async fn events_are_posted_once_edited_in_place_resolved_and_never_repeated_afte
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_post_whose_response_was_lost_is_not_posted_twice() {
-    let discord = FakeDiscord::start().await;
-    let stub = AwsStub::start(NO_MOTO).await;
-    let dir = tempfile::tempdir().unwrap();
+    let (discord, stub, dir) = scene().await;
     // The message is made but the bot never hears of it: as if it died
     // between Discord's answer and recording the message id.
     discord.lose_next_post();
@@ -273,9 +275,7 @@ async fn a_post_whose_response_was_lost_is_not_posted_twice() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_health_api_backs_off_and_the_bot_keeps_answering() {
-    let discord = FakeDiscord::start().await;
-    let stub = AwsStub::start(NO_MOTO).await;
-    let dir = tempfile::tempdir().unwrap();
+    let (discord, stub, dir) = scene().await;
     stub.set_away(true);
     let bot = start_bot(&dir, &discord, &stub).await;
     let d = &discord;
@@ -330,9 +330,7 @@ async fn a_failing_health_api_backs_off_and_the_bot_keeps_answering() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_channel_the_bot_cannot_write_to_is_retried_less_and_less_and_holds_up_nobody() {
-    let discord = FakeDiscord::start().await;
-    let stub = AwsStub::start(NO_MOTO).await;
-    let dir = tempfile::tempdir().unwrap();
+    let (discord, stub, dir) = scene().await;
     discord.forbid_channel(GLOBEX);
     let bot = start_bot(&dir, &discord, &stub).await;
     let d = &discord;

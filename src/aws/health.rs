@@ -96,17 +96,7 @@ impl SdkHealth {
                 .set_next_token(token);
             async move {
                 let page = request.send().await.map_err(classify)?;
-                let events = page.events().iter().filter_map(|e| {
-                    summary(
-                        e.arn(),
-                        e.service(),
-                        e.event_type_code(),
-                        e.region(),
-                        e.status_code().map(|s| s.as_str()),
-                        e.event_scope_code(),
-                        [e.start_time(), e.end_time(), e.last_updated_time()],
-                    )
-                });
+                let events = page.events().iter().filter_map(|e| summary_of!(e));
                 Ok((events.collect(), page.next_token().map(str::to_owned)))
             }
         })
@@ -127,17 +117,7 @@ impl SdkHealth {
                 .set_next_token(token);
             async move {
                 let page = request.send().await.map_err(classify)?;
-                let events = page.events().iter().filter_map(|e| {
-                    summary(
-                        e.arn(),
-                        e.service(),
-                        e.event_type_code(),
-                        e.region(),
-                        e.status_code().map(|s| s.as_str()),
-                        e.event_scope_code(),
-                        [e.start_time(), e.end_time(), e.last_updated_time()],
-                    )
-                });
+                let events = page.events().iter().filter_map(|e| summary_of!(e));
                 Ok((events.collect(), page.next_token().map(str::to_owned)))
             }
         })
@@ -260,6 +240,23 @@ where
 fn timestamp(value: Option<&aws_smithy_types::DateTime>) -> Option<OffsetDateTime> {
     value.and_then(|t| OffsetDateTime::from_unix_timestamp(t.secs()).ok())
 }
+
+/// [`summary`] of an `Event` or an `OrganizationEvent` (the same accessors
+/// on two types).
+macro_rules! summary_of {
+    ($e:expr) => {
+        summary(
+            $e.arn(),
+            $e.service(),
+            $e.event_type_code(),
+            $e.region(),
+            $e.status_code().map(|s| s.as_str()),
+            $e.event_scope_code(),
+            [$e.start_time(), $e.end_time(), $e.last_updated_time()],
+        )
+    };
+}
+use summary_of;
 
 /// The fields both views share; `None` for an event without an ARN.
 fn summary(

@@ -78,6 +78,12 @@ fn page<T: Clone>(items: &[T], payload: &serde_json::Value, size: usize) -> (Vec
 }
 
 impl AwsStub {
+    /// The stub alone, for what it answers itself (Health): anything it
+    /// would forward gets a 502.
+    pub async fn without_moto() -> Self {
+        Self::start("http://127.0.0.1:9").await
+    }
+
     /// Starts the stub on 127.0.0.1, in front of moto at `moto`.
     pub async fn start(moto: &str) -> Self {
         let state = Arc::new(StubState {
