@@ -64,7 +64,7 @@ pub struct ActorArgs {
 
 #[derive(Debug, Args)]
 pub struct WorkerArgs {
-    /// Make one pass (due case attempts, queued notes and resolutions, a status poll) and exit.
+    /// Make one pass (due case attempts, queued notes and resolutions, a status poll, an AWS Health poll) and exit.
     #[arg(long)]
     pub once: bool,
 }
@@ -161,11 +161,24 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> 
                     report.actions_waiting,
                     report.statuses_changed
                 );
+                if let Some(poller) = app.health_poller() {
+                    match poller.poll_once().await {
+                        Ok(report) => println!(
+                            "AWS Health: {} issue events listed, {} new, {} changed",
+                            report.listed, report.new, report.changed
+                        ),
+                        Err(error) => println!("AWS Health could not be read: {error}"),
+                    }
+                }
             } else {
                 let (stop, stopped) = tokio::sync::watch::channel(false);
                 let worker = tokio::spawn(app.case_worker().run(stopped));
+                let poller = app.health_poller().map(|poller| tokio::spawn(poller.run()));
                 shutdown_signal().await;
                 tracing::info!("shutting down: finishing the current pass");
+                if let Some(poller) = poller {
+                    poller.abort();
+                }
                 let _ = stop.send(true);
                 let _ = worker.await;
             }

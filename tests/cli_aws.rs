@@ -97,3 +97,47 @@ async fn with_aws_unreachable_the_ticket_is_logged_and_the_worker_makes_one_case
     assert!(String::from_utf8_lossy(&output.stdout).contains("cases created 0"));
     assert_eq!(common::cases_in_moto(&reference).await, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn worker_once_reads_aws_health_and_ask_answers_from_what_it_stored() {
+    use common::aws_stub::{AwsStub, HealthFixture};
+    let dir = tempfile::tempdir().unwrap();
+    let stub = AwsStub::without_moto().await;
+    stub.set_health_events(vec![HealthFixture {
+        event: serde_json::json!({
+            "arn": "arn:aws:health:eu-west-1::event/RDS/AWS_RDS_OPERATIONAL_ISSUE/1",
+            "service": "RDS", "eventTypeCode": "AWS_RDS_OPERATIONAL_ISSUE", "eventTypeCategory": "issue",
+            "region": "eu-west-1", "startTime": 1_795_000_000, "lastUpdatedTime": 1_795_000_600,
+            "statusCode": "open", "eventScopeCode": "PUBLIC"
+        }),
+        description: "Increased connectivity errors for RDS in EU-WEST-1.".into(),
+        accounts: vec![],
+    }]);
+    let worker = |dir: &tempfile::TempDir| {
+        let output = bin(dir, &stub.endpoint).args(["worker", "--once"]).output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let first = worker(&dir);
+    assert!(first.contains("AWS Health: 1 issue events listed, 1 new, 0 changed"), "{first}");
+    let second = worker(&dir);
+    assert!(second.contains("1 issue events listed, 0 new, 0 changed"), "{second}");
+
+    let answer = json(
+        &bin(&dir, &stub.endpoint)
+            .args(["ask", "--json", "is AWS down right now?"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(answer["intent"], "outage");
+    let shown = answer["embeds"].to_string();
+    assert!(shown.contains("Increased connectivity errors"), "{shown}");
+    assert!(shown.contains("AWS Health last checked"), "{shown}");
+    let elsewhere = json(
+        &bin(&dir, &stub.endpoint)
+            .args(["ask", "--json", "any outages in us-east-1?"])
+            .output()
+            .unwrap(),
+    );
+    assert!(elsewhere["embeds"].to_string().contains("No known outage in us-east-1"), "{elsewhere}");
+}
