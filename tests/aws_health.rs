@@ -118,6 +118,33 @@ async fn a_failing_health_api_is_a_retryable_error() {
     let health = SdkHealth::new(&common::sdk_config(&stub.endpoint).await, false);
     assert!(health.issues().await.unwrap_err().is_retryable());
     stub.set_away(false);
+    // Throttled on both endpoints.
+    stub.inject("DescribeEvents", common::aws_stub::Fault::Throttle);
     stub.inject("DescribeEvents", common::aws_stub::Fault::Throttle);
     assert!(health.issues().await.unwrap_err().is_retryable(), "throttling");
+}
+
+#[tokio::test]
+async fn health_fails_over_to_us_east_2_and_stays_there() {
+    let stub = AwsStub::without_moto().await;
+    stub.set_health_events(fixtures());
+    let health = SdkHealth::new(&common::sdk_config(&stub.endpoint).await, false);
+    health.issues().await.unwrap();
+    assert_eq!(stub.signing_regions(), vec!["us-east-1"]);
+
+    stub.inject("DescribeEvents", common::aws_stub::Fault::ServerError);
+    let issues = health.issues().await.unwrap();
+    assert_eq!(issues.len(), 23);
+    assert_eq!(stub.signing_regions(), vec!["us-east-1", "us-east-1", "us-east-2"]);
+    health.issues().await.unwrap();
+    assert_eq!(
+        stub.signing_regions().last().unwrap(),
+        "us-east-2",
+        "the endpoint that answered"
+    );
+
+    // Both endpoints failing: the error comes back, to be retried later.
+    stub.inject("DescribeEvents", common::aws_stub::Fault::Throttle);
+    stub.inject("DescribeEvents", common::aws_stub::Fault::Throttle);
+    assert!(health.issues().await.unwrap_err().is_retryable());
 }

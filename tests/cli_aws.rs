@@ -119,7 +119,10 @@ async fn worker_once_reads_aws_health_and_ask_answers_from_what_it_stored() {
         String::from_utf8(output.stdout).unwrap()
     };
     let first = worker(&dir);
-    assert!(first.contains("AWS Health: 1 issue events listed, 1 new, 0 changed"), "{first}");
+    assert!(
+        first.contains("AWS Health: 1 issue events listed, 1 new, 0 changed"),
+        "{first}"
+    );
     let second = worker(&dir);
     assert!(second.contains("1 issue events listed, 0 new, 0 changed"), "{second}");
 
@@ -139,5 +142,8 @@ async fn worker_once_reads_aws_health_and_ask_answers_from_what_it_stored() {
             .output()
             .unwrap(),
     );
-    assert!(elsewhere["embeds"].to_string().contains("No known outage in us-east-1"), "{elsewhere}");
+    assert!(
+        elsewhere["embeds"].to_string().contains("No known outage in us-east-1"),
+        "{elsewhere}"
+    );
 }

@@ -1,12 +1,14 @@
 //! AWS Health: the `issue` events (open, upcoming and closed), then, for the
 //! ones that changed, their latest description and the accounts they affect.
-//! Health is a global service answered from us-east-1. With the organization
+//! Health is a global service answered from us-east-1 (us-east-2 when it
+//! fails over). With the organization
 //! view it reads the whole organization (DescribeEventsForOrganization,
 //! DescribeAffectedAccountsForOrganization,
 //! DescribeEventDetailsForOrganization); without it, the bot's own account
 //! (DescribeEvents, DescribeAffectedEntities, DescribeEventDetails).
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use aws_sdk_health::types::{
@@ -61,9 +63,20 @@ impl Health for NoHealth {
     }
 }
 
+/// AWS Health's global endpoint is in us-east-1; when it fails over, the
+/// active one is in us-east-2. A poll that cannot reach one tries the other,
+/// and keeps using the one that answered.
 pub struct SdkHealth {
-    client: aws_sdk_health::Client,
+    endpoints: [Endpoint; 2],
+    active: AtomicUsize,
     organization_view: bool,
+}
+
+const REGIONS: [&str; 2] = ["us-east-1", "us-east-2"];
+
+/// One regional endpoint of AWS Health.
+struct Endpoint {
+    client: aws_sdk_health::Client,
 }
 
 /// Pages of events read in one call, at most (100 events a page).
@@ -73,15 +86,44 @@ const BATCH: usize = 10;
 
 impl SdkHealth {
     pub fn new(base: &aws_config::SdkConfig, organization_view: bool) -> Self {
-        let config = aws_sdk_health::config::Builder::from(base)
-            .region(aws_config::Region::new("us-east-1"))
-            .build();
+        let endpoint = |region: &'static str| Endpoint {
+            client: aws_sdk_health::Client::from_conf(
+                aws_sdk_health::config::Builder::from(base)
+                    .region(aws_config::Region::new(region))
+                    .build(),
+            ),
+        };
         Self {
-            client: aws_sdk_health::Client::from_conf(config),
+            endpoints: REGIONS.map(endpoint),
+            active: AtomicUsize::new(0),
             organization_view,
         }
     }
 
+    /// Runs `call` on the active endpoint, and on the other one when the
+    /// active one could not be reached or was busy.
+    async fn with_failover<'a, T, F, Fut>(&'a self, call: F) -> Result<T, AwsError>
+    where
+        F: Fn(&'a Endpoint) -> Fut,
+        Fut: std::future::Future<Output = Result<T, AwsError>>,
+    {
+        let first = self.active.load(Ordering::Relaxed);
+        match call(&self.endpoints[first]).await {
+            Err(AwsError::Transient(why)) => {
+                let other = 1 - first;
+                tracing::info!(failed = REGIONS[first], reason = %why, trying = REGIONS[other], "AWS Health endpoint failing over");
+                let result = call(&self.endpoints[other]).await;
+                if result.is_ok() {
+                    self.active.store(other, Ordering::Relaxed);
+                }
+                result
+            }
+            result => result,
+        }
+    }
+}
+
+impl Endpoint {
     async fn account_issues(&self) -> Result<Vec<HealthEvent>, AwsError> {
         paged(|token| {
             let request = self
@@ -300,19 +342,33 @@ fn set_description(
 impl Health for SdkHealth {
     #[tracing::instrument(name = "aws.health_issues", skip_all, fields(organization = self.organization_view))]
     async fn issues(&self) -> Result<Vec<HealthEvent>, AwsError> {
-        if self.organization_view {
-            self.organization_issues().await
-        } else {
-            self.account_issues().await
-        }
+        self.with_failover(|endpoint| async move {
+            if self.organization_view {
+                endpoint.organization_issues().await
+            } else {
+                endpoint.account_issues().await
+            }
+        })
+        .await
     }
 
     #[tracing::instrument(name = "aws.health_complete", skip_all, fields(events = events.len()))]
     async fn complete(&self, events: &mut [HealthEvent]) -> Result<(), AwsError> {
-        if self.organization_view {
-            self.complete_organization(events).await
-        } else {
-            self.complete_account(events).await
-        }
+        let original = events.to_vec();
+        let completed = self
+            .with_failover(|endpoint| {
+                let mut copy = original.clone();
+                async move {
+                    if self.organization_view {
+                        endpoint.complete_organization(&mut copy).await?;
+                    } else {
+                        endpoint.complete_account(&mut copy).await?;
+                    }
+                    Ok(copy)
+                }
+            })
+            .await?;
+        events.clone_from_slice(&completed);
+        Ok(())
     }
 }

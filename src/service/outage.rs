@@ -141,17 +141,18 @@ impl OutageService {
             }
             embed
         };
-        embed = embed.footer(self.health_note(&poll));
+        embed = embed.footer(self.health_note(&poll, actor.role == Role::Engineer));
         Ok(Reply::embed(embed))
     }
 
-    /// When AWS Health was last read, or why it is not.
-    fn health_note(&self, poll: &PollState) -> String {
+    /// When AWS Health was last read, or why it is not; engineers also see
+    /// the last error.
+    fn health_note(&self, poll: &PollState, engineer: bool) -> String {
         if !self.health_followed {
             return "AWS Health is not followed by this deployment; only outages declared by engineers are known."
                 .to_owned();
         }
-        match (&poll.last_success, poll.failures) {
+        let mut note = match (&poll.last_success, poll.failures) {
             (None, 0) => "AWS Health has not been read yet; it is checked every minute or so.".to_owned(),
             (None, _) => "AWS Health could not be read yet; the bot keeps trying.".to_owned(),
             (Some(at), 0) => format!("AWS Health last checked {} UTC.", short_time(at)),
@@ -160,7 +161,14 @@ impl OutageService {
                 short_time(at),
                 if failures == 1 { "" } else { "s" }
             ),
+        };
+        if engineer
+            && poll.failures > 0
+            && let Some(error) = &poll.last_error
+        {
+            note.push_str(&format!(" Last error: {}", quote_user_text(error, 300)));
         }
+        note
     }
 
     async fn subscribe(&self, actor: &Actor, filters: SubscriptionFilters) -> Result<Reply, ServiceError> {

@@ -50,6 +50,8 @@ struct StubState {
     faults: Mutex<Faults>,
     communications: Mutex<Vec<(String, String)>>,
     targets: Mutex<Vec<String>>,
+    /// The region each request was signed for, in order.
+    regions: Mutex<Vec<String>>,
     /// Health events served.
     health: Mutex<Vec<HealthFixture>>,
     /// Items per page of Health lists (AWS: up to the request's maxResults).
@@ -92,6 +94,7 @@ impl AwsStub {
             faults: Mutex::new(Faults::default()),
             communications: Mutex::new(Vec::new()),
             targets: Mutex::new(Vec::new()),
+            regions: Mutex::new(Vec::new()),
             health: Mutex::new(Vec::new()),
             health_page: Mutex::new(100),
         });
@@ -132,6 +135,11 @@ impl AwsStub {
         self.state.communications.lock().unwrap().clone()
     }
 
+    /// The region each request was signed for (SigV4's credential scope).
+    pub fn signing_regions(&self) -> Vec<String> {
+        self.state.regions.lock().unwrap().clone()
+    }
+
     /// The operations called, in order (X-Amz-Target, or the STS Action).
     pub fn operations(&self) -> Vec<String> {
         self.state.targets.lock().unwrap().clone()
@@ -167,6 +175,16 @@ async fn handle(State(state): State<Arc<StubState>>, request: Request) -> Respon
                 .unwrap_or_default()
         });
     state.targets.lock().unwrap().push(target.clone());
+    // Authorization: AWS4-HMAC-SHA256 Credential=KEY/DATE/REGION/SERVICE/aws4_request, ...
+    let region = parts
+        .headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|a| a.split("Credential=").nth(1))
+        .and_then(|c| c.split('/').nth(2))
+        .unwrap_or_default()
+        .to_owned();
+    state.regions.lock().unwrap().push(region);
 
     let fault = {
         let mut faults = state.faults.lock().unwrap();
