@@ -138,9 +138,22 @@ fn a_second_set_of_fresh_phrasings_is_classified_well_enough() {
 }
 
 #[test]
+fn outage_phrasings_are_all_classified() {
+    let cases = load("intents-outage.tsv");
+    assert!(cases.len() >= 10);
+    let s = score(&cases);
+    assert_eq!(s.intents_right, cases.len(), "{:#?}", s.misses);
+}
+
+#[test]
 fn every_expected_intent_name_is_a_real_intent() {
     let names: Vec<&str> = IntentKind::ALL.iter().map(|k| k.as_str()).collect();
-    for name in ["intents-dev.tsv", "intents-holdout.tsv", "intents-fresh.tsv"] {
+    for name in [
+        "intents-dev.tsv",
+        "intents-holdout.tsv",
+        "intents-fresh.tsv",
+        "intents-outage.tsv",
+    ] {
         for case in load(name) {
             assert!(
                 names.contains(&case.intent.as_str()),

@@ -96,6 +96,12 @@ const SIGNALS: &[(&str, Signal, f32)] = &[
     (r"\bis\s+there\s+(an?\s+)?(outage|issue|problem|incident)\b", I(Outage), 1.5),
     (r"\b(anything|something)\s+(going\s+on|happening|wrong)\s+with\b", I(Outage), 2.0),
     (r"\b(having|seeing|experiencing)\s+(\w+\s+)?(problems|issues|trouble|errors|an?\s+outage)\b", I(Outage), 1.5),
+    // "is S3 having issues?", "is us-east-1 ok?", "lambda seems down", "status of AWS"
+    (r"\b(is|are)\s+(aws|amazon|s3|ec2|rds|lambda|dynamodb|cloudfront|route\s*53|eks|ecs|sqs|sns|elb|api\s+gateway|cloudwatch|kinesis|redshift|aurora|efs|ebs|the\s+(aws\s+)?console|[a-z]{2}-[a-z]+-\d)\s+(\w+\s+)?(ok|okay|up|healthy|working|fine|degraded|unavailable|having\s+(issues|problems|trouble))\b", I(Outage), 2.0),
+    (r"\b(aws|amazon|s3|ec2|rds|lambda|dynamodb|cloudfront|route\s*53|eks|ecs|sqs|sns|elb|cloudwatch|kinesis|redshift|aurora|efs|ebs)\s+(seems?|looks?|appears?)\s+(to\s+be\s+)?(down|degraded|unavailable|broken|flaky)\b", I(Outage), 2.0),
+    (r"\b((status|health)\s+of\s+(aws|amazon)|(aws|amazon)\s+(status|health))\b", I(Outage), 2.0),
+    (r"\b(anything|something)\s+(broken|wrong|down|off)\s+(on|with|at|in)\s+(aws|amazon)\b", I(Outage), 2.0),
+    (r"\bat\s+the\s+moment\b", I(Outage), 0.5),
     // ---- troubleshoot: logs and what to send
     (r"\blogs?\b", I(Troubleshoot), 1.5),
     (r"(\bagent\s+logs?\b|\belasticbox|\blog\s+files?\b|\.log\b)", I(Troubleshoot), 2.5),
