@@ -125,8 +125,14 @@ fn channel_posts(d: &FakeDiscord) -> usize {
         .count()
 }
 
+/// Health polls made: each begins with DescribeEvents on the active
+/// endpoint (us-east-1 here), a failed one retrying on us-east-2.
 fn describe_events(stub: &AwsStub) -> usize {
-    stub.operations().iter().filter(|o| *o == "DescribeEvents").count()
+    stub.operations()
+        .iter()
+        .zip(stub.signing_regions())
+        .filter(|(o, region)| *o == "DescribeEvents" && region == "us-east-1")
+        .count()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
