@@ -172,6 +172,29 @@ async fn a_poll_records_each_event_once_and_asks_details_only_for_what_changed()
 }
 
 #[tokio::test]
+async fn a_throttled_poll_keeps_what_it_read_before_the_throttling() {
+    let w = world().await;
+    let poller = w.app.health_poller().unwrap();
+    w.health.set(
+        (0..25)
+            .map(|n| health_event(n, "open", 0, true, &[], "Elevated API errors"))
+            .collect(),
+    );
+    w.health.throttle_complete_after(Some(2));
+    assert!(poller.poll_once().await.is_err());
+    assert_eq!(
+        w.app.store().open_outages().await.unwrap().len(),
+        20,
+        "two chunks of ten kept"
+    );
+
+    w.health.throttle_complete_after(None);
+    let report = poller.poll_once().await.unwrap();
+    assert_eq!((report.new, report.unchanged), (5, 20));
+    assert_eq!(w.health.completed().len(), 25, "each event described once");
+}
+
+#[tokio::test]
 async fn dedupe_survives_a_restart_of_the_bot() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().to_owned();

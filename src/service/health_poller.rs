@@ -35,6 +35,9 @@ pub struct PollReport {
     pub unchanged: usize,
 }
 
+/// Events completed (details, affected accounts) and recorded together.
+const CHUNK: usize = 10;
+
 pub struct HealthPoller {
     store: Store,
     health: Arc<dyn Health>,
@@ -105,24 +108,28 @@ impl HealthPoller {
         if changed.is_empty() {
             return Ok(report);
         }
-        self.health.complete(&mut changed).await?;
-        let now = self.clock.now();
-        for event in &changed {
-            match self
-                .store
-                .record_outage(&health_record(event, &self.directory), now)
-                .await?
-            {
-                Recorded::New(id) => {
-                    tracing::info!(outage = id, arn = %event.arn, status = %event.status, "new AWS Health event");
-                    report.new += 1;
+        // Completed and recorded a chunk at a time, so that a throttled
+        // call late in a long list keeps what was read before it.
+        for chunk in changed.chunks_mut(CHUNK) {
+            self.health.complete(chunk).await?;
+            let now = self.clock.now();
+            for event in chunk.iter() {
+                match self
+                    .store
+                    .record_outage(&health_record(event, &self.directory), now)
+                    .await?
+                {
+                    Recorded::New(id) => {
+                        tracing::info!(outage = id, arn = %event.arn, status = %event.status, "new AWS Health event");
+                        report.new += 1;
+                    }
+                    Recorded::Changed(id) => {
+                        tracing::info!(outage = id, arn = %event.arn, status = %event.status, "AWS Health event changed");
+                        report.changed += 1;
+                    }
+                    Recorded::Touched(_) => report.touched += 1,
+                    Recorded::Unchanged(_) => report.unchanged += 1,
                 }
-                Recorded::Changed(id) => {
-                    tracing::info!(outage = id, arn = %event.arn, status = %event.status, "AWS Health event changed");
-                    report.changed += 1;
-                }
-                Recorded::Touched(_) => report.touched += 1,
-                Recorded::Unchanged(_) => report.unchanged += 1,
             }
         }
         Ok(report)

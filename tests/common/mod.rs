@@ -242,6 +242,8 @@ pub mod fakes {
         events: Mutex<Vec<platform_desk::aws::health::HealthEvent>>,
         completed: Mutex<Vec<String>>,
         failing: Mutex<bool>,
+        /// `complete` calls that succeed before the rest are throttled.
+        completions_left: Mutex<Option<usize>>,
     }
 
     impl FakeHealth {
@@ -255,6 +257,11 @@ pub mod fakes {
         }
         pub fn fail(&self, failing: bool) {
             *self.failing.lock().unwrap() = failing;
+        }
+        /// After `calls` more successful `complete` calls, throttle the rest
+        /// (`None`: never).
+        pub fn throttle_complete_after(&self, calls: Option<usize>) {
+            *self.completions_left.lock().unwrap() = calls;
         }
     }
 
@@ -283,6 +290,14 @@ pub mod fakes {
             &self,
             events: &mut [platform_desk::aws::health::HealthEvent],
         ) -> Result<(), platform_desk::aws::AwsError> {
+            if let Some(left) = self.completions_left.lock().unwrap().as_mut() {
+                if *left == 0 {
+                    return Err(platform_desk::aws::AwsError::Transient(
+                        "ThrottlingException: Rate exceeded".into(),
+                    ));
+                }
+                *left -= 1;
+            }
             let known = self.events.lock().unwrap().clone();
             for event in events.iter_mut() {
                 self.completed.lock().unwrap().push(event.arn.clone());
