@@ -504,3 +504,51 @@ async fn a_critical_escalation_is_announced_until_its_ticket_is_resolved() {
     let status = ask(&w.app, person(Role::Engineer, "9", OPS_CHANNEL), "/outage").await;
     assert!(text_of(&status).contains("No known outage"), "{}", text_of(&status));
 }
+
+#[tokio::test]
+async fn a_crash_between_a_critical_ticket_and_its_announcement_is_mended() {
+    use platform_desk::service::outage::reconcile_escalations;
+    use platform_desk::store::tickets::system_actor;
+    use platform_desk::store::{CaseState, NewTicket, TicketStatus};
+    let w = world().await;
+    let store = w.app.store();
+    let now = w.clock.now();
+    // The ticket committed, the announcement never written.
+    let ticket = store
+        .open_ticket(
+            &NewTicket {
+                subject: "Site down".into(),
+                description: "every request fails".into(),
+                severity: platform_desk::domain::Severity::Critical,
+                customer: Some("acme".into()),
+                account_id: None,
+                aws_service: None,
+                opened_by: system_actor(),
+                guild_id: None,
+                channel_id: None,
+                case_state: CaseState::AwaitingApproval,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(reconcile_escalations(store, now).await.unwrap(), 1);
+    let key = format!("ticket/{}", ticket.id);
+    assert_eq!(
+        store.outage_by_key(&key).await.unwrap().unwrap().status,
+        OutageStatus::Open
+    );
+    assert_eq!(reconcile_escalations(store, now).await.unwrap(), 0, "in sync");
+
+    // Resolved, the announcement's update lost.
+    store
+        .set_ticket_status(ticket.id, TicketStatus::Resolved, &system_actor(), "", now)
+        .await
+        .unwrap();
+    assert_eq!(reconcile_escalations(store, now).await.unwrap(), 1);
+    assert_eq!(
+        store.outage_by_key(&key).await.unwrap().unwrap().status,
+        OutageStatus::Closed
+    );
+    assert_eq!(reconcile_escalations(store, now).await.unwrap(), 0);
+}

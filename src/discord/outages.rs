@@ -15,7 +15,7 @@ use serenity::all::{ChannelId, CreateMessage, EditMessage, Http, MessageId, Nonc
 
 use super::render;
 use crate::app::App;
-use crate::service::outage::{Delivery, announcement, deliveries};
+use crate::service::outage::{Delivery, announcement, deliveries, reconcile_escalations};
 
 /// Discord's error code for a message that no longer exists.
 const UNKNOWN_MESSAGE: isize = 10008;
@@ -57,6 +57,7 @@ pub async fn post_pending(http: &Http, app: &App, retries: &mut Retries, every: 
     let config = app.config();
     let now = app.clock().now();
     let closed_since = now - time::Duration::hours(config.outages.announce_closed_within_hours as i64);
+    reconcile_escalations(store, now).await?;
     let subscriptions = store.subscriptions().await?;
     let outage_channel = config.discord.outage_channel_id.as_deref();
     let mut sent = 0;

@@ -687,6 +687,19 @@ pub async fn sync_escalation(store: &Store, ticket: &Ticket, now: OffsetDateTime
     Ok(())
 }
 
+/// Brings every critical ticket's announcement in line with the ticket
+/// (the two are separate writes, and a crash can fall between them).
+pub async fn reconcile_escalations(store: &Store, now: OffsetDateTime) -> Result<usize, ServiceError> {
+    let ids = store.escalations_out_of_sync().await?;
+    for id in &ids {
+        if let Some(ticket) = store.ticket(*id).await? {
+            sync_escalation(store, &ticket, now).await?;
+            tracing::info!(ticket = id, "escalation announcement brought up to date");
+        }
+    }
+    Ok(ids.len())
+}
+
 // ---- how it reads -------------------------------------------------------------
 
 /// One channel's message about an outage.

@@ -540,6 +540,20 @@ impl Store {
         Ok(())
     }
 
+    /// Critical tickets whose announcement is missing or disagrees with the
+    /// ticket's status (after a crash between the two writes).
+    pub async fn escalations_out_of_sync(&self) -> Result<Vec<i64>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT t.id FROM tickets t LEFT JOIN outages o ON o.key = 'ticket/' || t.id
+             WHERE t.severity = 'critical'
+               AND ((o.id IS NULL AND t.status = 'open')
+                 OR (o.id IS NOT NULL AND (t.status = 'open') != (o.status != 'closed')))
+             ORDER BY t.id",
+        )
+        .fetch_all(self.pool())
+        .await?)
+    }
+
     /// Subscribes a channel, replacing its filters if it was subscribed.
     pub async fn subscribe(&self, subscription: &Subscription) -> Result<(), StoreError> {
         sqlx::query(
