@@ -142,8 +142,14 @@ impl App {
 
     /// Suggestions for an option being typed (Discord's autocomplete); an
     /// internal failure suggests nothing, and is logged.
-    pub async fn suggest(&self, actor: &crate::inbound::Actor, option: &str, typed: &str) -> Vec<Suggestion> {
-        match self.suggest.suggest(actor, option, typed).await {
+    pub async fn suggest(
+        &self,
+        actor: &crate::inbound::Actor,
+        command: &str,
+        option: &str,
+        typed: &str,
+    ) -> Vec<Suggestion> {
+        match self.suggest.suggest(actor, command, option, typed).await {
             Ok(suggestions) => suggestions,
             Err(error) => {
                 tracing::error!(error = %cause_chain(&error), "no suggestions");

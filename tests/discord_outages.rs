@@ -349,3 +349,93 @@ async fn a_channel_the_bot_cannot_write_to_is_retried_less_and_less_and_holds_up
     assert!((1..=3).contains(&attempts), "{attempts} attempts in about 6 s");
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn engineers_declare_update_and_resolve_an_outage_through_discord() {
+    let (discord, stub, dir) = scene().await;
+    let bot = start_bot(&dir, &discord, &stub).await;
+    let d = &discord;
+    subscribe(d, &[("1600000000000000031", ACME), ("1600000000000000032", GLOBEX)]).await;
+    let engineer_command = |id: &str, sub: &str, options: serde_json::Value| {
+        d.slash_command_in(
+            OPS,
+            id,
+            "outage",
+            serde_json::json!([{"name": sub, "type": 1, "options": options}]),
+            ENGINEER,
+            &[ENGINEER_ROLE],
+        )
+    };
+    engineer_command(
+        "1600000000000000033",
+        "declare",
+        serde_json::json!([
+            {"name": "title", "type": 3, "value": "VPN down in Frankfurt"},
+            {"name": "severity", "type": 3, "value": "urgent"},
+            {"name": "description", "type": 3, "value": "Site-to-site tunnels are down"},
+            {"name": "customers", "type": 3, "value": "acme"}
+        ]),
+    );
+    d.wait_for("the posts", || counts(d) == (1, 1, 0)).await;
+    assert!(
+        d.messages_in(ACME)[0]
+            .embeds
+            .to_string()
+            .contains("VPN down in Frankfurt")
+    );
+
+    // The outage number is suggested to engineers, to no one else.
+    let typing = |id: &str, user: &str, roles: &[&str]| {
+        d.autocomplete(
+            id,
+            "outage",
+            serde_json::json!([{"name": "update", "type": 1, "options": [
+                {"name": "id", "type": 4, "value": "", "focused": true}]}]),
+            user,
+            roles,
+        )
+    };
+    typing("1600000000000000034", ENGINEER, &[ENGINEER_ROLE]);
+    typing("1600000000000000035", "2000000000000000001", &[]);
+    d.wait_for("both suggestion lists", || {
+        !d.calls_to("POST", "/interactions/1600000000000000034/").is_empty()
+            && !d.calls_to("POST", "/interactions/1600000000000000035/").is_empty()
+    })
+    .await;
+    let suggested = &d.calls_to("POST", "/interactions/1600000000000000034/")[0].body;
+    assert_eq!(suggested["data"]["choices"][0]["value"], 1);
+    assert!(
+        suggested["data"]["choices"][0]["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("#1 VPN down")
+    );
+    let stranger = &d.calls_to("POST", "/interactions/1600000000000000035/")[0].body;
+    assert_eq!(stranger["data"]["choices"], serde_json::json!([]));
+
+    engineer_command(
+        "1600000000000000036",
+        "update",
+        serde_json::json!([{"name": "id", "type": 4, "value": 1}, {"name": "text", "type": 3, "value": "Half the tunnels are back"}]),
+    );
+    d.wait_for("the edit", || {
+        d.messages_in(ACME)[0]
+            .embeds
+            .to_string()
+            .contains("Half the tunnels are back")
+    })
+    .await;
+    engineer_command(
+        "1600000000000000037",
+        "resolve",
+        serde_json::json!([{"name": "id", "type": 4, "value": 1}]),
+    );
+    d.wait_for("the resolution", || {
+        [OPS, ACME]
+            .iter()
+            .all(|c| d.messages_in(c)[0].embeds.to_string().contains("Resolved:"))
+    })
+    .await;
+    assert_eq!(counts(d), (1, 1, 0), "edited, never posted again; never to globex");
+    bot.stop().await;
+}

@@ -133,9 +133,14 @@ impl Handler {
             interaction.channel_id,
         );
         let mut response = CreateAutocompleteResponse::new();
-        for suggestion in self.app.suggest(&actor, focused.name, focused.value).await {
+        for suggestion in self
+            .app
+            .suggest(&actor, &interaction.data.name, focused.name, focused.value)
+            .await
+        {
             response = match suggestion {
-                crate::service::suggest::Suggestion::Ticket { label, id } => response.add_int_choice(label, id),
+                crate::service::suggest::Suggestion::Ticket { label, id }
+                | crate::service::suggest::Suggestion::Outage { label, id } => response.add_int_choice(label, id),
                 crate::service::suggest::Suggestion::Account { label, id } => response.add_string_choice(label, id),
             };
         }

@@ -73,7 +73,7 @@ const TICKET_ID: OptionSpec = OptionSpec {
 
 const OUTAGE_ID: OptionSpec = OptionSpec {
     name: "id",
-    autocomplete: false,
+    autocomplete: true,
     description: "The outage number (in the footer of its post)",
     kind: OptionKind::Integer,
     required: true,

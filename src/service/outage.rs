@@ -129,7 +129,12 @@ impl OutageService {
             };
             for outage in outages.iter().take(LISTED) {
                 embed = embed.field(
-                    format!("{} · {}", outage_heading(outage, &self.policy), outage.severity.code()),
+                    format!(
+                        "#{} {} · {}",
+                        outage.id,
+                        outage_heading(outage, &self.policy),
+                        outage.severity.code()
+                    ),
                     status_line(outage, customer, &self.directory),
                 );
             }

@@ -1,11 +1,12 @@
 //! Suggestions while someone types an option (Discord's autocomplete): the
-//! ticket numbers and account ids the asker may see, and no others.
+//! ticket numbers and account ids the asker may see, and no others; for
+//! engineers, the open provider outages.
 
 use std::sync::Arc;
 
 use crate::access::{Directory, Scope};
 use crate::inbound::Actor;
-use crate::store::{Store, StoreError, TicketQuery};
+use crate::store::{OutageSource, Store, StoreError, TicketQuery};
 use crate::text::clip_chars;
 
 /// Discord shows at most 25 suggestions, each named in at most 100 characters.
@@ -16,6 +17,7 @@ const MAX_LABEL: usize = 100;
 pub enum Suggestion {
     Ticket { label: String, id: i64 },
     Account { label: String, id: String },
+    Outage { label: String, id: i64 },
 }
 
 pub struct SuggestService {
@@ -28,13 +30,40 @@ impl SuggestService {
         Self { store, directory }
     }
 
-    /// Suggestions for the option being typed (`id` of a ticket command, or
-    /// `account`), matching what was typed so far.
-    pub async fn suggest(&self, actor: &Actor, option: &str, typed: &str) -> Result<Vec<Suggestion>, StoreError> {
+    /// Suggestions for the option being typed (`id` of a ticket or outage
+    /// command, or `account`), matching what was typed so far.
+    pub async fn suggest(
+        &self,
+        actor: &Actor,
+        command: &str,
+        option: &str,
+        typed: &str,
+    ) -> Result<Vec<Suggestion>, StoreError> {
         let typed = typed.trim().trim_start_matches('#').to_ascii_lowercase();
         let scope = self.directory.scope_of(actor);
-        match option {
-            "id" => {
+        match (command, option) {
+            ("outage", "id") => {
+                if scope != Scope::Everyone {
+                    return Ok(Vec::new());
+                }
+                let outages = self.store.open_outages().await?;
+                Ok(outages
+                    .into_iter()
+                    .filter(|o| o.source == OutageSource::Provider)
+                    .filter(|o| {
+                        typed.is_empty()
+                            || o.id.to_string().starts_with(&typed)
+                            || o.title.to_ascii_lowercase().contains(&typed)
+                    })
+                    .take(MAX_SUGGESTIONS)
+                    .map(|o| Suggestion::Outage {
+                        label: clip_chars(&format!("#{} {} ({})", o.id, o.title, o.severity.code()), MAX_LABEL)
+                            .to_owned(),
+                        id: o.id,
+                    })
+                    .collect())
+            }
+            (_, "id") => {
                 let customer = match scope {
                     Scope::Nobody => return Ok(Vec::new()),
                     Scope::Customer(customer) => Some(Some(customer.name.clone())),
@@ -63,7 +92,7 @@ impl SuggestService {
                     })
                     .collect())
             }
-            "account" => {
+            (_, "account") => {
                 let accounts: Vec<(String, String)> = match scope {
                     Scope::Nobody => Vec::new(),
                     Scope::Customer(customer) => customer
