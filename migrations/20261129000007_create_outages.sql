@@ -68,6 +68,8 @@ CREATE TABLE outage_posts (
     nonce           TEXT    NOT NULL,
     message_id      TEXT,
     posted_revision INTEGER NOT NULL DEFAULT 0,
+    -- 1 once the on-call role was pinged about this outage here.
+    pinged          INTEGER NOT NULL DEFAULT 0,
     updated_at      TEXT    NOT NULL,
     PRIMARY KEY (outage_id, channel_id)
 );

@@ -439,3 +439,56 @@ async fn engineers_declare_update_and_resolve_an_outage_through_discord() {
     assert_eq!(counts(d), (1, 1, 0), "edited, never posted again; never to globex");
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_that_becomes_critical_pings_on_call_once_in_reply_to_its_post() {
+    let (discord, stub, dir) = scene().await;
+    stub.set_health_events(vec![fixture(1, "open", 0, "PUBLIC", &[], "Increased API error rates")]);
+    let bot = start_bot(&dir, &discord, &stub).await;
+    let d = &discord;
+    d.wait_for("the post", || d.messages_in(OPS).len() == 1).await;
+    let post = d.messages_in(OPS)[0].clone();
+    assert!(post.content.is_empty(), "urgent: no ping");
+
+    // Now it touches a customer's account: critical.
+    stub.set_health_events(vec![fixture(
+        1,
+        "open",
+        60,
+        "ACCOUNT_SPECIFIC",
+        &[ACME_ACCOUNT],
+        "Instances impaired",
+    )]);
+    d.wait_for("the ping", || d.messages_in(OPS).len() == 2).await;
+    let ping = d.messages_in(OPS)[1].clone();
+    assert!(
+        ping.content.starts_with(&format!("<@&{ON_CALL_ROLE}>")),
+        "{}",
+        ping.content
+    );
+    assert_eq!(ping.allowed_mentions["roles"], serde_json::json!([ON_CALL_ROLE]));
+    let sent = d
+        .calls_to("POST", &format!("/channels/{OPS}/messages"))
+        .into_iter()
+        .find(|c| c.body["content"].as_str().is_some_and(|t| t.contains("critical")))
+        .unwrap();
+    assert_eq!(sent.body["message_reference"]["message_id"], post.id.as_str());
+    assert!(d.messages_in(OPS)[0].embeds.to_string().contains("Critical: call us"));
+
+    // Further updates edit; nobody is pinged again.
+    stub.set_health_events(vec![fixture(
+        1,
+        "open",
+        120,
+        "ACCOUNT_SPECIFIC",
+        &[ACME_ACCOUNT],
+        "Recovering",
+    )]);
+    d.wait_for("the edit", || {
+        d.messages_in(OPS)[0].embeds.to_string().contains("Recovering")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert_eq!(d.messages_in(OPS).len(), 2);
+    bot.stop().await;
+}

@@ -241,7 +241,7 @@ async fn an_outage_post_keeps_its_first_nonce_and_records_its_message_in_one_ste
     assert_eq!(again.nonce, "nonce-a", "a retry resends with the same nonce");
     assert_eq!(first.message_id, None);
     store
-        .record_outage_post(id, "610", "880000000000000001", 1, now)
+        .record_outage_post(id, "610", "880000000000000001", 1, false, now)
         .await
         .unwrap();
     let posts = store.outage_posts(id).await.unwrap();

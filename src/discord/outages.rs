@@ -116,32 +116,8 @@ async fn deliver(http: &Http, app: &App, delivery: &Delivery) -> anyhow::Result<
                 .await?
         }
     };
-    if let Some(message_id) = &post.message_id {
-        let edit = EditMessage::new().embed(embed);
-        match channel
-            .edit_message(http, MessageId::new(message_id.parse()?), edit)
-            .await
-        {
-            Ok(_) => {}
-            Err(serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(response)))
-                if response.error.code == UNKNOWN_MESSAGE =>
-            {
-                // Someone deleted it: the next pass posts it afresh.
-                store
-                    .forget_outage_message(outage.id, &delivery.channel_id, &new_nonce())
-                    .await?;
-                tracing::info!("the outage message was deleted; posting it again");
-                return Ok(());
-            }
-            Err(error) => return Err(error.into()),
-        }
-        store
-            .record_outage_post(outage.id, &delivery.channel_id, message_id, outage.revision, now)
-            .await?;
-        tracing::info!(revision = outage.revision, "outage post edited");
-        return Ok(());
-    }
-
+    // The one role the bot may ping, for critical outages in internal
+    // channels, once per outage and channel.
     let on_call = app
         .config()
         .discord
@@ -149,26 +125,82 @@ async fn deliver(http: &Http, app: &App, delivery: &Delivery) -> anyhow::Result<
         .as_deref()
         .and_then(|r| r.parse::<u64>().ok())
         .map(RoleId::new)
-        .filter(|_| shown.ping_on_call);
-    let mut message = CreateMessage::new()
-        .embed(embed)
-        .nonce(Nonce::String(post.nonce.clone()))
-        .enforce_nonce(true)
-        .allowed_mentions(render::allowed_mentions(on_call));
-    if let Some(role) = on_call {
-        message = message.content(format!("<@&{role}> 🚨 critical, outage #{}", outage.id));
+        .filter(|_| shown.ping_on_call && !post.pinged);
+    let ping = |role: RoleId| format!("<@&{role}> 🚨 critical, outage #{}", outage.id);
+
+    let Some(message_id) = &post.message_id else {
+        let mut message = CreateMessage::new()
+            .embed(embed)
+            .nonce(Nonce::String(post.nonce.clone()))
+            .enforce_nonce(true)
+            .allowed_mentions(render::allowed_mentions(on_call));
+        if let Some(role) = on_call {
+            message = message.content(ping(role));
+        }
+        let sent = channel.send_message(http, message).await?;
+        store
+            .record_outage_post(
+                outage.id,
+                &delivery.channel_id,
+                &sent.id.to_string(),
+                outage.revision,
+                on_call.is_some(),
+                now,
+            )
+            .await?;
+        tracing::info!(message = %sent.id, revision = outage.revision, "outage posted");
+        return Ok(());
+    };
+
+    let message_id = MessageId::new(message_id.parse()?);
+    match channel
+        .edit_message(http, message_id, EditMessage::new().embed(embed))
+        .await
+    {
+        Ok(_) => {}
+        Err(serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(response)))
+            if response.error.code == UNKNOWN_MESSAGE =>
+        {
+            // Someone deleted it: the next pass posts it afresh.
+            store
+                .forget_outage_message(outage.id, &delivery.channel_id, &new_nonce())
+                .await?;
+            tracing::info!("the outage message was deleted; posting it again");
+            return Ok(());
+        }
+        Err(error) => return Err(error.into()),
     }
-    let sent = channel.send_message(http, message).await?;
+    // An outage that became critical: an edit notifies no one, so the
+    // on-call role gets a reply to the message (deduplicated by its own
+    // nonce, like the post).
+    if let Some(role) = on_call {
+        channel
+            .send_message(
+                http,
+                CreateMessage::new()
+                    .content(ping(role))
+                    .reference_message((channel, message_id))
+                    .nonce(Nonce::String(format!("{}p", post.nonce)))
+                    .enforce_nonce(true)
+                    .allowed_mentions(render::allowed_mentions(Some(role))),
+            )
+            .await?;
+    }
     store
         .record_outage_post(
             outage.id,
             &delivery.channel_id,
-            &sent.id.to_string(),
+            &message_id.to_string(),
             outage.revision,
+            on_call.is_some(),
             now,
         )
         .await?;
-    tracing::info!(message = %sent.id, revision = outage.revision, "outage posted");
+    tracing::info!(
+        revision = outage.revision,
+        pinged = on_call.is_some(),
+        "outage post edited"
+    );
     Ok(())
 }
 

@@ -165,6 +165,8 @@ pub struct OutagePost {
     pub nonce: String,
     pub message_id: Option<String>,
     pub posted_revision: i64,
+    /// The on-call role was pinged about the outage in this channel.
+    pub pinged: bool,
 }
 
 /// The Health poller's state.
@@ -293,6 +295,7 @@ fn post_from_row(row: &SqliteRow) -> Result<OutagePost, StoreError> {
         nonce: row.try_get("nonce")?,
         message_id: row.try_get("message_id")?,
         posted_revision: row.try_get("posted_revision")?,
+        pinged: row.try_get("pinged")?,
     })
 }
 
@@ -463,7 +466,7 @@ impl Store {
 
     pub async fn outage_posts(&self, outage_id: i64) -> Result<Vec<OutagePost>, StoreError> {
         let rows = sqlx::query(
-            "SELECT outage_id, channel_id, nonce, message_id, posted_revision FROM outage_posts
+            "SELECT outage_id, channel_id, nonce, message_id, posted_revision, pinged FROM outage_posts
              WHERE outage_id = ? ORDER BY channel_id",
         )
         .bind(outage_id)
@@ -492,7 +495,7 @@ impl Store {
         .execute(self.pool())
         .await?;
         let row = sqlx::query(
-            "SELECT outage_id, channel_id, nonce, message_id, posted_revision FROM outage_posts
+            "SELECT outage_id, channel_id, nonce, message_id, posted_revision, pinged FROM outage_posts
              WHERE outage_id = ? AND channel_id = ?",
         )
         .bind(outage_id)
@@ -502,21 +505,25 @@ impl Store {
         post_from_row(&row)
     }
 
-    /// Records, in one statement, the message that shows a revision.
+    /// Records, in one statement, the message that shows a revision (and
+    /// whether the on-call role has now been pinged there).
     pub async fn record_outage_post(
         &self,
         outage_id: i64,
         channel_id: &str,
         message_id: &str,
         revision: i64,
+        pinged: bool,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE outage_posts SET message_id = ?, posted_revision = max(posted_revision, ?), updated_at = ?
+            "UPDATE outage_posts SET message_id = ?, posted_revision = max(posted_revision, ?),
+                 pinged = max(pinged, ?), updated_at = ?
              WHERE outage_id = ? AND channel_id = ?",
         )
         .bind(message_id)
         .bind(revision)
+        .bind(pinged)
         .bind(timestamp(now))
         .bind(outage_id)
         .bind(channel_id)
