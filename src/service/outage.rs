@@ -104,9 +104,16 @@ impl OutageService {
         let poll = self.store.poll_state().await?;
         let place = region.map(|r| format!(" in {r}")).unwrap_or_default();
         let mut embed = if outages.is_empty() {
+            let known = if self.health_followed {
+                format!(
+                    "Neither AWS Health nor {} has an open issue{place} that concerns you.",
+                    self.policy.provider.name
+                )
+            } else {
+                format!("{} has declared no open outage{place}.", self.policy.provider.name)
+            };
             Embed::new(format!("✅ No known outage{place}"), colour::IN_SCOPE).description(format!(
-                "Neither AWS Health nor {} has an open issue{place} that concerns you.",
-                self.policy.provider.name
+                "{known} Seeing a problem anyway? Open an escalation with `/escalate`, or for something critical call us (`/contact`)."
             ))
         } else {
             let worst = outages.iter().map(|o| o.severity).max().unwrap_or(Severity::Normal);
@@ -158,7 +165,7 @@ impl OutageService {
                 .to_owned();
         }
         let mut note = match (&poll.last_success, poll.failures) {
-            (None, 0) => "AWS Health has not been read yet; it is checked every minute or so.".to_owned(),
+            (None, 0) => "AWS Health has not been read yet; the running bot reads it regularly.".to_owned(),
             (None, _) => "AWS Health could not be read yet; the bot keeps trying.".to_owned(),
             (Some(at), 0) => format!("AWS Health last checked {} UTC.", short_time(at)),
             (Some(at), failures) => format!(
