@@ -904,6 +904,74 @@ mod tests {
         assert_eq!(duration_text(time::Duration::hours(76)), "3 days 4 h");
     }
 
+    fn critical_outage() -> Outage {
+        Outage {
+            id: 7,
+            revision: 1,
+            first_seen: time::macros::datetime!(2026-11-29 08:01 UTC),
+            record: OutageRecord {
+                source: OutageSource::Aws,
+                key: "arn".into(),
+                title: "EC2 operational issue".into(),
+                service: "EC2".into(),
+                event_type: "AWS_EC2_OPERATIONAL_ISSUE".into(),
+                region: "us-east-1".into(),
+                status: OutageStatus::Open,
+                severity: Severity::Critical,
+                public: false,
+                description: "Instances impaired @everyone".into(),
+                started_at: Some(time::macros::datetime!(2026-11-29 08:00 UTC)),
+                ended_at: None,
+                last_updated: time::macros::datetime!(2026-11-29 08:30 UTC),
+                accounts: ["111111111111", "222222222222", "333333333333"]
+                    .map(String::from)
+                    .into_iter()
+                    .collect(),
+                customers: BTreeSet::new(),
+                declared_by: None,
+            },
+        }
+    }
+
+    fn directory() -> Directory {
+        let customer = |name: &str, accounts: &[&str]| CustomerConfig {
+            name: name.into(),
+            account_ids: accounts.iter().map(|a| a.parse().unwrap()).collect(),
+            guild_ids: vec![],
+            channel_ids: vec![],
+            role_ids: vec![],
+            user_ids: vec![],
+        };
+        Directory::new(vec![
+            customer("acme", &["111111111111", "444444444444"]),
+            customer("globex", &["222222222222"]),
+        ])
+    }
+
+    #[test]
+    fn a_customer_channel_sees_its_own_accounts_and_phones_but_pings_no_one() {
+        let policy = Policy::embedded_default().unwrap();
+        let directory = directory();
+        let acme = directory.customer("acme").unwrap();
+        let now = time::macros::datetime!(2026-11-29 09:00 UTC);
+        let shown = announcement(&critical_outage(), Some(acme), &directory, &policy, now);
+        let json = serde_json::to_string(&shown.embed).unwrap();
+        assert!(json.contains("1 of your accounts affected"), "{json}");
+        assert!(!json.contains("globex"), "{json}");
+        assert!(json.contains("Critical: call us"));
+        assert!(!json.contains("@everyone"), "AWS text cannot ping: {json}");
+        assert!(!shown.ping_on_call);
+
+        let internal = announcement(&critical_outage(), None, &directory, &policy, now);
+        let json = serde_json::to_string(&internal.embed).unwrap();
+        assert!(
+            json.contains("3 accounts affected: acme (1), globex (1), not ours (1)"),
+            "{json}"
+        );
+        assert!(json.contains("Outage #7 · AWS Health"));
+        assert!(internal.ping_on_call);
+    }
+
     #[test]
     fn health_titles_drop_the_prefix() {
         let event = HealthEvent {
