@@ -82,3 +82,7 @@ CREATE TABLE health_polls (
     last_error      TEXT,
     failures        INTEGER NOT NULL DEFAULT 0
 );
+
+-- Critical tickets are announced like outages; the poster reconciles them
+-- with their announcements on every pass.
+CREATE INDEX tickets_critical ON tickets (id) WHERE severity = 'critical';

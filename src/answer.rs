@@ -17,9 +17,9 @@ pub struct TicketSummary {
     pub aws_case_id: Option<String>,
 }
 
-/// A message for a channel other than the asker's: the outage channel, for
-/// critical escalations. Adapters deliver it (the Discord adapter posts it,
-/// the console prints it).
+/// What a critical escalation announces beyond the asker's channel. The
+/// console prints it; on Discord the announcement is the escalation's outage
+/// post (see `service::outage`), sent by `run`'s poster.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Alert {
     pub text: String,

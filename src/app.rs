@@ -127,7 +127,7 @@ impl App {
                 directory.clone(),
                 policy.clone(),
                 clock.clone(),
-                config.aws.is_enabled() && config.outages.health_enabled,
+                config.follows_health(),
                 config.discord.outage_channel_id.clone(),
             ),
             directory,
@@ -160,7 +160,7 @@ impl App {
 
     /// The AWS Health poller, when this deployment follows AWS Health.
     pub fn health_poller(&self) -> Option<Arc<HealthPoller>> {
-        (self.config.aws.is_enabled() && self.config.outages.health_enabled).then(|| {
+        self.config.follows_health().then(|| {
             Arc::new(HealthPoller::new(
                 self.store.clone(),
                 self.health.clone(),

@@ -608,6 +608,14 @@ impl Config {
     }
 }
 
+impl Config {
+    /// Whether AWS Health is polled: AWS configured and Health not switched
+    /// off.
+    pub fn follows_health(&self) -> bool {
+        self.aws.is_enabled() && self.outages.health_enabled
+    }
+}
+
 impl AwsConfig {
     /// Whether AWS is to be called at all (see `enabled`).
     pub fn is_enabled(&self) -> bool {
