@@ -31,14 +31,21 @@ fn actor() -> Actor {
     }
 }
 
-fn scope_answer_end_to_end(c: &mut Criterion) {
+/// A one-thread runtime, a temporary directory, and the default
+/// configuration with its database in that directory.
+fn setup(database: &str) -> (tokio::runtime::Runtime, tempfile::TempDir, Config) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::default();
-    config.database.url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    config.database.url = format!("sqlite://{}", dir.path().join(database).display());
+    (runtime, dir, config)
+}
+
+fn scope_answer_end_to_end(c: &mut Criterion) {
+    let (runtime, _dir, config) = setup("bench.db");
     let app = runtime.block_on(App::build(config)).unwrap();
 
     let mut group = c.benchmark_group("pipeline");
@@ -58,12 +65,8 @@ fn scope_answer_end_to_end(c: &mut Criterion) {
 }
 
 fn ticket_creations(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("tickets.db").display());
+    let (runtime, _dir, config) = setup("tickets.db");
+    let url = config.database.url;
     let store = runtime.block_on(Store::open(&url)).unwrap();
     let ticket = NewTicket {
         subject: "EC2 status checks failing".into(),
@@ -129,13 +132,7 @@ impl Billing for MonthOfCosts {
 }
 
 fn warm_spend_answer(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::default();
-    config.database.url = format!("sqlite://{}", dir.path().join("spend.db").display());
+    let (runtime, _dir, config) = setup("spend.db");
     let aws = AwsServices {
         billing: Arc::new(MonthOfCosts),
         accounts: Arc::new(NoAccounts),
@@ -192,13 +189,7 @@ impl Health for SteadyHealth {
 }
 
 fn outages(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::default();
-    config.database.url = format!("sqlite://{}", dir.path().join("outages.db").display());
+    let (runtime, _dir, mut config) = setup("outages.db");
     config.aws.enabled = Some(true);
     let aws = AwsServices {
         health: Arc::new(SteadyHealth),
