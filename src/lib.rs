@@ -17,6 +17,7 @@ pub mod domain;
 pub mod error;
 pub mod inbound;
 pub mod intent;
+pub mod language;
 pub mod policy;
 pub mod reply;
 pub mod service;

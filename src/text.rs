@@ -1,18 +1,24 @@
-//! Text handling shared by the classifier and the policy matchers: folding what
-//! users type into one lower-case, mostly-ASCII form, and scoring it against
-//! weighted vocabularies compiled into a single `RegexSet`.
+//! Folding what users type into one lower-case form before anything reads
+//! it (the classifier, the policy's vocabulary, the extractors): compatibility
+//! characters, typographic quotes, invisible and direction-changing
+//! characters, Discord's mention tokens and white space.
 
-use regex::bytes::{RegexSet, RegexSetBuilder};
 use unicode_normalization::UnicodeNormalization;
 
-/// Only this many characters of a message are classified: intent and scope are
-/// decided by how a message starts, and it bounds the work a hostile 20,000
-/// character message can cause.
-pub const MAX_CLASSIFIED_CHARS: usize = 2_000;
+/// Of a longer message, only its first and last characters are classified:
+/// a question comes before or after what was pasted with it (the longest
+/// message of the labelled corpus has 271 characters), and it bounds the
+/// work a hostile 20,000-character message can cause.
+pub const CLASSIFIED_HEAD_CHARS: usize = 600;
+pub const CLASSIFIED_TAIL_CHARS: usize = 400;
+/// The most characters [`normalize`] reads of one message.
+pub const MAX_CLASSIFIED_CHARS: usize = CLASSIFIED_HEAD_CHARS + CLASSIFIED_TAIL_CHARS;
 
 /// Folds a chat message into the form every matcher works on.
 ///
-/// - Discord mention tokens (`<@123>`, `<@&123>`, `<#123>`) become spaces.
+/// - Discord mention tokens of people and roles (`<@123>`, `<@&123>`) become
+///   `@someone`, so a message addressed to a colleague reads as such; channel
+///   mentions (`<#123>`) become spaces.
 /// - Text inside a right-to-left override (U+202E ... U+202C) is read in the
 ///   order it is displayed, so a reversed "?epocs ni gnihctap si" reads as the
 ///   question the user saw.
@@ -21,36 +27,25 @@ pub const MAX_CLASSIFIED_CHARS: usize = 2_000;
 ///   override characters become spaces or vanish.
 /// - Everything is lower-cased and runs of white space are collapsed.
 pub fn normalize(input: &str) -> String {
-    let clipped = clip_chars(input, MAX_CLASSIFIED_CHARS);
-    let displayed = apply_right_to_left_overrides(clipped);
+    let clipped = head_and_tail(input);
+    if clipped.is_ascii() {
+        return normalize_ascii(&strip_mention_tokens(&clipped));
+    }
+    let displayed = apply_right_to_left_overrides(&clipped);
     let without_mentions = strip_mention_tokens(&displayed);
     let mut out = String::with_capacity(without_mentions.len());
     let mut last_was_space = true;
-    let mut push = |c: char, out: &mut String| {
-        if c.is_whitespace() {
-            if !last_was_space {
-                out.push(' ');
-                last_was_space = true;
-            }
-        } else {
-            out.push(c);
-            last_was_space = false;
-        }
-    };
-    if without_mentions.is_ascii() {
-        for c in without_mentions.chars() {
-            let c = if c.is_ascii_control() { ' ' } else { c };
-            push(c.to_ascii_lowercase(), &mut out);
-        }
-    } else {
-        for c in without_mentions.nfkc() {
-            match fold_char(c) {
-                Folded::Drop => {}
-                Folded::Char(c) => {
-                    for lower in c.to_lowercase() {
-                        push(lower, &mut out);
-                    }
+    for c in without_mentions.nfkc() {
+        let Folded::Char(c) = fold_char(c) else { continue };
+        for lower in c.to_lowercase() {
+            if lower.is_whitespace() {
+                if !last_was_space {
+                    out.push(' ');
+                    last_was_space = true;
                 }
+            } else {
+                out.push(lower);
+                last_was_space = false;
             }
         }
     }
@@ -58,6 +53,46 @@ pub fn normalize(input: &str) -> String {
         out.pop();
     }
     out
+}
+
+/// [`normalize`] for ASCII text: the common case, kept fast. Text that is
+/// already single-spaced, with no control characters, only needs lower-casing.
+fn normalize_ascii(text: &str) -> String {
+    if is_single_spaced(text.as_bytes()) {
+        return text.to_ascii_lowercase();
+    }
+    let mut out = Vec::with_capacity(text.len());
+    let mut last_was_space = true;
+    for &byte in text.as_bytes() {
+        if byte.is_ascii_whitespace() || byte.is_ascii_control() {
+            if !last_was_space {
+                out.push(b' ');
+                last_was_space = true;
+            }
+        } else {
+            out.push(byte.to_ascii_lowercase());
+            last_was_space = false;
+        }
+    }
+    if out.last() == Some(&b' ') {
+        out.pop();
+    }
+    String::from_utf8(out).expect("ASCII in, ASCII out")
+}
+
+/// No leading, trailing or doubled space and no other white space or control
+/// character. Branch-free, as most messages pass.
+fn is_single_spaced(bytes: &[u8]) -> bool {
+    let (Some(first), Some(last)) = (bytes.first(), bytes.last()) else {
+        return true;
+    };
+    let mut bad = u8::from(*first == b' ' || *last == b' ');
+    let mut previous = 0u8;
+    for &byte in bytes {
+        bad |= u8::from(byte < b' ') | u8::from(byte == 0x7f) | (u8::from(byte == b' ') & u8::from(previous == b' '));
+        previous = byte;
+    }
+    bad == 0
 }
 
 const RIGHT_TO_LEFT_OVERRIDE: char = '\u{202E}';
@@ -103,16 +138,34 @@ fn fold_char(c: char) -> Folded {
     }
 }
 
+/// A long message's first and last characters, with a sentence break
+/// between them so no phrase spans the cut; a short message as it is.
+fn head_and_tail(input: &str) -> std::borrow::Cow<'_, str> {
+    if input.len() <= MAX_CLASSIFIED_CHARS || input.chars().count() <= MAX_CLASSIFIED_CHARS {
+        return std::borrow::Cow::Borrowed(input);
+    }
+    let head = clip_chars(input, CLASSIFIED_HEAD_CHARS);
+    let tail_start = input
+        .char_indices()
+        .rev()
+        .nth(CLASSIFIED_TAIL_CHARS - 1)
+        .map_or(0, |(index, _)| index);
+    std::borrow::Cow::Owned(format!("{head} . {}", &input[tail_start..]))
+}
+
 /// The longest prefix of `s` with at most `max` characters.
 pub fn clip_chars(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
     match s.char_indices().nth(max) {
         Some((byte_index, _)) => &s[..byte_index],
         None => s,
     }
 }
 
-/// Replaces `<@id>`, `<@!id>`, `<@&id>` and `<#id>` with a space. Everything
-/// else, including a lone `<`, is kept as typed.
+/// Replaces `<@id>`, `<@!id>` and `<@&id>` with `@someone` and `<#id>` with a
+/// space. Everything else, including a lone `<`, is kept as typed.
 fn strip_mention_tokens(s: &str) -> std::borrow::Cow<'_, str> {
     if !s.contains('<') {
         return std::borrow::Cow::Borrowed(s);
@@ -124,7 +177,11 @@ fn strip_mention_tokens(s: &str) -> std::borrow::Cow<'_, str> {
         let candidate = &rest[start..];
         match mention_token_len(candidate) {
             Some(len) => {
-                out.push(' ');
+                out.push_str(if candidate.as_bytes()[1] == b'@' {
+                    " @someone "
+                } else {
+                    " "
+                });
                 rest = &candidate[len..];
             }
             None => {
@@ -155,85 +212,6 @@ fn mention_token_len(s: &str) -> Option<usize> {
         i += 1;
     }
     (i > digits_start && bytes.get(i) == Some(&b'>')).then_some(i + 1)
-}
-
-/// Turns a vocabulary word or phrase into a regular expression: words match
-/// whole, and a space in the phrase also matches a hyphen ("sign up" finds
-/// "sign-up" and "sign  up").
-pub fn phrase_pattern(phrase: &str) -> String {
-    let words: Vec<String> = phrase
-        .split(|c: char| c.is_whitespace() || c == '-')
-        .filter(|w| !w.is_empty())
-        .map(regex::escape)
-        .collect();
-    let body = words.join(r"[\s\-]+");
-    let starts_with_word = phrase.chars().next().is_some_and(is_word_char);
-    let ends_with_word = phrase.chars().last().is_some_and(is_word_char);
-    format!(
-        "{}{}{}",
-        if starts_with_word { r"\b" } else { "" },
-        body,
-        if ends_with_word { r"\b" } else { "" }
-    )
-}
-
-fn is_word_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '_'
-}
-
-/// A set of patterns, each pointing at a target with a weight; one pass over
-/// the text finds every pattern that matches.
-#[derive(Debug, Clone)]
-pub struct WeightedSet<T> {
-    set: RegexSet,
-    entries: Vec<(T, f32)>,
-}
-
-impl<T: Copy> WeightedSet<T> {
-    /// Compiles `(pattern, target, weight)` triples. Patterns are ASCII and
-    /// case-sensitive (the text is already lower-cased by [`normalize`]);
-    /// `\b` and `\w` are ASCII, which keeps the set on the fast DFA path.
-    pub fn new<I, S>(patterns: I) -> Result<Self, regex::Error>
-    where
-        I: IntoIterator<Item = (S, T, f32)>,
-        S: AsRef<str>,
-    {
-        let mut sources = Vec::new();
-        let mut entries = Vec::new();
-        for (pattern, target, weight) in patterns {
-            sources.push(pattern.as_ref().to_owned());
-            entries.push((target, weight));
-        }
-        let set = RegexSetBuilder::new(&sources)
-            .unicode(false)
-            .size_limit(64 * 1024 * 1024)
-            .dfa_size_limit(64 * 1024 * 1024)
-            .build()?;
-        Ok(Self { set, entries })
-    }
-
-    /// Every `(target, weight)` whose pattern matches `normalized_text`.
-    pub fn matches<'a>(&'a self, normalized_text: &str) -> impl Iterator<Item = (T, f32)> + 'a {
-        let hits = self.set.matches(normalized_text.as_bytes());
-        hits.into_iter().map(move |index| self.entries[index])
-    }
-
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-}
-
-/// Checks that one pattern compiles the way [`WeightedSet`] compiles it, so a
-/// policy file can report the exact pattern (and line) that is wrong.
-pub fn check_pattern(pattern: &str) -> Result<(), regex::Error> {
-    regex::bytes::RegexBuilder::new(pattern)
-        .unicode(false)
-        .build()
-        .map(|_| ())
 }
 
 #[cfg(test)]
@@ -273,9 +251,20 @@ mod tests {
     }
 
     #[test]
-    fn normalizing_removes_discord_mention_tokens_only() {
-        assert_eq!(normalize("<@123> is <#45> a <b> <@&9>x"), "is a <b> x");
+    fn normalizing_marks_mentions_of_people_and_drops_channel_mentions() {
+        assert_eq!(
+            normalize("<@123> is <#45> a <b> <@&9>x"),
+            "@someone is a <b> @someone x"
+        );
         assert_eq!(normalize("a < b <@> <@x>"), "a < b <@> <@x>");
+    }
+
+    #[test]
+    fn single_spaced_ascii_is_only_lower_cased_and_anything_else_is_folded() {
+        assert_eq!(normalize("Is IAM In Scope?"), "is iam in scope?");
+        assert_eq!(normalize(" a  b\tc\r\nd "), "a b c d");
+        assert_eq!(normalize("a\u{7f}b"), "a b");
+        assert_eq!(normalize(""), "");
     }
 
     #[test]
@@ -284,34 +273,18 @@ mod tests {
     }
 
     #[test]
-    fn normalizing_clips_very_long_messages() {
-        let long = "a ".repeat(20_000);
-        assert!(normalize(&long).chars().count() <= MAX_CLASSIFIED_CHARS);
+    fn normalizing_keeps_the_start_and_end_of_very_long_messages() {
+        let long = format!("is patching in scope {} where is the agent log", "x ".repeat(20_000));
+        let normalized = normalize(&long);
+        assert!(normalized.chars().count() <= MAX_CLASSIFIED_CHARS + 3);
+        assert!(normalized.starts_with("is patching in scope"));
+        assert!(normalized.ends_with("where is the agent log"));
+        assert!(normalized.contains(" . "));
     }
 
     #[test]
     fn clipping_respects_character_boundaries() {
         assert_eq!(clip_chars("ééé", 2), "éé");
         assert_eq!(clip_chars("ab", 5), "ab");
-    }
-
-    #[test]
-    fn phrases_match_whole_words_and_hyphens() {
-        let set = WeightedSet::new([(phrase_pattern("sign up"), 1, 1.0)]).unwrap();
-        assert_eq!(set.matches("account sign-up please").count(), 1);
-        assert_eq!(set.matches("design upgrades").count(), 0);
-    }
-
-    #[test]
-    fn phrases_with_punctuation_at_the_edges_still_match() {
-        let set = WeightedSet::new([(phrase_pattern("u.s."), 1, 1.0), (phrase_pattern("t&c"), 2, 1.0)]).unwrap();
-        let hits: Vec<i32> = set.matches("call the u.s. line about t&c").map(|(t, _)| t).collect();
-        assert_eq!(hits, vec![1, 2]);
-    }
-
-    #[test]
-    fn a_bad_pattern_is_reported() {
-        assert!(check_pattern("(unclosed").is_err());
-        assert!(check_pattern(r"\bok\b").is_ok());
     }
 }

@@ -1,0 +1,659 @@
+//! Words to stems. A word is read in this order: chat abbreviations are
+//! expanded ("acct" → "account", "u" → "you", "mtd" → "month to date"); a
+//! word seen before is looked up; a new word is stemmed with the Snowball
+//! English stemmer (configure, configured and configuration all read as
+//! "configur"); and a new word of five letters or more that is one typo
+//! (a letter added, missing, changed or two swapped) away from exactly one
+//! known stem reads as that stem.
+//!
+//! Every stem has a dense id, so the vocabularies and the intent model index
+//! plain vectors by it. The lexicon is built once, from the policy's
+//! vocabulary and the words the intent model was trained on, and shared.
+
+use std::borrow::Cow;
+
+use rust_stemmers::{Algorithm, Stemmer};
+use rustc_hash::FxHashMap;
+
+use super::tokens::{Special, Token, tokenize};
+
+/// A stem's id: an index into [`Lexicon::stem`].
+pub type StemId = u32;
+
+/// A word the lexicon does not know.
+pub const UNKNOWN: StemId = u32::MAX - 2;
+/// The end of a sentence or clause (`.`, `!`, `;`, `:`).
+pub const SENTENCE_END: StemId = u32::MAX - 1;
+/// A question mark, which also ends a sentence.
+pub const QUESTION_MARK: StemId = u32::MAX;
+
+/// Whether an analyzed position is a word (known or not) rather than a break.
+pub fn is_word(id: StemId) -> bool {
+    id < SENTENCE_END
+}
+
+/// Whether an analyzed position is a known stem.
+pub fn is_stem(id: StemId) -> bool {
+    id < UNKNOWN
+}
+
+/// Words shorter than this are never corrected: too many short words are one
+/// letter away from each other.
+const MIN_TYPO_LEN: usize = 5;
+const MAX_TYPO_LEN: usize = 24;
+
+/// Chat abbreviations and contractions typed without their apostrophe, and
+/// what they stand for.
+#[rustfmt::skip]
+pub const ABBREVIATIONS: &[(&str, &str)] = &[
+    ("u", "you"), ("ya", "you"), ("yu", "you"), ("ur", "your"), ("yr", "your"), ("r", "are"),
+    ("pls", "please"), ("plz", "please"), ("plse", "please"), ("pleae", "please"), ("kindly", "please"),
+    ("thx", "thanks"), ("thnx", "thanks"), ("tnx", "thanks"), ("thanx", "thanks"), ("ty", "thank you"),
+    ("acct", "account"), ("accts", "accounts"), ("acc", "account"), ("accs", "accounts"),
+    ("accnt", "account"), ("acnt", "account"),
+    ("mtd", "month to date"), ("ytd", "year to date"), ("eom", "end of month"), ("eod", "end of day"),
+    ("rn", "right now"), ("atm", "at the moment"), ("asap", "as soon as possible"),
+    ("db", "database"), ("dbs", "databases"), ("prod", "production"), ("k8s", "kubernetes"),
+    ("w/", "with"), ("b/c", "because"), ("bc", "because"), ("cuz", "because"), ("coz", "because"),
+    ("idk", "i do not know"), ("dunno", "do not know"), ("wat", "what"), ("wot", "what"),
+    ("whats", "what is"), ("whos", "who is"), ("wheres", "where is"), ("hows", "how is"),
+    ("thats", "that is"), ("theres", "there is"), ("im", "i am"), ("ive", "i have"),
+    ("youre", "you are"), ("weve", "we have"), ("dont", "do not"), ("doesnt", "does not"),
+    ("didnt", "did not"), ("cant", "can not"), ("cannot", "can not"), ("wont", "will not"),
+    ("isnt", "is not"), ("arent", "are not"), ("wasnt", "was not"), ("havent", "have not"),
+    ("wanna", "want to"), ("gonna", "going to"), ("gotta", "got to"), ("lemme", "let me"),
+    ("gimme", "give me"), ("kinda", "kind of"), ("sorta", "sort of"),
+    ("cud", "could"), ("wud", "would"), ("shud", "should"),
+    ("tkt", "ticket"), ("tkts", "tickets"), ("tix", "tickets"), ("num", "number"), ("nr", "number"),
+    ("info", "information"), ("infos", "information"), ("config", "configuration"), ("cfg", "configuration"),
+    ("configs", "configurations"), ("env", "environment"), ("envs", "environments"),
+    ("mgmt", "management"), ("mgr", "manager"), ("msg", "message"), ("perms", "permissions"),
+    ("perm", "permission"), ("q", "question"), ("qs", "questions"), ("abt", "about"), ("bout", "about"),
+    ("thru", "through"), ("tho", "though"), ("ppl", "people"), ("sth", "something"), ("smth", "something"),
+    ("b4", "before"), ("2day", "today"), ("tmrw", "tomorrow"), ("wknd", "weekend"),
+    ("mo", "month"), ("mth", "month"), ("mnth", "month"), ("dept", "department"),
+    ("est", "estimate"), ("proj", "projected"), ("fcst", "forecast"), ("sev", "severity"),
+    ("svc", "service"), ("svcs", "services"), ("amzn", "amazon"), ("e-mail", "email"),
+    ("re-open", "reopen"), ("set-up", "setup"), ("appr", "approve"),
+    ("vol", "volume"), ("vols", "volumes"), ("sg", "security group"), ("sgs", "security groups"),
+    ("tf", "terraform"), ("cf", "cloudformation"), ("lb", "load balancer"),
+];
+
+/// What a surface word reads as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Entry {
+    Stem(StemId),
+    /// An abbreviation: an index into `Lexicon::expansions`.
+    Expansion(u32),
+}
+
+/// A key of one to sixteen bytes, read as integers: the first and last
+/// eight bytes (overlapping for shorter keys), or for keys under eight bytes
+/// their first and last four, or every byte; with the length, which makes the
+/// reading unique. Building one is a couple of loads, not a copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Key {
+    low: u64,
+    high: u64,
+    len: u32,
+}
+
+impl Key {
+    fn of(text: &str) -> Option<Key> {
+        let b = text.as_bytes();
+        let len = b.len();
+        let load8 = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().expect("eight bytes"));
+        let load4 = |at: usize| u64::from(u32::from_le_bytes(b[at..at + 4].try_into().expect("four bytes")));
+        let (low, high) = match len {
+            0 => return None,
+            1..=3 => (
+                u64::from(b[0]) | u64::from(b[len / 2]) << 8 | u64::from(b[len - 1]) << 16,
+                0,
+            ),
+            4..=7 => (load4(0) | load4(len - 4) << 32, 0),
+            8..=16 => (load8(0), load8(len - 8)),
+            _ => return None,
+        };
+        Some(Key {
+            low,
+            high,
+            len: len as u32,
+        })
+    }
+
+    fn hash(&self) -> u64 {
+        (self.low ^ self.high.rotate_left(29) ^ u64::from(self.len)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+}
+
+/// A map keyed by short strings, built for lookups: keys of up to sixteen
+/// bytes (nearly every word) live in an open-addressing table of [`Key`]s;
+/// longer ones in an ordinary hash map.
+struct PackedMap<V> {
+    /// Each slot holds its key and value side by side (one cache line read
+    /// per probe). Slots with `len == 0` are empty. The capacity is a power
+    /// of two and at least twice the number of keys.
+    slots: Vec<(Key, Option<V>)>,
+    used: usize,
+    long: FxHashMap<Box<str>, V>,
+    /// Every short key's text, for iteration.
+    texts: Vec<Box<str>>,
+}
+
+impl<V> Default for PackedMap<V> {
+    fn default() -> Self {
+        Self {
+            slots: Vec::new(),
+            used: 0,
+            long: FxHashMap::default(),
+            texts: Vec::new(),
+        }
+    }
+}
+
+impl<V> PackedMap<V> {
+    fn home(&self, key: &Key) -> usize {
+        (key.hash() >> (64 - self.slots.len().trailing_zeros())) as usize
+    }
+
+    fn slot(&self, key: &Key) -> Option<usize> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut index = self.home(key);
+        loop {
+            let here = &self.slots[index].0;
+            if here == key {
+                return Some(index);
+            }
+            if here.len == 0 {
+                return None;
+            }
+            index = (index + 1) & mask;
+        }
+    }
+
+    fn get(&self, text: &str) -> Option<&V> {
+        match Key::of(text) {
+            Some(key) => self.slot(&key).and_then(|i| self.slots[i].1.as_ref()),
+            None => self.long.get(text),
+        }
+    }
+
+    fn get_mut(&mut self, text: &str) -> Option<&mut V> {
+        match Key::of(text) {
+            Some(key) => self.slot(&key).and_then(|i| self.slots[i].1.as_mut()),
+            None => self.long.get_mut(text),
+        }
+    }
+
+    fn contains_key(&self, text: &str) -> bool {
+        self.get(text).is_some()
+    }
+
+    fn insert(&mut self, text: &str, value: V) {
+        let Some(key) = Key::of(text) else {
+            self.long.insert(text.into(), value);
+            return;
+        };
+        if let Some(index) = self.slot(&key) {
+            self.slots[index].1 = Some(value);
+            return;
+        }
+        if (self.used + 1) * 2 > self.slots.len() {
+            self.grow();
+        }
+        self.place(key, Some(value));
+        self.used += 1;
+        self.texts.push(text.into());
+    }
+
+    fn place(&mut self, key: Key, value: Option<V>) {
+        let mask = self.slots.len() - 1;
+        let mut index = self.home(&key);
+        while self.slots[index].0.len != 0 {
+            index = (index + 1) & mask;
+        }
+        self.slots[index] = (key, value);
+    }
+
+    fn grow(&mut self) {
+        let capacity = (self.slots.len() * 2).max(64);
+        let old = std::mem::replace(&mut self.slots, (0..capacity).map(|_| (Key::default(), None)).collect());
+        for (key, value) in old {
+            if key.len != 0 {
+                self.place(key, value);
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.used + self.long.len()
+    }
+
+    fn clear(&mut self) {
+        *self = Self::default();
+    }
+
+    /// Every key and value, in no particular order.
+    fn iter(&self) -> impl Iterator<Item = (&str, &V)> {
+        let short = self
+            .texts
+            .iter()
+            .filter_map(|text| self.get(text).map(|value| (&**text, value)));
+        let long = self.long.iter().map(|(key, value)| (&**key, value));
+        short.chain(long)
+    }
+}
+
+/// The lexicon: known words and stems, the stemmer, and the index that
+/// forgives one typo.
+pub struct Lexicon {
+    stemmer: Stemmer,
+    /// Every surface word seen, and every abbreviation, in one map so that a
+    /// word costs one lookup.
+    words: PackedMap<Entry>,
+    stems: Vec<Box<str>>,
+    stem_ids: PackedMap<StemId>,
+    /// A known word with one letter deleted → the known words it came from
+    /// (indexes into `typo_words`).
+    deletions: PackedMap<Vec<u32>>,
+    typo_words: Vec<(Box<str>, StemId)>,
+    /// What abbreviations stand for (see [`Entry::Expansion`]).
+    expansions: Vec<Box<[StemId]>>,
+}
+
+impl std::fmt::Debug for Lexicon {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lexicon")
+            .field("words", &self.words.len())
+            .field("stems", &self.stems.len())
+            .finish()
+    }
+}
+
+impl Default for Lexicon {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Lexicon {
+    /// An empty lexicon knowing only the specials (`<account>`, `<region>`...).
+    pub fn new() -> Self {
+        let mut lexicon = Self {
+            stemmer: Stemmer::create(Algorithm::English),
+            words: PackedMap::default(),
+            stems: Vec::new(),
+            stem_ids: PackedMap::default(),
+            deletions: PackedMap::default(),
+            typo_words: Vec::new(),
+            expansions: Vec::new(),
+        };
+        for special in Special::ALL {
+            lexicon.intern_stem(special.name());
+        }
+        // What the abbreviations stand for is always known.
+        for (abbreviation, expansion) in ABBREVIATIONS {
+            let mut stems = Vec::new();
+            for word in expansion.split(' ') {
+                lexicon.learn_word(word);
+                if let Some(Entry::Stem(id)) = lexicon.words.get(word) {
+                    stems.push(*id);
+                }
+            }
+            let index = lexicon.expansions.len() as u32;
+            lexicon.expansions.push(stems.into_boxed_slice());
+            lexicon.words.insert(abbreviation, Entry::Expansion(index));
+        }
+        lexicon
+    }
+
+    /// The id of a special token.
+    pub fn special(&self, special: Special) -> StemId {
+        Special::ALL
+            .iter()
+            .position(|s| *s == special)
+            .expect("every special is interned") as StemId
+    }
+
+    pub fn stem(&self, id: StemId) -> &str {
+        &self.stems[id as usize]
+    }
+
+    pub fn stem_id(&self, stem: &str) -> Option<StemId> {
+        self.stem_ids.get(stem).copied()
+    }
+
+    pub fn stem_count(&self) -> usize {
+        self.stems.len()
+    }
+
+    /// The stem of one word as the Snowball stemmer gives it.
+    pub fn stem_of<'a>(&self, word: &'a str) -> Cow<'a, str> {
+        self.stemmer.stem(word)
+    }
+
+    /// Surface words known (not abbreviations), with their stems, sorted.
+    pub fn words(&self) -> Vec<(String, StemId)> {
+        let mut words: Vec<(String, StemId)> = self
+            .words
+            .iter()
+            .filter_map(|(w, entry)| match entry {
+                Entry::Stem(id) => Some((w.to_owned(), *id)),
+                Entry::Expansion(_) => None,
+            })
+            .collect();
+        words.sort();
+        words
+    }
+
+    fn intern_stem(&mut self, stem: &str) -> StemId {
+        if let Some(id) = self.stem_ids.get(stem) {
+            return *id;
+        }
+        let id = self.stems.len() as StemId;
+        assert!(id < UNKNOWN, "too many stems");
+        self.stems.push(stem.into());
+        self.stem_ids.insert(stem, id);
+        id
+    }
+
+    /// Learns every word of a text, so that later analyses know them.
+    /// Call [`Self::finish`] after the last one.
+    pub fn learn_text(&mut self, text: &str) {
+        let normalized = crate::text::normalize(text);
+        let mut words: Vec<String> = Vec::new();
+        tokenize(&normalized, |token| {
+            if let Token::Word(word) = token {
+                words.push(word.into_owned());
+            }
+        });
+        for word in words {
+            self.learn_word(&word);
+        }
+    }
+
+    /// Learns a surface word given with its stem (as the intent model lists
+    /// the words it was trained on).
+    pub fn learn_word_with_stem(&mut self, word: &str, stem: &str) {
+        let id = self.intern_stem(stem);
+        if !self.words.contains_key(word) {
+            self.words.insert(word, Entry::Stem(id));
+        }
+    }
+
+    fn learn_word(&mut self, word: &str) {
+        if self.words.contains_key(word) {
+            return;
+        }
+        if word.contains(['-', '&', '_', '/']) {
+            let joined: String = word.chars().filter(|c| !matches!(c, '-' | '&' | '_' | '/')).collect();
+            if self.words.contains_key(joined.as_str()) {
+                return;
+            }
+            for part in word.split(['-', '&', '_', '/']).filter(|p| !p.is_empty()) {
+                self.learn_word(part);
+            }
+            return;
+        }
+        let stem = self.stemmer.stem(word).into_owned();
+        let id = self.intern_stem(&stem);
+        self.words.insert(word, Entry::Stem(id));
+    }
+
+    /// Builds the typo index over the words learned so far.
+    pub fn finish(&mut self) {
+        self.typo_words.clear();
+        self.deletions.clear();
+        let words: Vec<(String, StemId)> = self.words().into_iter().filter(|(w, _)| typo_candidate(w)).collect();
+        for (word, id) in words {
+            let index = self.typo_words.len() as u32;
+            self.typo_words.push((word.as_str().into(), id));
+            let mut buffer = [0u8; MAX_TYPO_LEN];
+            for skip in 0..word.len() {
+                let deleted = delete_at(&word, skip, &mut buffer);
+                match self.deletions.get_mut(deleted) {
+                    Some(entry) if !entry.contains(&index) => entry.push(index),
+                    Some(_) => {}
+                    None => self.deletions.insert(deleted, vec![index]),
+                }
+            }
+        }
+    }
+
+    /// Reads a normalized message into stem ids, with [`UNKNOWN`] for words
+    /// the lexicon cannot place and [`SENTENCE_END`] / [`QUESTION_MARK`] for
+    /// the breaks. Commas are dropped.
+    pub fn analyze(&self, normalized: &str, out: &mut Vec<StemId>) {
+        tokenize(normalized, |token| match token {
+            Token::Word(word) => self.analyze_word(&word, out),
+            Token::Special(special) => out.push(self.special(special)),
+            Token::Comma => {}
+            Token::SentenceEnd => {
+                if out.last().is_some_and(|last| is_word(*last)) {
+                    out.push(SENTENCE_END)
+                }
+            }
+            Token::QuestionMark => match out.last_mut() {
+                Some(last) if *last == SENTENCE_END => *last = QUESTION_MARK,
+                Some(last) if *last == QUESTION_MARK => {}
+                _ => out.push(QUESTION_MARK),
+            },
+        });
+    }
+
+    fn analyze_word(&self, word: &str, out: &mut Vec<StemId>) {
+        if self.push_known(word, out) {
+            return;
+        }
+        if word.contains(['-', '&', '_', '/']) {
+            let joined: String = word.chars().filter(|c| !matches!(c, '-' | '&' | '_' | '/')).collect();
+            if self.push_known(&joined, out) {
+                return;
+            }
+            for part in word.split(['-', '&', '_', '/']).filter(|p| !p.is_empty()) {
+                self.analyze_word(part, out);
+            }
+            return;
+        }
+        let stem = self.stemmer.stem(word);
+        if let Some(id) = self.stem_ids.get(&stem) {
+            out.push(*id);
+            return;
+        }
+        out.push(self.corrected(word).unwrap_or(UNKNOWN));
+    }
+
+    /// Pushes the stems of a known word or abbreviation; false when unknown.
+    fn push_known(&self, word: &str, out: &mut Vec<StemId>) -> bool {
+        match self.words.get(word) {
+            Some(Entry::Stem(id)) => out.push(*id),
+            Some(Entry::Expansion(index)) => out.extend_from_slice(&self.expansions[*index as usize]),
+            None => return false,
+        }
+        true
+    }
+
+    /// The stem of the one known word a typo away from `word`, if exactly one
+    /// stem is that close.
+    pub fn corrected(&self, word: &str) -> Option<StemId> {
+        if !typo_candidate(word) {
+            return None;
+        }
+        let mut candidates = Candidates::default();
+        // `word` lost a letter: it is a deletion of a known word.
+        if let Some(indexes) = self.deletions.get(word) {
+            for index in indexes {
+                let (known, id) = &self.typo_words[*index as usize];
+                candidates.offer(one_edit_apart(word, known), *id);
+            }
+        }
+        let mut buffer = [0u8; MAX_TYPO_LEN];
+        for skip in 0..word.len() {
+            let deleted = delete_at(word, skip, &mut buffer);
+            // `word` has a changed letter or two swapped: both lose the same one.
+            if let Some(indexes) = self.deletions.get(deleted) {
+                for index in indexes {
+                    let (known, id) = &self.typo_words[*index as usize];
+                    candidates.offer(one_edit_apart(word, known), *id);
+                }
+            }
+            // `word` has an extra letter.
+            if let Some(Entry::Stem(id)) = self.words.get(deleted) {
+                candidates.offer(typo_candidate(deleted), *id);
+            }
+        }
+        candidates.only()
+    }
+}
+
+/// The stems a typo could stand for.
+#[derive(Default)]
+struct Candidates {
+    found: Option<StemId>,
+    ambiguous: bool,
+}
+
+impl Candidates {
+    fn offer(&mut self, close: bool, id: StemId) {
+        if !close {
+            return;
+        }
+        match self.found {
+            None => self.found = Some(id),
+            Some(existing) if existing != id => self.ambiguous = true,
+            Some(_) => {}
+        }
+    }
+
+    fn only(self) -> Option<StemId> {
+        if self.ambiguous { None } else { self.found }
+    }
+}
+
+fn typo_candidate(word: &str) -> bool {
+    (MIN_TYPO_LEN..=MAX_TYPO_LEN).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_lowercase())
+}
+
+/// `word` without its byte at `skip`, in `buffer`. Only called on ASCII words
+/// no longer than the buffer.
+fn delete_at<'b>(word: &str, skip: usize, buffer: &'b mut [u8; MAX_TYPO_LEN]) -> &'b str {
+    let bytes = word.as_bytes();
+    let len = bytes.len() - 1;
+    buffer[..skip].copy_from_slice(&bytes[..skip]);
+    buffer[skip..len].copy_from_slice(&bytes[skip + 1..]);
+    std::str::from_utf8(&buffer[..len]).expect("ASCII stays ASCII")
+}
+
+/// Whether two ASCII words differ by one insertion, deletion, substitution or
+/// swap of neighbours (optimal string alignment distance 1).
+fn one_edit_apart(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a == b {
+        return false;
+    }
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let (a, b) = (&a[prefix..], &b[prefix..]);
+    match a.len() as isize - b.len() as isize {
+        0 => a[1..] == b[1..] || (a.len() >= 2 && a[0] == b[1] && a[1] == b[0] && a[2..] == b[2..]),
+        1 => a[1..] == *b,
+        -1 => *a == b[1..],
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lexicon(words: &str) -> Lexicon {
+        let mut lexicon = Lexicon::new();
+        lexicon.learn_text(words);
+        lexicon.finish();
+        lexicon
+    }
+
+    fn read(lexicon: &Lexicon, text: &str) -> Vec<String> {
+        let mut ids = Vec::new();
+        lexicon.analyze(&crate::text::normalize(text), &mut ids);
+        ids.into_iter()
+            .map(|id| match id {
+                UNKNOWN => "?unknown".to_owned(),
+                SENTENCE_END => ".".to_owned(),
+                QUESTION_MARK => "?".to_owned(),
+                id => lexicon.stem(id).to_owned(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn inflections_meet_at_their_stem() {
+        let lexicon = lexicon("configure tune");
+        assert_eq!(
+            read(&lexicon, "configured configuration configuring tuning tuned"),
+            ["configur", "configur", "configur", "tune", "tune"]
+        );
+    }
+
+    #[test]
+    fn abbreviations_are_expanded() {
+        let lexicon = lexicon("you please account month to date what is");
+        assert_eq!(
+            read(&lexicon, "u pls acct mtd"),
+            ["you", "pleas", "account", "month", "to", "date"]
+        );
+        assert_eq!(read(&lexicon, "what's"), ["what", "is"]);
+    }
+
+    #[test]
+    fn one_typo_on_a_longer_word_is_forgiven() {
+        let lexicon = lexicon("account billing receive");
+        assert_eq!(read(&lexicon, "acount"), ["account"]);
+        assert_eq!(read(&lexicon, "biling"), ["bill"]);
+        assert_eq!(read(&lexicon, "recieve"), ["receiv"]);
+        assert_eq!(read(&lexicon, "accounnt"), ["account"]);
+        assert_eq!(read(&lexicon, "accuont"), ["account"]);
+    }
+
+    #[test]
+    fn short_words_and_two_typos_are_not_guessed() {
+        let lexicon = lexicon("cost account");
+        assert_eq!(read(&lexicon, "cast"), ["?unknown"]);
+        assert_eq!(read(&lexicon, "akount"), ["?unknown"]);
+    }
+
+    #[test]
+    fn a_typo_close_to_two_different_stems_is_not_guessed() {
+        let lexicon = lexicon("caste paste");
+        assert_eq!(read(&lexicon, "xaste"), ["?unknown"]);
+    }
+
+    #[test]
+    fn hyphenated_words_are_joined_when_known_and_split_otherwise() {
+        let lexicon = lexicon("signup month to date");
+        assert_eq!(read(&lexicon, "sign-up"), ["signup"]);
+        assert_eq!(read(&lexicon, "month-to-date"), ["month", "to", "date"]);
+    }
+
+    #[test]
+    fn breaks_are_kept_once_and_commas_dropped() {
+        let lexicon = lexicon("hello team help");
+        assert_eq!(
+            read(&lexicon, "hello, team. help?!"),
+            ["hello", "team", ".", "help", "?"]
+        );
+    }
+
+    #[test]
+    fn edit_distance_one_is_exact() {
+        assert!(one_edit_apart("account", "acount"));
+        assert!(one_edit_apart("account", "accuont"));
+        assert!(one_edit_apart("account", "accounts"));
+        assert!(one_edit_apart("account", "accourt"));
+        assert!(!one_edit_apart("account", "account"));
+        assert!(!one_edit_apart("abcd", "bcda"));
+        assert!(!one_edit_apart("account", "acuont"));
+    }
+}

@@ -1,0 +1,426 @@
+//! Splitting a normalized message into tokens: words, the things worth
+//! recognizing whatever their digits (AWS account ids, ticket references,
+//! regions, amounts of money, file paths, e-mail addresses, resource ids,
+//! people mentioned) and the punctuation that ends a sentence or asks.
+//!
+//! The input is text already folded by `text::normalize` (lower case, one
+//! space between words). Nothing here allocates except for words typed with
+//! an apostrophe ("what's" reads as "whats", as most people type it anyway).
+
+use std::borrow::Cow;
+
+/// Things recognized by their shape rather than their spelling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Special {
+    /// A 12-digit AWS account id, with or without dashes.
+    AccountId,
+    /// `#123`.
+    TicketRef,
+    /// An AWS region code such as `us-east-1`.
+    Region,
+    /// A number of four digits or more that is not an account id.
+    Number,
+    /// A currency sign.
+    Money,
+    /// A file path or log file (`/var/log/...`, `agent.log`).
+    Path,
+    /// An e-mail address.
+    Email,
+    /// An AWS resource id such as `i-0a7f3c91be22d4410`.
+    ResourceId,
+    /// Someone mentioned with `@` (not the bot: adapters remove its mention).
+    Person,
+}
+
+impl Special {
+    pub const ALL: [Special; 9] = [
+        Special::AccountId,
+        Special::TicketRef,
+        Special::Region,
+        Special::Number,
+        Special::Money,
+        Special::Path,
+        Special::Email,
+        Special::ResourceId,
+        Special::Person,
+    ];
+
+    /// How the special appears in vocabularies and in the intent model.
+    pub fn name(self) -> &'static str {
+        match self {
+            Special::AccountId => "<account>",
+            Special::TicketRef => "<ticket>",
+            Special::Region => "<region>",
+            Special::Number => "<number>",
+            Special::Money => "<money>",
+            Special::Path => "<path>",
+            Special::Email => "<email>",
+            Special::ResourceId => "<resource>",
+            Special::Person => "<person>",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Special> {
+        Special::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Token<'a> {
+    /// Letters and digits; may still hold `-`, `&` or `_` between parts
+    /// ("sign-up", "t&c"), which the lexicon joins or splits.
+    Word(Cow<'a, str>),
+    Special(Special),
+    /// A comma: words on either side are not one phrase.
+    Comma,
+    /// `.`, `!`, `;` or `:` ending a sentence or clause.
+    SentenceEnd,
+    /// `?`.
+    QuestionMark,
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b >= 0x80
+}
+
+/// Bytes that may join two parts of one word when a letter or digit follows.
+fn is_joiner(b: u8) -> bool {
+    matches!(b, b'-' | b'.' | b'/' | b'\'' | b'_' | b'&' | b'@')
+}
+
+/// Calls `emit` with each token of `normalized`, in order.
+pub fn tokenize<'a>(normalized: &'a str, mut emit: impl FnMut(Token<'a>)) {
+    let bytes = normalized.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        // The common cases first: a space, or a word of letters.
+        if b == b' ' {
+            i += 1;
+            continue;
+        }
+        if b.is_ascii_lowercase() {
+            let start = i;
+            let plain;
+            (i, plain) = run_end(bytes, i);
+            if plain {
+                emit(Token::Word(Cow::Borrowed(&normalized[start..i])));
+            } else {
+                classify_run(&normalized[start..i], &mut emit);
+            }
+            continue;
+        }
+        match b {
+            b'?' => {
+                emit(Token::QuestionMark);
+                i += 1;
+            }
+            b'.' | b'!' | b';' | b':' => {
+                emit(Token::SentenceEnd);
+                i += 1;
+            }
+            b',' => {
+                emit(Token::Comma);
+                i += 1;
+            }
+            b'$' => {
+                emit(Token::Special(Special::Money));
+                i += 1;
+            }
+            b'#' if bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => {
+                i += 1;
+                while bytes.get(i).is_some_and(u8::is_ascii_digit) {
+                    i += 1;
+                }
+                emit(Token::Special(Special::TicketRef));
+            }
+            // "phone #" means "phone number".
+            b'#' => {
+                emit(Token::Word(Cow::Borrowed("number")));
+                i += 1;
+            }
+            b'@' if bytes.get(i + 1).copied().is_some_and(is_word_byte) => {
+                i += 1;
+                while bytes
+                    .get(i)
+                    .copied()
+                    .is_some_and(|b| is_word_byte(b) || b == b'_' || b == b'.')
+                {
+                    i += 1;
+                }
+                emit(Token::Special(Special::Person));
+            }
+            _ if b >= 0x80 && normalized[i..].starts_with(['€', '£']) => {
+                emit(Token::Special(Special::Money));
+                i += normalized[i..].chars().next().map_or(1, char::len_utf8);
+            }
+            b'/' if bytes.get(i + 1).copied().is_some_and(is_word_byte) => {
+                let start = i;
+                (i, _) = run_end(bytes, i + 1);
+                classify_run(&normalized[start..i], &mut emit);
+            }
+            _ if is_word_byte(b) => {
+                let start = i;
+                let plain;
+                (i, plain) = run_end(bytes, i);
+                if plain {
+                    emit(Token::Word(Cow::Borrowed(&normalized[start..i])));
+                } else {
+                    classify_run(&normalized[start..i], &mut emit);
+                }
+            }
+            _ => i += 1,
+        }
+    }
+}
+
+/// The end of a run of word bytes joined by joiners, starting at `i`, and
+/// whether the run is a plain word (letters only). A lone letter before a
+/// slash keeps it ("w/", "b/c").
+fn run_end(bytes: &[u8], mut i: usize) -> (usize, bool) {
+    let start = i;
+    let mut plain = true;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii_lowercase() || b >= 0x80 {
+            i += 1;
+        } else if b.is_ascii_alphanumeric() {
+            plain = false;
+            i += 1;
+        } else if (is_joiner(b) || (b == b',' && i > start && bytes[i - 1].is_ascii_digit()))
+            && bytes
+                .get(i + 1)
+                .copied()
+                .is_some_and(|next| is_word_byte(next) && (b != b',' || next.is_ascii_digit()))
+        {
+            // "sign-up", "what's", "t3.medium", "4,200"
+            plain = false;
+            i += 1;
+        } else if b == b'/' && i - start == 1 {
+            plain = false;
+            i += 1;
+            break;
+        } else {
+            break;
+        }
+    }
+    (i, plain && i > start)
+}
+
+/// What a run is made of, found in one pass.
+#[derive(Default)]
+struct Shape {
+    digits: usize,
+    letters: usize,
+    at: bool,
+    slash: bool,
+    backslash: bool,
+    dot: bool,
+    comma: bool,
+    dash: bool,
+    apostrophe: bool,
+}
+
+impl Shape {
+    fn of(run: &str) -> Self {
+        let mut shape = Shape::default();
+        for b in run.bytes() {
+            match b {
+                b'0'..=b'9' => shape.digits += 1,
+                b'a'..=b'z' => shape.letters += 1,
+                b'@' => shape.at = true,
+                b'/' => shape.slash = true,
+                b'\\' => shape.backslash = true,
+                b'.' => shape.dot = true,
+                b',' => shape.comma = true,
+                b'-' => shape.dash = true,
+                b'\'' => shape.apostrophe = true,
+                _ => {}
+            }
+        }
+        shape
+    }
+}
+
+fn classify_run<'a>(run: &'a str, emit: &mut impl FnMut(Token<'a>)) {
+    let shape = Shape::of(run);
+    if let Some(special) = special_of(run, &shape) {
+        emit(Token::Special(special));
+        return;
+    }
+    // "w/", "b/c" and "24/7" are words of their own; other slashes separate
+    // words ("ci/cd", "s3/cloudfront").
+    if shape.slash && !(run.len() <= 4 && run.len() >= 2) {
+        for part in run.split('/').filter(|p| !p.is_empty()) {
+            classify_run(part, emit);
+        }
+        return;
+    }
+    if shape.dot || shape.comma {
+        for part in run.split(['.', ',']).filter(|p| !p.is_empty()) {
+            classify_run(part, emit);
+        }
+        return;
+    }
+    if shape.digits == run.len() {
+        // Short numbers stay words: "tier 1", "24/7", "error 500".
+        emit(if shape.digits <= 3 {
+            Token::Word(Cow::Borrowed(run))
+        } else {
+            Token::Special(Special::Number)
+        });
+        return;
+    }
+    if shape.apostrophe {
+        emit(Token::Word(Cow::Owned(run.replace('\'', ""))));
+    } else {
+        emit(Token::Word(Cow::Borrowed(run)));
+    }
+}
+
+/// A run recognized by its shape.
+fn special_of(run: &str, shape: &Shape) -> Option<Special> {
+    if shape.at {
+        return Some(Special::Email);
+    }
+    if run.starts_with('/') || shape.backslash || (shape.dot && run.contains(".log")) {
+        return Some(Special::Path);
+    }
+    let separators = run.len() - shape.digits;
+    let only_digits_and =
+        |allowed: &[u8]| separators == 0 || run.bytes().all(|b| b.is_ascii_digit() || allowed.contains(&b));
+    if shape.digits == 12 && only_digits_and(b"-") {
+        return Some(Special::AccountId);
+    }
+    if shape.digits >= 4 && only_digits_and(b"-,.") {
+        return Some(Special::Number);
+    }
+    if shape.dash && is_region(run) {
+        return Some(Special::Region);
+    }
+    if shape.dash && shape.digits > 0 && is_resource_id(run) {
+        return Some(Special::ResourceId);
+    }
+    None
+}
+
+/// `us-east-1`, `eu-central-2`, `us-gov-west-1`.
+pub fn is_region(run: &str) -> bool {
+    let mut parts = run.split('-');
+    let Some(area) = parts.next() else { return false };
+    if area.len() != 2 || !area.bytes().all(|b| b.is_ascii_lowercase()) {
+        return false;
+    }
+    let mut direction = parts.next();
+    if direction == Some("gov") {
+        direction = parts.next();
+    }
+    let directions = [
+        "east",
+        "west",
+        "north",
+        "south",
+        "central",
+        "northeast",
+        "southeast",
+        "northwest",
+        "southwest",
+    ];
+    let Some(direction) = direction else { return false };
+    if !directions.contains(&direction) {
+        return false;
+    }
+    let number = parts.next();
+    parts.next().is_none() && number.is_some_and(|n| n.len() == 1 && n.as_bytes()[0].is_ascii_digit())
+}
+
+/// `i-0a7f3c91be22d4410`, `vol-049df61146c4d7901`, `sg-0123abcd`: a short
+/// prefix, a dash, and eight or more hexadecimal digits with a digit among
+/// them.
+fn is_resource_id(run: &str) -> bool {
+    let Some((prefix, id)) = run.split_once('-') else {
+        return false;
+    };
+    (1..=6).contains(&prefix.len())
+        && prefix.bytes().all(|b| b.is_ascii_lowercase())
+        && id.len() >= 8
+        && id.bytes().all(|b| b.is_ascii_hexdigit())
+        && id.bytes().any(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        tokenize(text, |t| {
+            out.push(match t {
+                Token::Word(w) => w.into_owned(),
+                Token::Special(s) => s.name().to_owned(),
+                Token::Comma => ",".to_owned(),
+                Token::SentenceEnd => ".".to_owned(),
+                Token::QuestionMark => "?".to_owned(),
+            })
+        });
+        out
+    }
+
+    #[test]
+    fn words_and_punctuation_are_separated() {
+        assert_eq!(tokens("is iam in scope?"), ["is", "iam", "in", "scope", "?"]);
+        assert_eq!(
+            tokens("hello team, our db. help!"),
+            ["hello", "team", ",", "our", "db", ".", "help", "."]
+        );
+    }
+
+    #[test]
+    fn apostrophes_are_dropped_as_people_type_them() {
+        assert_eq!(tokens("what's the bill"), ["whats", "the", "bill"]);
+        assert_eq!(tokens("don't"), ["dont"]);
+    }
+
+    #[test]
+    fn account_ids_ticket_references_and_regions_are_recognized() {
+        assert_eq!(tokens("acct 1234-5678-9012"), ["acct", "<account>"]);
+        assert_eq!(tokens("acct 123456789012"), ["acct", "<account>"]);
+        assert_eq!(tokens("any news on #4512"), ["any", "news", "on", "<ticket>"]);
+        assert_eq!(tokens("is us-east-1 ok"), ["is", "<region>", "ok"]);
+        assert_eq!(tokens("us-gov-west-1"), ["<region>"]);
+    }
+
+    #[test]
+    fn money_paths_emails_and_resource_ids_are_recognized() {
+        assert_eq!(tokens("$4,200 charge"), ["<money>", "<number>", "charge"]);
+        assert_eq!(tokens("€300"), ["<money>", "300"]);
+        assert_eq!(
+            tokens("see /var/log/elasticbox/elasticbox-agent.log now"),
+            ["see", "<path>", "now"]
+        );
+        assert_eq!(tokens("the elasticbox-agent.log"), ["the", "<path>"]);
+        assert_eq!(tokens("mail incident@centurylink.com"), ["mail", "<email>"]);
+        assert_eq!(tokens("i-0a7f3c91be22d4410 stuck"), ["<resource>", "stuck"]);
+        assert_eq!(tokens("@maria can u"), ["<person>", "can", "u"]);
+    }
+
+    #[test]
+    fn short_numbers_stay_words_and_long_ones_do_not() {
+        assert_eq!(tokens("tier 1 and 24/7"), ["tier", "1", "and", "24/7"]);
+        assert_eq!(tokens("call 1-888-638-6771"), ["call", "<number>"]);
+        assert_eq!(tokens("error 500"), ["error", "500"]);
+    }
+
+    #[test]
+    fn hyphens_and_slashes_keep_or_split_words() {
+        assert_eq!(tokens("sign-up w/ cam"), ["sign-up", "w/", "cam"]);
+        assert_eq!(tokens("ci/cd pipeline"), ["ci", "cd", "pipeline"]);
+        assert_eq!(tokens("t3.medium"), ["t3", "medium"]);
+        assert_eq!(tokens("phone # for us"), ["phone", "number", "for", "us"]);
+    }
+
+    #[test]
+    fn non_ascii_letters_are_part_of_words() {
+        assert_eq!(tokens("olá equipe"), ["olá", "equipe"]);
+    }
+}

@@ -1,0 +1,415 @@
+//! Vocabularies matched on stems. A term is one or more words, read through
+//! the same lexicon as messages (so "configure" also finds "configured" and
+//! "configuration", and "acct" finds "account"), with two additions:
+//!
+//! - `*` stands for up to four words in between: `restart * server` finds
+//!   "restart the web server" and "restart our two prod servers";
+//! - `a|b|c` is one word among several: `delete|terminate * instance`;
+//! - `<region>`, `<account>`, `<money>`... stand for the specials that
+//!   the tokenizer recognizes by their shape.
+//!
+//! A term never spans two sentences. Each term counts once per message.
+
+use super::lexicon::{Lexicon, StemId, is_stem, is_word};
+use super::tokens::Special;
+
+/// How many words `*` may stand for.
+pub const GAP_WORDS: u8 = 4;
+
+/// A term that cannot be used, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TermError {
+    #[error("is empty")]
+    Empty,
+    #[error("starts or ends with `*`: a gap must stand between two words")]
+    GapAtEdge,
+    #[error("has two `*` in a row")]
+    DoubleGap,
+    #[error("has an empty alternative around `|`")]
+    EmptyAlternative,
+    #[error(
+        "names {0}, which is not one of <account>, <ticket>, <region>, <number>, <money>, <path>, <email>, <resource>, <person>"
+    )]
+    UnknownSpecial(String),
+    #[error("has the alternative {0:?}, which reads as more than one word")]
+    AlternativeOfSeveralWords(String),
+    #[error("must be lower-case ASCII (messages are folded to lower case before matching)")]
+    NotLowerCase,
+}
+
+/// Checks a term's syntax, without a lexicon (policy validation uses it to
+/// name the line of a bad term).
+pub fn check_term(term: &str) -> Result<(), TermError> {
+    if term.chars().any(|c| c.is_uppercase()) || !term.is_ascii() {
+        return Err(TermError::NotLowerCase);
+    }
+    let pieces: Vec<&str> = term.split_whitespace().collect();
+    if pieces.is_empty() {
+        return Err(TermError::Empty);
+    }
+    if pieces.first() == Some(&"*") || pieces.last() == Some(&"*") {
+        return Err(TermError::GapAtEdge);
+    }
+    if pieces.windows(2).any(|w| w[0] == "*" && w[1] == "*") {
+        return Err(TermError::DoubleGap);
+    }
+    for piece in &pieces {
+        if piece.contains('|') && piece.split('|').any(str::is_empty) {
+            return Err(TermError::EmptyAlternative);
+        }
+        for alternative in piece.split('|') {
+            if alternative.starts_with('<') && Special::from_name(alternative).is_none() {
+                return Err(TermError::UnknownSpecial(alternative.to_owned()));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Slot {
+    /// One word, any of these stems (sorted).
+    Word(Vec<StemId>),
+    /// Up to this many words of the same sentence.
+    Gap(u8),
+}
+
+#[derive(Debug, Clone)]
+struct Term<T> {
+    slots: Vec<Slot>,
+    target: T,
+    weight: f32,
+}
+
+/// Terms compiled against one lexicon, indexed by their first word.
+#[derive(Debug, Clone)]
+pub struct Vocabulary<T> {
+    terms: Vec<Term<T>>,
+    /// Stem id `s` → the terms that may start with it:
+    /// `starts[offsets[s]..offsets[s + 1]]`.
+    offsets: Vec<u32>,
+    starts: Vec<Start>,
+}
+
+/// A term that may start at a word, with what its next word must be, so
+/// that most candidates are settled without looking at the term itself.
+#[derive(Debug, Clone, Copy)]
+struct Start {
+    term: u32,
+    /// [`ALONE`], [`ANY`], or the one stem the next word must be.
+    next: StemId,
+}
+
+/// The term is this one word.
+const ALONE: StemId = u32::MAX;
+/// The next slot is a gap or a choice: match the whole term.
+const ANY: StemId = u32::MAX - 1;
+
+impl<T: Copy + PartialEq> Vocabulary<T> {
+    /// Compiles `(term, target, weight)` triples. Every word of every term
+    /// must have been learned by the lexicon (see [`Lexicon::learn_text`]).
+    /// Terms that read the same for the same target ("user" and "users")
+    /// count once, with the higher weight.
+    pub fn new<'t>(
+        lexicon: &Lexicon,
+        terms: impl IntoIterator<Item = (&'t str, T, f32)>,
+    ) -> Result<Self, (String, TermError)> {
+        let mut compiled = Vec::new();
+        let mut by_first = vec![Vec::new(); lexicon.stem_count()];
+        for (term, target, weight) in terms {
+            let slots = compile(lexicon, term).map_err(|e| (term.to_owned(), e))?;
+            if let Some(same) = compiled
+                .iter_mut()
+                .find(|known: &&mut Term<T>| known.target == target && known.slots == slots)
+            {
+                same.weight = same.weight.max(weight);
+                continue;
+            }
+            let index = compiled.len() as u32;
+            if let Some(Slot::Word(firsts)) = slots.first() {
+                for first in firsts {
+                    let list: &mut Vec<u32> = &mut by_first[*first as usize];
+                    if !list.contains(&index) {
+                        list.push(index);
+                    }
+                }
+            }
+            compiled.push(Term { slots, target, weight });
+        }
+        let mut offsets = Vec::with_capacity(by_first.len() + 1);
+        let mut starts = Vec::new();
+        for list in &by_first {
+            offsets.push(starts.len() as u32);
+            starts.extend(list.iter().map(|&term| Start {
+                term,
+                next: match compiled[term as usize].slots.get(1) {
+                    None => ALONE,
+                    Some(Slot::Word(stems)) if stems.len() == 1 => stems[0],
+                    Some(_) => ANY,
+                },
+            }));
+        }
+        offsets.push(starts.len() as u32);
+        Ok(Self {
+            terms: compiled,
+            offsets,
+            starts,
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.terms.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// Calls `hit` for each term found in `words` (as analyzed by the same
+    /// lexicon), once per place, in the order of their first words, with
+    /// where it was found and whether this is the term's first place in the
+    /// message (a term counts once; where it is may matter more than once).
+    pub fn find_all(&self, words: &[StemId], mut hit: impl FnMut(T, f32, std::ops::Range<usize>, bool)) {
+        let mut found = Found::new(self.terms.len());
+        for (position, &word) in words.iter().enumerate() {
+            let Some(&first) = self.offsets.get(word as usize) else {
+                continue;
+            };
+            let last = self.offsets[word as usize + 1];
+            for start in &self.starts[first as usize..last as usize] {
+                let end = match start.next {
+                    ALONE => position + 1,
+                    ANY => match match_end(&self.terms[start.term as usize].slots[1..], words, position + 1) {
+                        Some(end) => end,
+                        None => continue,
+                    },
+                    next if words.get(position + 1) != Some(&next) => continue,
+                    _ => match match_end(&self.terms[start.term as usize].slots[2..], words, position + 2) {
+                        Some(end) => end,
+                        None => continue,
+                    },
+                };
+                let term = &self.terms[start.term as usize];
+                hit(term.target, term.weight, position..end, found.insert(start.term));
+            }
+        }
+    }
+}
+
+impl<T: Copy + PartialEq> Vocabulary<T> {
+    /// Calls `hit` once for each term found in `words`, at its first place.
+    pub fn find(&self, words: &[StemId], mut hit: impl FnMut(T, f32, std::ops::Range<usize>)) {
+        self.find_all(words, |target, weight, span, first| {
+            if first {
+                hit(target, weight, span);
+            }
+        });
+    }
+}
+
+/// The terms already found in one message, as a bit set on the stack (on
+/// the heap for vocabularies of more than 4,096 terms).
+struct Found {
+    inline: [u64; 64],
+    more: Vec<u64>,
+}
+
+impl Found {
+    fn new(terms: usize) -> Self {
+        Self {
+            inline: [0; 64],
+            more: if terms > 64 * 64 {
+                vec![0; terms.div_ceil(64)]
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    /// Adds a term; false when it was already there.
+    fn insert(&mut self, index: u32) -> bool {
+        let bits: &mut [u64] = if self.more.is_empty() {
+            &mut self.inline
+        } else {
+            &mut self.more
+        };
+        let (word, bit) = (index as usize / 64, 1u64 << (index % 64));
+        let fresh = bits[word] & bit == 0;
+        bits[word] |= bit;
+        fresh
+    }
+}
+
+fn compile(lexicon: &Lexicon, term: &str) -> Result<Vec<Slot>, TermError> {
+    check_term(term)?;
+    let mut slots = Vec::new();
+    for piece in term.split_whitespace() {
+        if piece == "*" {
+            slots.push(Slot::Gap(GAP_WORDS));
+            continue;
+        }
+        if piece.contains('|') {
+            let mut stems = Vec::new();
+            for alternative in piece.split('|') {
+                match read(lexicon, alternative).as_slice() {
+                    [one] => stems.push(*one),
+                    _ => return Err(TermError::AlternativeOfSeveralWords(alternative.to_owned())),
+                }
+            }
+            stems.sort_unstable();
+            stems.dedup();
+            slots.push(Slot::Word(stems));
+            continue;
+        }
+        slots.extend(read(lexicon, piece).into_iter().map(|stem| Slot::Word(vec![stem])));
+    }
+    match (slots.first(), slots.last()) {
+        (Some(Slot::Word(_)), Some(Slot::Word(_))) => Ok(slots),
+        (None, _) => Err(TermError::Empty),
+        _ => Err(TermError::GapAtEdge),
+    }
+}
+
+/// The stems of one piece of a term: a special, or words read as messages
+/// are read (breaks and unknown words dropped).
+fn read(lexicon: &Lexicon, piece: &str) -> Vec<StemId> {
+    if let Some(special) = Special::from_name(piece) {
+        return vec![lexicon.special(special)];
+    }
+    let mut ids = Vec::new();
+    lexicon.analyze(&crate::text::normalize(piece), &mut ids);
+    ids.retain(|id| is_stem(*id));
+    ids
+}
+
+/// Where the rest of a term ends when its slots match from `position`.
+fn match_end(slots: &[Slot], words: &[StemId], position: usize) -> Option<usize> {
+    let Some((slot, rest)) = slots.split_first() else {
+        return Some(position);
+    };
+    match slot {
+        Slot::Word(stems) => {
+            if words.get(position).is_some_and(|w| one_of(stems, *w)) {
+                match_end(rest, words, position + 1)
+            } else {
+                None
+            }
+        }
+        Slot::Gap(max) => {
+            for start in position..=position + *max as usize {
+                if start > words.len() {
+                    return None;
+                }
+                if let Some(end) = match_end(rest, words, start) {
+                    return Some(end);
+                }
+                if start < words.len() && !is_word(words[start]) {
+                    return None;
+                }
+            }
+            None
+        }
+    }
+}
+
+fn one_of(sorted: &[StemId], word: StemId) -> bool {
+    if sorted.len() <= 8 {
+        sorted.contains(&word)
+    } else {
+        sorted.binary_search(&word).is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vocabulary(terms: &[&str]) -> (Lexicon, Vocabulary<usize>) {
+        let mut lexicon = Lexicon::new();
+        for term in terms {
+            lexicon.learn_text(term);
+        }
+        lexicon.learn_text("the our two prod web please and a it is server");
+        lexicon.finish();
+        let vocabulary = Vocabulary::new(&lexicon, terms.iter().enumerate().map(|(i, t)| (*t, i, 1.0))).unwrap();
+        (lexicon, vocabulary)
+    }
+
+    fn found(terms: &[&str], message: &str) -> Vec<usize> {
+        let (lexicon, vocabulary) = vocabulary(terms);
+        let mut words = Vec::new();
+        lexicon.analyze(&crate::text::normalize(message), &mut words);
+        let mut hits = Vec::new();
+        vocabulary.find(&words, |target, _, _| hits.push(target));
+        hits
+    }
+
+    #[test]
+    fn terms_match_on_stems() {
+        assert_eq!(
+            found(&["configuration review"], "can you review our configs"),
+            Vec::<usize>::new()
+        );
+        assert_eq!(found(&["review * configuration"], "can you review our configs"), [0]);
+        assert_eq!(found(&["tune"], "tuning queries"), [0]);
+    }
+
+    #[test]
+    fn gaps_stand_for_up_to_four_words_of_one_sentence() {
+        let terms = ["restart * server"];
+        assert_eq!(found(&terms, "restart the server"), [0]);
+        assert_eq!(found(&terms, "restart our two prod web servers"), [0]);
+        assert_eq!(
+            found(&terms, "restart our two prod web please servers"),
+            Vec::<usize>::new()
+        );
+        assert_eq!(found(&terms, "restart it. the server"), Vec::<usize>::new());
+        assert_eq!(found(&terms, "restart server"), [0]);
+    }
+
+    #[test]
+    fn alternatives_and_specials_match() {
+        let terms = ["delete|terminate * instance", "account <account>"];
+        assert_eq!(found(&terms, "please terminate the instances"), [0]);
+        assert_eq!(found(&terms, "acct 1234-5678-9012"), [1]);
+    }
+
+    #[test]
+    fn each_term_counts_once() {
+        assert_eq!(found(&["bill"], "bill bill bill"), [0]);
+    }
+
+    #[test]
+    fn terms_that_read_the_same_count_once_with_the_higher_weight() {
+        let mut lexicon = Lexicon::new();
+        lexicon.learn_text("user users");
+        lexicon.finish();
+        let vocabulary = Vocabulary::new(&lexicon, [("user", 0, 1.0), ("users", 0, 2.0), ("users", 1, 1.0)]).unwrap();
+        assert_eq!(vocabulary.len(), 2);
+        let mut words = Vec::new();
+        lexicon.analyze("user", &mut words);
+        let mut hits = Vec::new();
+        vocabulary.find(&words, |target, weight, _| hits.push((target, weight)));
+        assert_eq!(hits, [(0, 2.0), (1, 1.0)]);
+    }
+
+    #[test]
+    fn bad_terms_are_refused_with_a_reason() {
+        assert_eq!(check_term("* server"), Err(TermError::GapAtEdge));
+        assert_eq!(check_term("a * * b"), Err(TermError::DoubleGap));
+        assert_eq!(check_term("a||b"), Err(TermError::EmptyAlternative));
+        assert_eq!(
+            check_term("<acount>"),
+            Err(TermError::UnknownSpecial("<acount>".into()))
+        );
+        assert_eq!(check_term("Server"), Err(TermError::NotLowerCase));
+        assert_eq!(check_term("   "), Err(TermError::Empty));
+        let mut lexicon = Lexicon::new();
+        lexicon.learn_text("month to date spend");
+        lexicon.finish();
+        assert!(matches!(
+            Vocabulary::new(&lexicon, [("mtd|spend", 0, 1.0)]),
+            Err((_, TermError::AlternativeOfSeveralWords(_)))
+        ));
+    }
+}
