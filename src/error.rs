@@ -56,7 +56,7 @@ pub enum StartupError {
     #[error("the support policy cannot be used: {0}")]
     Policy(#[from] PolicyError),
     #[error("the support policy's vocabulary does not compile: {0}")]
-    Vocabulary(#[from] regex::Error),
+    Vocabulary(#[from] crate::policy::VocabularyError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

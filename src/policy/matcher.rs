@@ -1,9 +1,15 @@
-//! The policy's vocabulary compiled for matching: which scope item a question
-//! is about and what the verdict is, which region a contact question names,
+//! The policy's vocabulary compiled for matching, on word stems: which scope
+//! item a question is about and what the verdict is, which concepts it
+//! names (for the intent classifier), which region a contact question names,
 //! and which troubleshooting topic fits.
 
-use super::{Policy, Verdict};
-use crate::text::{self, WeightedSet};
+use std::sync::Arc;
+
+use super::{MAX_SCOPE_ITEMS, Policy, Verdict};
+use crate::language::lexicon::{self, StemId};
+use crate::language::vocabulary::GAP_WORDS;
+use crate::language::{Lexicon, TermError, Vocabulary};
+use crate::text;
 
 const KEYWORD_POINTS: f32 = 1.0;
 const PHRASE_POINTS: f32 = 2.0;
@@ -13,11 +19,18 @@ pub const ITEM_THRESHOLD: f32 = 2.0;
 /// answer is "in scope": the conservative margin of DESIGN.md §5.
 const IN_SCOPE_MARGIN: f32 = 2.0;
 
-/// What a scope vocabulary pattern counts towards.
+/// What a term of the policy's vocabulary counts towards: a scope item, the
+/// free-OS note, a concept, a contact region or a troubleshooting topic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ScopeTarget {
+pub enum Target {
     Item(usize),
     FreeOperatingSystem,
+    /// A verb of hands-on work; with an object a few words after it.
+    HandsOnVerb,
+    HandsOnObject,
+    Concept(usize),
+    Region(usize),
+    Topic(usize),
 }
 
 /// The verdict for one question, with the evidence behind it.
@@ -34,6 +47,8 @@ pub struct ScopeAssessment {
     pub best_out_of_scope_item: Option<usize>,
     /// The question names a free operating system (Debian, Ubuntu...).
     pub mentions_free_operating_system: bool,
+    /// The question asks for hands-on work on the customer's resources.
+    pub names_hands_on_work: bool,
 }
 
 impl ScopeAssessment {
@@ -41,96 +56,205 @@ impl ScopeAssessment {
     pub fn recognized(&self) -> bool {
         self.best_in_scope >= ITEM_THRESHOLD || self.best_out_of_scope >= ITEM_THRESHOLD
     }
+
+    /// True when any word of any scope item was found.
+    pub fn touched(&self) -> bool {
+        self.best_in_scope > 0.0 || self.best_out_of_scope > 0.0
+    }
 }
 
-/// All of the policy's vocabularies, compiled once.
+/// One message as the policy's vocabulary reads it.
+#[derive(Debug, Clone)]
+pub struct Reading {
+    /// The message's words as stem ids, with breaks (see `language::lexicon`).
+    pub words: Vec<StemId>,
+    pub scope: ScopeAssessment,
+    /// Bit `i` is set when concept `i` of the policy was named.
+    pub concepts: u64,
+}
+
+/// A vocabulary term that cannot be compiled, named with where it is.
+#[derive(Debug, thiserror::Error)]
+#[error("{place}: term {term:?} {error}")]
+pub struct VocabularyError {
+    pub place: String,
+    pub term: String,
+    #[source]
+    pub error: TermError,
+}
+
+/// A term listed both for an in-scope and an out-of-scope item (after
+/// stemming), which `check-config` reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overlap {
+    pub term: String,
+    pub in_scope: Vec<String>,
+    pub out_of_scope: Vec<String>,
+}
+
+/// All of the policy's vocabularies, compiled once and cheap to clone.
 #[derive(Debug, Clone)]
 pub struct PolicyMatcher {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    lexicon: Lexicon,
+    vocabulary: Vocabulary<Target>,
     verdicts: Vec<Verdict>,
-    /// The scope vocabulary as compiled into `scope`, for callers that fold
-    /// it into a larger set (the classifier does, to scan a message once).
-    scope_vocabulary: Vec<(String, ScopeTarget, f32)>,
-    scope: WeightedSet<ScopeTarget>,
-    regions: WeightedSet<usize>,
-    topics: WeightedSet<usize>,
+    region_count: usize,
     topic_count: usize,
+    /// Bit set of the concepts marked `on_topic`.
+    on_topic: u64,
+    concept_ids: Vec<String>,
+    overlaps: Vec<Overlap>,
 }
 
 impl PolicyMatcher {
-    pub fn new(policy: &Policy) -> Result<Self, regex::Error> {
-        let mut scope_patterns = Vec::new();
-        for (index, item) in policy.scope.iter().enumerate() {
-            let target = ScopeTarget::Item(index);
-            let vocabulary = &item.vocabulary;
-            scope_patterns.extend(
-                vocabulary
-                    .keywords
-                    .iter()
-                    .map(|k| (text::phrase_pattern(k), target, KEYWORD_POINTS)),
-            );
-            scope_patterns.extend(
-                vocabulary
-                    .phrases
-                    .iter()
-                    .map(|p| (text::phrase_pattern(p), target, PHRASE_POINTS)),
-            );
-            scope_patterns.extend(vocabulary.patterns.iter().map(|p| (p.clone(), target, PHRASE_POINTS)));
-        }
-        scope_patterns.extend(policy.notes.free_operating_system_names.iter().map(|name| {
-            (
-                text::phrase_pattern(name),
-                ScopeTarget::FreeOperatingSystem,
-                KEYWORD_POINTS,
-            )
-        }));
-        let regions = policy.contacts.regions.iter().enumerate().flat_map(|(index, region)| {
-            region
-                .aliases
-                .iter()
-                .map(move |alias| (text::phrase_pattern(alias), index, 1.0))
-        });
-        let topics = policy.troubleshooting.iter().enumerate().flat_map(|(index, topic)| {
-            topic
-                .keywords
-                .iter()
-                .map(move |k| (text::phrase_pattern(k), index, 1.0))
-        });
-        Ok(Self {
-            verdicts: policy.scope.iter().map(|item| item.verdict).collect(),
-            scope: WeightedSet::new(scope_patterns.iter().map(|(p, t, w)| (p.as_str(), *t, *w)))?,
-            scope_vocabulary: scope_patterns,
-            regions: WeightedSet::new(regions)?,
-            topics: WeightedSet::new(topics)?,
-            topic_count: policy.troubleshooting.len(),
+    /// Compiles the policy's vocabulary, with a lexicon that also knows the
+    /// words the embedded intent model was trained on.
+    pub fn new(policy: &Policy) -> Result<Self, VocabularyError> {
+        Self::with_words(policy, crate::intent::model::embedded().words())
+    }
+
+    /// Compiles the policy's vocabulary with a lexicon that also knows
+    /// `words`, given as `(surface, stem)` (the trainer passes none: it
+    /// learns the corpus' words itself).
+    pub fn with_words<'a>(
+        policy: &Policy,
+        words: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, VocabularyError> {
+        Self::with_lexicon(policy, |lexicon| {
+            for (word, stem) in words {
+                lexicon.learn_word_with_stem(word, stem);
+            }
         })
+    }
+
+    /// Compiles the policy's vocabulary after `prepare` has taught the
+    /// lexicon whatever else it must know.
+    pub fn with_lexicon(policy: &Policy, prepare: impl FnOnce(&mut Lexicon)) -> Result<Self, VocabularyError> {
+        let mut lexicon = Lexicon::new();
+        prepare(&mut lexicon);
+        for word in crate::intent::question::QuestionWords::vocabulary() {
+            lexicon.learn_text(word);
+        }
+        let terms = terms_of(policy);
+        for (_, term, _, _) in &terms {
+            lexicon.learn_text(term);
+        }
+        lexicon.finish();
+        let vocabulary = Vocabulary::new(
+            &lexicon,
+            terms
+                .iter()
+                .map(|(_, term, target, weight)| (term.as_str(), *target, *weight)),
+        )
+        .map_err(|(term, error)| VocabularyError {
+            place: terms
+                .iter()
+                .find(|(_, t, _, _)| *t == term)
+                .map(|(place, _, _, _)| place.clone())
+                .unwrap_or_default(),
+            term,
+            error,
+        })?;
+        let on_topic = policy
+            .concepts
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.on_topic)
+            .fold(0u64, |bits, (i, _)| bits | 1 << i);
+        let overlaps = overlaps(policy, &lexicon);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                verdicts: policy.scope.iter().map(|item| item.verdict).collect(),
+                region_count: policy.contacts.regions.len(),
+                topic_count: policy.troubleshooting.len(),
+                on_topic,
+                concept_ids: policy.concepts.iter().map(|c| c.id.clone()).collect(),
+                overlaps,
+                lexicon,
+                vocabulary,
+            }),
+        })
+    }
+
+    pub fn lexicon(&self) -> &Lexicon {
+        &self.inner.lexicon
+    }
+
+    /// The policy's concept ids, in order (bit `i` of [`Reading::concepts`]).
+    pub fn concept_ids(&self) -> &[String] {
+        &self.inner.concept_ids
+    }
+
+    /// The concepts that make a question one for the support desk.
+    pub fn on_topic_concepts(&self) -> u64 {
+        self.inner.on_topic
+    }
+
+    /// Terms listed for both an in-scope and an out-of-scope item.
+    pub fn overlaps(&self) -> &[Overlap] {
+        &self.inner.overlaps
+    }
+
+    /// Reads a message already folded by `text::normalize`.
+    pub fn read(&self, normalized: &str) -> Reading {
+        let mut words = Vec::with_capacity(normalized.len() / 4 + 4);
+        self.inner.lexicon.analyze(normalized, &mut words);
+        let mut points = [0.0f32; MAX_SCOPE_ITEMS];
+        let mut concepts = 0u64;
+        let mut free_os = false;
+        let mut verb_ends = [0usize; 8];
+        let mut verbs = 0;
+        let mut hands_on = false;
+        self.inner
+            .vocabulary
+            .find_all(&words, |target, weight, span, first| match target {
+                _ if !first && !matches!(target, Target::HandsOnVerb | Target::HandsOnObject) => {}
+                Target::Item(index) => points[index] += weight,
+                Target::FreeOperatingSystem => free_os = true,
+                Target::HandsOnVerb => {
+                    if verbs < verb_ends.len() {
+                        verb_ends[verbs] = span.end;
+                        verbs += 1;
+                    }
+                }
+                Target::HandsOnObject => {
+                    // Objects are found in order, after the verbs that start before them.
+                    hands_on |= verb_ends[..verbs].iter().any(|end| {
+                        *end <= span.start
+                            && span.start - end <= GAP_WORDS as usize
+                            && words[*end..span.start].iter().all(|w| lexicon::is_word(*w))
+                    });
+                }
+                Target::Concept(index) => concepts |= 1 << index,
+                Target::Region(_) | Target::Topic(_) => {}
+            });
+        let scope = self.assess(&points, free_os, hands_on);
+        Reading { words, scope, concepts }
     }
 
     /// Decides the verdict for a question already folded by `text::normalize`.
     pub fn assess_scope(&self, normalized: &str) -> ScopeAssessment {
-        self.assess_hits(self.scope.matches(normalized))
+        self.read(normalized).scope
     }
 
-    /// The scope vocabulary: `(pattern, target, weight)`.
-    pub fn scope_vocabulary(&self) -> &[(String, ScopeTarget, f32)] {
-        &self.scope_vocabulary
-    }
-
-    /// Decides the verdict from vocabulary hits found by any set compiled
-    /// from [`Self::scope_vocabulary`].
-    pub fn assess_hits(&self, hits: impl Iterator<Item = (ScopeTarget, f32)>) -> ScopeAssessment {
-        let mut points = vec![0.0f32; self.verdicts.len()];
-        let mut mentions_free_operating_system = false;
-        for (target, weight) in hits {
-            match target {
-                ScopeTarget::Item(index) => points[index] += weight,
-                ScopeTarget::FreeOperatingSystem => mentions_free_operating_system = true,
-            }
-        }
+    fn assess(
+        &self,
+        points: &[f32],
+        mentions_free_operating_system: bool,
+        names_hands_on_work: bool,
+    ) -> ScopeAssessment {
+        let verdicts = &self.inner.verdicts;
+        let points = &points[..verdicts.len()];
         let best_of = |verdict: Verdict| {
             points
                 .iter()
                 .enumerate()
-                .filter(|(index, _)| self.verdicts[*index] == verdict)
+                .filter(|(index, _)| verdicts[*index] == verdict)
                 .fold(None, |best: Option<(usize, f32)>, (index, &p)| match best {
                     Some((_, best_points)) if best_points >= p => best,
                     _ if p > 0.0 => Some((index, p)),
@@ -143,13 +267,15 @@ impl PolicyMatcher {
         let out_points = best_out.map_or(0.0, |(_, p)| p);
 
         let (verdict, item) = if out_points >= ITEM_THRESHOLD {
-            if in_points >= out_points + IN_SCOPE_MARGIN {
-                // Strong evidence both ways: let an engineer decide.
+            if in_points >= out_points + IN_SCOPE_MARGIN && !names_hands_on_work {
+                // Strong evidence both ways: let an engineer decide. Not when
+                // hands-on work is asked for: then the out-of-scope item
+                // names the work ("apply the review's changes yourselves").
                 (Verdict::Unclear, None)
             } else {
                 (Verdict::OutOfScope, best_out.map(|(i, _)| i))
             }
-        } else if in_points >= ITEM_THRESHOLD && in_points >= out_points + IN_SCOPE_MARGIN {
+        } else if in_points >= ITEM_THRESHOLD && in_points >= out_points + IN_SCOPE_MARGIN && !names_hands_on_work {
             (Verdict::InScope, best_in.map(|(i, _)| i))
         } else {
             (Verdict::Unclear, None)
@@ -162,13 +288,21 @@ impl PolicyMatcher {
             best_in_scope_item: best_in.map(|(i, _)| i),
             best_out_of_scope_item: best_out.map(|(i, _)| i),
             mentions_free_operating_system,
+            names_hands_on_work,
         }
     }
 
     /// Indexes into `Policy::contacts.regions` of the regions a message names,
     /// in policy order.
     pub fn regions_named(&self, normalized: &str) -> Vec<usize> {
-        let mut found: Vec<usize> = self.regions.matches(normalized).map(|(index, _)| index).collect();
+        let mut words = Vec::new();
+        self.inner.lexicon.analyze(normalized, &mut words);
+        let mut found = Vec::new();
+        self.inner.vocabulary.find(&words, |target, _, _| {
+            if let Target::Region(index) = target {
+                found.push(index);
+            }
+        });
         found.sort_unstable();
         found.dedup();
         found
@@ -177,18 +311,140 @@ impl PolicyMatcher {
     /// Indexes into `Policy::troubleshooting` of the topics that fit best,
     /// best first; empty when nothing fits.
     pub fn best_topics(&self, normalized: &str) -> Vec<usize> {
-        let mut points = vec![0.0f32; self.topic_count];
-        for (index, weight) in self.topics.matches(normalized) {
-            points[index] += weight;
-        }
+        let mut words = Vec::new();
+        self.inner.lexicon.analyze(normalized, &mut words);
+        let mut points = vec![0.0f32; self.inner.topic_count];
+        self.inner.vocabulary.find(&words, |target, weight, _| {
+            if let Target::Topic(index) = target {
+                points[index] += weight;
+            }
+        });
         let top = points.iter().copied().fold(0.0f32, f32::max);
         if top <= 0.0 {
             return Vec::new();
         }
-        let mut best: Vec<usize> = (0..self.topic_count).filter(|&i| points[i] >= top - 0.5).collect();
+        let mut best: Vec<usize> = (0..self.inner.topic_count)
+            .filter(|&i| points[i] >= top - 0.5)
+            .collect();
         best.sort_by(|a, b| points[*b].total_cmp(&points[*a]));
         best
     }
+
+    /// How many contact regions the policy has.
+    pub fn region_count(&self) -> usize {
+        self.inner.region_count
+    }
+}
+
+/// Every term of the policy: `(where it is, term, target, weight)`.
+fn terms_of(policy: &Policy) -> Vec<(String, String, Target, f32)> {
+    let mut terms = Vec::new();
+    for (index, item) in policy.scope.iter().enumerate() {
+        let target = Target::Item(index);
+        let place = |list: &str| format!("scope item {:?}, {list}", item.id);
+        terms.extend(
+            item.vocabulary
+                .keywords
+                .iter()
+                .map(|k| (place("keywords"), k.clone(), target, KEYWORD_POINTS)),
+        );
+        terms.extend(
+            item.vocabulary
+                .phrases
+                .iter()
+                .map(|p| (place("phrases"), p.clone(), target, PHRASE_POINTS)),
+        );
+    }
+    terms.extend(policy.notes.free_operating_system_names.iter().map(|name| {
+        (
+            "notes.free_operating_system_names".to_owned(),
+            name.clone(),
+            Target::FreeOperatingSystem,
+            KEYWORD_POINTS,
+        )
+    }));
+    // Hands-on work: a verb, then up to four words, then an object (see `read`).
+    terms.extend(
+        policy
+            .hands_on
+            .verbs
+            .iter()
+            .map(|v| ("hands_on.verbs".to_owned(), v.clone(), Target::HandsOnVerb, 1.0)),
+    );
+    terms.extend(
+        policy
+            .hands_on
+            .objects
+            .iter()
+            .map(|o| ("hands_on.objects".to_owned(), o.clone(), Target::HandsOnObject, 1.0)),
+    );
+    for (index, concept) in policy.concepts.iter().enumerate() {
+        terms.extend(concept.words.iter().map(|w| {
+            (
+                format!("concept {:?}", concept.id),
+                w.clone(),
+                Target::Concept(index),
+                1.0,
+            )
+        }));
+    }
+    for (index, region) in policy.contacts.regions.iter().enumerate() {
+        terms.extend(region.aliases.iter().map(|a| {
+            (
+                format!("region {:?}, aliases", region.id),
+                a.clone(),
+                Target::Region(index),
+                1.0,
+            )
+        }));
+    }
+    for (index, topic) in policy.troubleshooting.iter().enumerate() {
+        terms.extend(topic.keywords.iter().map(|k| {
+            (
+                format!("troubleshooting topic {:?}, keywords", topic.id),
+                k.clone(),
+                Target::Topic(index),
+                1.0,
+            )
+        }));
+    }
+    terms
+}
+
+/// Scope terms that read the same (word by word, on stems) for an in-scope
+/// and an out-of-scope item.
+fn overlaps(policy: &Policy, lexicon: &Lexicon) -> Vec<Overlap> {
+    use std::collections::BTreeMap;
+    let mut by_reading: BTreeMap<String, (Vec<String>, Vec<String>)> = BTreeMap::new();
+    for item in &policy.scope {
+        for term in item.vocabulary.keywords.iter().chain(&item.vocabulary.phrases) {
+            let mut ids = Vec::new();
+            lexicon.analyze(&text::normalize(term), &mut ids);
+            let reading: Vec<&str> = ids
+                .iter()
+                .filter(|id| lexicon::is_stem(**id))
+                .map(|id| lexicon.stem(*id))
+                .collect();
+            let entry = by_reading.entry(reading.join(" ")).or_default();
+            let list = if item.verdict == Verdict::InScope {
+                &mut entry.0
+            } else {
+                &mut entry.1
+            };
+            if !list.contains(&item.id) {
+                list.push(item.id.clone());
+            }
+        }
+    }
+    by_reading
+        .into_iter()
+        .filter(|(_, (inside, outside))| !inside.is_empty() && !outside.is_empty())
+        .map(|(term, (in_scope, out_of_scope))| Overlap {
+            term,
+            in_scope,
+            out_of_scope,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -198,7 +454,7 @@ mod tests {
 
     fn matcher() -> (Policy, PolicyMatcher) {
         let policy = Policy::embedded_default().unwrap();
-        let matcher = PolicyMatcher::new(&policy).unwrap();
+        let matcher = PolicyMatcher::with_words(&policy, []).unwrap();
         (policy, matcher)
     }
 
@@ -241,6 +497,26 @@ mod tests {
     }
 
     #[test]
+    fn inflections_and_typos_find_the_same_item() {
+        assert_eq!(
+            assess("could you review how our ec2 instances are configured").0,
+            Verdict::InScope
+        );
+        assert_eq!(assess("do you do patchs for windows").0, Verdict::OutOfScope);
+        assert_eq!(
+            assess("can somebody ssh-ing into the box and fix nginx").1.as_deref(),
+            Some("remote-administration")
+        );
+    }
+
+    #[test]
+    fn hands_on_work_is_out_of_scope_whatever_the_motive() {
+        let (verdict, item) = assess("delete the unused resources and re-architect the network so the bill goes down");
+        assert_eq!(verdict, Verdict::OutOfScope);
+        assert_eq!(item.as_deref(), Some("change-management"));
+    }
+
+    #[test]
     fn out_of_scope_work_wins_over_in_scope_words_in_the_same_question() {
         let (verdict, item) = assess("can you patch the servers of our new console users?");
         assert_eq!(verdict, Verdict::OutOfScope);
@@ -265,6 +541,15 @@ mod tests {
                 .assess_scope(&normalize("IAM roles on our Windows hosts"))
                 .mentions_free_operating_system
         );
+    }
+
+    #[test]
+    fn concepts_are_read_as_bits() {
+        let (policy, matcher) = matcher();
+        let money = policy.concepts.iter().position(|c| c.id == "money").unwrap();
+        let reading = matcher.read(&normalize("what do we owe aws so far"));
+        assert_ne!(reading.concepts & 1 << money, 0);
+        assert_ne!(matcher.on_topic_concepts() & 1 << money, 0);
     }
 
     #[test]
@@ -301,5 +586,24 @@ mod tests {
         assert_eq!(ids("where do I find agent logs on linux?"), vec!["agent-log-linux"]);
         assert_eq!(ids("my box failed to deploy"), vec!["box-errors"]);
         assert!(ids("hello there").is_empty());
+    }
+
+    #[test]
+    fn terms_on_both_sides_of_the_policy_are_reported() {
+        let policy = Policy::embedded_default().unwrap();
+        let text = crate::policy::DEFAULT_POLICY_TOML.replacen(
+            "keywords = [\"hotfix\"",
+            "keywords = [\"billing\", \"hotfix\"",
+            1,
+        );
+        let edited = Policy::from_toml_str(&text, "edited").unwrap();
+        let overlaps = PolicyMatcher::with_words(&edited, []).unwrap().overlaps().to_vec();
+        assert!(
+            overlaps.iter().any(|o| o.term == "bill"
+                && o.in_scope.contains(&"billing".to_owned())
+                && o.out_of_scope.contains(&"patching".to_owned())),
+            "{overlaps:?}"
+        );
+        assert!(PolicyMatcher::with_words(&policy, []).unwrap().overlaps().is_empty());
     }
 }

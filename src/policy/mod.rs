@@ -5,14 +5,14 @@
 
 mod matcher;
 
-pub use matcher::{PolicyMatcher, ScopeAssessment, ScopeTarget};
+pub use matcher::{ITEM_THRESHOLD, Overlap, PolicyMatcher, Reading, ScopeAssessment, Target, VocabularyError};
 
 use std::path::Path;
 
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::text;
+use crate::language::vocabulary::check_term;
 
 /// The policy shipped inside the binary.
 pub const DEFAULT_POLICY_TOML: &str = include_str!("default.toml");
@@ -52,14 +52,38 @@ pub struct Notes {
     pub free_operating_system_names: Vec<String>,
 }
 
-/// What recognizes a policy entry in a message. See `default.toml` for the
-/// weights.
+/// What recognizes a policy entry in a message: terms matched on stems (see
+/// `crate::language::vocabulary` for the syntax and `default.toml` for the
+/// weights).
 #[derive(Debug, Clone, Default)]
 pub struct Vocabulary {
     pub keywords: Vec<String>,
     pub phrases: Vec<String>,
-    pub patterns: Vec<String>,
 }
+
+/// Words the intent classifier reads as one idea ("money", "the end of the
+/// month"). Its weight is learned; its words are the operator's.
+#[derive(Debug, Clone)]
+pub struct Concept {
+    pub id: String,
+    /// Naming it makes a question one for the support desk.
+    pub on_topic: bool,
+    pub words: Vec<String>,
+}
+
+/// Hands-on work on the customer's own resources, as verbs and their
+/// objects: a question naming it is never answered "in scope".
+#[derive(Debug, Clone, Default)]
+pub struct HandsOn {
+    pub verbs: Vec<String>,
+    pub objects: Vec<String>,
+}
+
+/// At most this many scope items: the matcher counts points on the stack.
+pub const MAX_SCOPE_ITEMS: usize = 64;
+
+/// At most this many concepts: the classifier keeps them in one bit set.
+pub const MAX_CONCEPTS: usize = 64;
 
 #[derive(Debug, Clone)]
 pub struct ScopeItem {
@@ -103,6 +127,8 @@ pub struct Policy {
     pub scope: Vec<ScopeItem>,
     pub contacts: Contacts,
     pub troubleshooting: Vec<TroubleshootingTopic>,
+    pub hands_on: HandsOn,
+    pub concepts: Vec<Concept>,
 }
 
 /// A policy that cannot be used, with the line to look at.
@@ -210,8 +236,9 @@ impl Validator<'_> {
         Ok(id.clone())
     }
 
-    /// Vocabulary must be lower case (messages are lower-cased before
-    /// matching) and every pattern must compile.
+    /// Vocabulary terms must be lower case (messages are lower-cased before
+    /// matching) and well formed (`*` between words, `a|b` alternatives,
+    /// known `<special>` names).
     fn words(&self, words: &[Spanned<String>], what: &str) -> Result<Vec<String>, PolicyError> {
         let mut out = Vec::with_capacity(words.len());
         for word in words {
@@ -219,37 +246,8 @@ impl Validator<'_> {
             if value.is_empty() {
                 return Err(self.invalid(word, format!("an empty entry in {what}")));
             }
-            if value.chars().any(|c| c.is_uppercase()) || !value.is_ascii() {
-                return Err(self.invalid(
-                    word,
-                    format!("{what} entry {value:?} must be lower-case ASCII (messages are folded to lower case before matching)"),
-                ));
-            }
+            check_term(value).map_err(|error| self.invalid(word, format!("{what} entry {value:?} {error}")))?;
             out.push(value.to_owned());
-        }
-        Ok(out)
-    }
-
-    fn patterns(&self, patterns: &[Spanned<String>]) -> Result<Vec<String>, PolicyError> {
-        let mut out = Vec::with_capacity(patterns.len());
-        for pattern in patterns {
-            text::check_pattern(pattern.get_ref()).map_err(|e| {
-                let first_line = e.to_string().lines().last().unwrap_or_default().trim().to_owned();
-                self.invalid(
-                    pattern,
-                    format!("pattern {:?} does not compile: {first_line}", pattern.get_ref()),
-                )
-            })?;
-            if pattern.get_ref().chars().any(|c| c.is_ascii_uppercase()) && !pattern.get_ref().contains('\\') {
-                return Err(self.invalid(
-                    pattern,
-                    format!(
-                        "pattern {:?} must be lower case (messages are folded to lower case)",
-                        pattern.get_ref()
-                    ),
-                ));
-            }
-            out.push(pattern.get_ref().clone());
         }
         Ok(out)
     }
@@ -283,20 +281,26 @@ impl Validator<'_> {
         let mut scope = Vec::with_capacity(raw.scope.len());
         for item in &raw.scope {
             let id = self.id_field(&item.id, &mut seen, "scope item")?;
+            if scope.len() == MAX_SCOPE_ITEMS {
+                return Err(self.invalid(&item.id, format!("at most {MAX_SCOPE_ITEMS} scope items")));
+            }
             if *item.verdict.get_ref() == Verdict::Unclear {
                 return Err(self.invalid(&item.verdict, "a scope item's verdict is in_scope or out_of_scope; unclear is what the bot says when nothing matches"));
+            }
+            if let Some(pattern) = item.patterns.first() {
+                return Err(self.invalid(
+                    pattern,
+                    "`patterns` (regular expressions) were replaced by phrases matched on word stems: write \"restart * server\" for words in between and \"restart|reboot\" for alternatives",
+                ));
             }
             let vocabulary = Vocabulary {
                 keywords: self.words(&item.keywords, "keywords")?,
                 phrases: self.words(&item.phrases, "phrases")?,
-                patterns: self.patterns(&item.patterns)?,
             };
-            if vocabulary.phrases.is_empty() && vocabulary.patterns.is_empty() && vocabulary.keywords.len() < 2 {
+            if vocabulary.phrases.is_empty() && vocabulary.keywords.len() < 2 {
                 return Err(self.invalid(
                     &item.id,
-                    format!(
-                        "scope item {id:?} needs a phrase, a pattern or two keywords, or it can never be recognized"
-                    ),
+                    format!("scope item {id:?} needs a phrase or two keywords, or it can never be recognized"),
                 ));
             }
             scope.push(ScopeItem {
@@ -355,6 +359,29 @@ impl Validator<'_> {
             });
         }
 
+        let mut concept_ids = Vec::new();
+        let mut concepts = Vec::with_capacity(raw.concepts.len());
+        for concept in &raw.concepts {
+            let id = self.id_field(&concept.id, &mut concept_ids, "concept")?;
+            if concepts.len() == MAX_CONCEPTS {
+                return Err(self.invalid(&concept.id, format!("at most {MAX_CONCEPTS} concepts")));
+            }
+            let words = self.words(&concept.words, "words")?;
+            if words.is_empty() {
+                return Err(self.invalid(&concept.id, format!("concept {id:?} needs at least one word")));
+            }
+            concepts.push(Concept {
+                id,
+                on_topic: concept.on_topic,
+                words,
+            });
+        }
+
+        let hands_on = HandsOn {
+            verbs: self.words(&raw.hands_on.verbs, "hands_on.verbs")?,
+            objects: self.words(&raw.hands_on.objects, "hands_on.objects")?,
+        };
+
         Ok(Policy {
             origin: self.origin.to_owned(),
             provider,
@@ -362,6 +389,8 @@ impl Validator<'_> {
             scope,
             contacts,
             troubleshooting,
+            hands_on,
+            concepts,
         })
     }
 }
@@ -382,6 +411,29 @@ mod raw {
         pub contacts: Contacts,
         #[serde(default)]
         pub troubleshooting: Vec<Topic>,
+        #[serde(default)]
+        pub hands_on: HandsOn,
+        #[serde(default)]
+        pub concepts: Vec<Concept>,
+    }
+
+    #[derive(Deserialize, Default)]
+    #[serde(deny_unknown_fields)]
+    pub struct HandsOn {
+        #[serde(default)]
+        pub verbs: Vec<Spanned<String>>,
+        #[serde(default)]
+        pub objects: Vec<Spanned<String>>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Concept {
+        pub id: Spanned<String>,
+        #[serde(default)]
+        pub on_topic: bool,
+        #[serde(default)]
+        pub words: Vec<Spanned<String>>,
     }
 
     #[derive(Deserialize)]
@@ -491,17 +543,33 @@ mod tests {
     }
 
     #[test]
-    fn a_pattern_that_does_not_compile_is_reported_with_its_line() {
-        let text = default_with(r"'\bmonitor\w*\b'", r"'\bmonitor(\w*\b'");
+    fn a_malformed_term_is_reported_with_its_line() {
+        let text = default_with("\"fix * automatically\"", "\"fix * * automatically\"");
         let err = Policy::from_toml_str(&text, "custom.toml").unwrap_err();
-        let expected_line = line_containing(&text, r"\bmonitor(\w*\b");
+        let expected_line = line_containing(&text, "fix * * automatically");
         match err {
             PolicyError::Invalid { line, ref message, .. } => {
                 assert_eq!(line, expected_line);
-                assert!(message.contains("does not compile"), "{message}");
+                assert!(message.contains("two `*` in a row"), "{message}");
             }
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[test]
+    fn regular_expression_patterns_are_refused_with_what_to_write_instead() {
+        let text = default_with("id = \"patching\"\n", "id = \"patching\"\npatterns = ['\\bpatch']\n");
+        let err = Policy::from_toml_str(&text, "custom.toml").unwrap_err().to_string();
+        assert!(err.contains("restart * server"), "{err}");
+    }
+
+    #[test]
+    fn concepts_are_loaded_with_their_topic_flag() {
+        let policy = Policy::embedded_default().unwrap();
+        let money = policy.concepts.iter().find(|c| c.id == "money").unwrap();
+        assert!(money.on_topic);
+        assert!(money.words.iter().any(|w| w == "invoice"));
+        assert!(!policy.concepts.iter().find(|c| c.id == "social").unwrap().on_topic);
     }
 
     #[test]

@@ -130,6 +130,7 @@ impl ScopeService {
                 best_in_scope_item: None,
                 best_out_of_scope_item: None,
                 mentions_free_operating_system: false,
+                names_hands_on_work: false,
             },
             reply,
         }
