@@ -74,99 +74,65 @@ pub fn is_aws_region(text: &str) -> bool {
     aws_region(text).is_some_and(|r| r.len() == text.len())
 }
 
+/// The words that set or imply a severity, in groups; one pass over a
+/// message finds every group it names.
+#[rustfmt::skip]
+const SEVERITY_WORDS: [&[&str]; 7] = [
+    // 0: critical, said outright
+    &["critical", "sev1", "sev 1", "p1", "business-critical", "business critical"],
+    // 1: urgent, said outright
+    &["urgent", "sev2", "sev 2", "p2"],
+    // 2: high, said outright
+    &["high severity", "high priority", "high-severity", "high-priority", "sev3", "sev 3"],
+    // 3: low, said outright
+    &["low severity", "low priority", "low-priority", "no rush", "whenever", "general question"],
+    // 4: the whole business is hit
+    &["whole site", "entire site", "whole business", "everything is down", "all customers", "all our customers",
+      "production is down", "prod is down", "whole platform"],
+    // 5: something is down
+    &["down", "outage", "offline", "unreachable", "not resolving", "502", "503", "500", "every request", "all requests"],
+    // 6: something is impaired
+    &["impaired", "degraded", "slow", "intermittent", "timing out", "time out", "times out", "stuck", "failing", "errors"],
+];
+
+static SEVERITY: LazyLock<(regex::RegexSet, Vec<usize>)> = LazyLock::new(|| {
+    let mut patterns = Vec::new();
+    let mut groups = Vec::new();
+    for (group, words) in SEVERITY_WORDS.iter().enumerate() {
+        for word in *words {
+            patterns.push(format!(r"(?-u:\b){}(?-u:\b)", regex::escape(word)));
+            groups.push(group);
+        }
+    }
+    (regex::RegexSet::new(patterns).expect("valid severity words"), groups)
+});
+
 /// A severity named or implied by the words of a problem report: an explicit
 /// level wins; "down"/"outage" mean urgent, or critical when the whole business
 /// is hit; "impaired"/"degraded"/"slow" mean high.
 pub fn severity(normalized: &str) -> Option<Severity> {
-    let has = |words: &[&str]| words.iter().any(|w| contains_word(normalized, w));
-    if has(&[
-        "critical",
-        "sev1",
-        "sev 1",
-        "p1",
-        "business-critical",
-        "business critical",
-    ]) {
-        return Some(Severity::Critical);
+    let (set, groups) = &*SEVERITY;
+    let mut named = [false; SEVERITY_WORDS.len()];
+    for pattern in set.matches(normalized) {
+        named[groups[pattern]] = true;
     }
-    if has(&["urgent", "sev2", "sev 2", "p2"]) {
-        return Some(Severity::Urgent);
+    if named[0] {
+        Some(Severity::Critical)
+    } else if named[1] {
+        Some(Severity::Urgent)
+    } else if named[2] {
+        Some(Severity::High)
+    } else if named[3] {
+        Some(Severity::Low)
+    } else if named[4] && named[5] {
+        Some(Severity::Critical)
+    } else if named[5] {
+        Some(Severity::Urgent)
+    } else if named[6] {
+        Some(Severity::High)
+    } else {
+        None
     }
-    if has(&[
-        "high severity",
-        "high priority",
-        "high-severity",
-        "high-priority",
-        "sev3",
-        "sev 3",
-    ]) {
-        return Some(Severity::High);
-    }
-    if has(&[
-        "low severity",
-        "low priority",
-        "low-priority",
-        "no rush",
-        "whenever",
-        "general question",
-    ]) {
-        return Some(Severity::Low);
-    }
-    let whole_business = has(&[
-        "whole site",
-        "entire site",
-        "whole business",
-        "everything is down",
-        "all customers",
-        "all our customers",
-        "production is down",
-        "prod is down",
-        "whole platform",
-    ]);
-    if whole_business && has(&["down", "outage", "offline", "unreachable"]) {
-        return Some(Severity::Critical);
-    }
-    if has(&[
-        "down",
-        "outage",
-        "offline",
-        "unreachable",
-        "not resolving",
-        "502",
-        "503",
-        "500",
-        "every request",
-        "all requests",
-    ]) {
-        return Some(Severity::Urgent);
-    }
-    if has(&[
-        "impaired",
-        "degraded",
-        "slow",
-        "intermittent",
-        "timing out",
-        "time out",
-        "times out",
-        "stuck",
-        "failing",
-        "errors",
-    ]) {
-        return Some(Severity::High);
-    }
-    None
-}
-
-fn contains_word(haystack: &str, word: &str) -> bool {
-    haystack.match_indices(word).any(|(start, _)| {
-        let end = start + word.len();
-        let before_ok = haystack[..start]
-            .chars()
-            .next_back()
-            .is_none_or(|c| !c.is_alphanumeric());
-        let after_ok = haystack[end..].chars().next().is_none_or(|c| !c.is_alphanumeric());
-        before_ok && after_ok
-    })
 }
 
 /// The problem, with "open an escalation:" and similar openings removed, so

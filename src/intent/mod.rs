@@ -1,13 +1,19 @@
 //! What a user wants, parsed once at the edge. Slash commands map one to one to
-//! an [`Intent`]; free text goes through the [`Classifier`]. Past this module
-//! nothing looks at raw strings or platform types.
+//! an [`Intent`]; free text goes through the [`Classifier`] (the policy's
+//! vocabulary, the question rules of [`question`] and the learned weights of
+//! [`model`], fitted by [`training`]). Past this module nothing looks at raw
+//! strings or platform types.
 
 mod classifier;
 pub mod commands;
 pub(crate) mod extract;
+pub mod features;
+pub mod model;
+pub mod question;
 pub mod slash;
+pub mod training;
 
-pub use classifier::{Classification, Classifier};
+pub use classifier::{Addressing, Classification, Classifier};
 
 /// The 12-digit AWS account id a message names, if any.
 pub fn account_in(text: &str) -> Option<AccountId> {
