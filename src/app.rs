@@ -248,8 +248,8 @@ impl App {
                     Err(error) => Parsed::BadCommand(error.intended(&name), error),
                 }
             }
-            Content::Text(text) if text.trim().is_empty() => Parsed::Empty,
-            Content::Text(text) if text.trim_start().starts_with('/') => {
+            Content::Text { text, .. } if text.trim().is_empty() => Parsed::Empty,
+            Content::Text { text, .. } if text.trim_start().starts_with('/') => {
                 let name = text.trim_start()[1..]
                     .split_whitespace()
                     .next()
@@ -260,11 +260,13 @@ impl App {
                     Err(error) => Parsed::BadCommand(error.intended(&name), error),
                 }
             }
-            Content::Text(text) => {
-                let classification = self.classifier.classify(text);
+            Content::Text { text, addressing } => {
+                let classification = self.classifier.classify_as(text, *addressing);
                 tracing::debug!(
                     kind = %classification.kind,
                     score = classification.score,
+                    form = ?classification.address.form,
+                    rescued = classification.rescued,
                     "classified"
                 );
                 Parsed::Intent(classification.intent)

@@ -236,6 +236,30 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> 
                 policy.contacts.regions.len(),
                 policy.troubleshooting.len()
             );
+            let matcher = app.classifier().policy_matcher();
+            println!(
+                "  classifier: {} weights learned from the labelled corpus, {} concepts, {} words known",
+                app.classifier().model_rows(),
+                policy.concepts.len(),
+                matcher.lexicon().stem_count()
+            );
+            match matcher.overlaps() {
+                [] => println!("  vocabulary: no term is listed both in and out of scope"),
+                overlaps => {
+                    println!(
+                        "  vocabulary: {} term(s) listed both in and out of scope (out of scope wins):",
+                        overlaps.len()
+                    );
+                    for overlap in overlaps {
+                        println!(
+                            "    {:?}: in scope for {}, out of scope for {}",
+                            overlap.term,
+                            overlap.in_scope.join(", "),
+                            overlap.out_of_scope.join(", ")
+                        );
+                    }
+                }
+            }
             println!(
                 "  console:   acts as {} ({})",
                 config.console.user_id, config.console.role

@@ -2,7 +2,7 @@
 //! they sent. Nothing here is Discord-specific.
 
 use crate::domain::Role;
-use crate::intent::SlashCommand;
+use crate::intent::{Addressing, SlashCommand};
 
 /// The person behind a message or command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,7 +20,13 @@ pub struct Actor {
 pub enum Content {
     /// A chat message or console line; a line starting with `/` is read as a
     /// slash command written out.
-    Text(String),
+    Text {
+        text: String,
+        /// A mention of the bot or a direct message is always answered; a
+        /// message overheard in a support channel (or typed in the console or
+        /// `ask`) only when it asks the desk something.
+        addressing: Addressing,
+    },
     /// A slash command as the platform delivered it.
     Command(SlashCommand),
 }
@@ -32,10 +38,25 @@ pub struct Inbound {
 }
 
 impl Inbound {
+    /// A message heard in a support channel, the console or `ask`.
     pub fn text(actor: Actor, text: impl Into<String>) -> Self {
         Self {
             actor,
-            content: Content::Text(text.into()),
+            content: Content::Text {
+                text: text.into(),
+                addressing: Addressing::Ambient,
+            },
+        }
+    }
+
+    /// A message that mentions the bot or reached it by direct message.
+    pub fn direct(actor: Actor, text: impl Into<String>) -> Self {
+        Self {
+            actor,
+            content: Content::Text {
+                text: text.into(),
+                addressing: Addressing::Direct,
+            },
         }
     }
 }

@@ -306,3 +306,79 @@ fn outages_are_answered_from_the_store_in_ask_and_in_the_console() {
     assert!(stdout.contains("Console login failing"), "{stdout}");
     assert!(stdout.contains("Only support engineers"), "{stdout}");
 }
+
+/// The four kinds of question issue 10 found left silent, paraphrased there:
+/// each gets an answer through `ask --json`, with the intent a user expects.
+#[test]
+fn questions_that_used_to_go_unanswered_are_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    for (text, intent) in [
+        ("what do we owe AWS for november up to now", "spend"),
+        ("is tier 1 tech support part of what we get", "scope"),
+        (
+            "what should I send you when a Cloud Application Manager API call fails with a 400",
+            "troubleshoot",
+        ),
+        ("would you tune our Postgres queries", "scope"),
+    ] {
+        let (json, _) = ask_json(&dir, &[text]);
+        assert_eq!(json["intent"], intent, "{text}: {json}");
+        assert!(!json["embeds"].as_array().unwrap().is_empty(), "{text}: silent");
+    }
+    let (json, _) = ask_json(&dir, &["is tier 1 tech support part of what we get"]);
+    assert_eq!(
+        json["scope"],
+        serde_json::json!({"verdict": "in_scope", "topic": "tier1-support"})
+    );
+    let (json, _) = ask_json(&dir, &["would you tune our Postgres queries"]);
+    assert_ne!(json["scope"]["verdict"], "in_scope", "{json}");
+}
+
+#[test]
+fn work_on_resources_is_never_in_scope_because_it_mentions_the_bill() {
+    let dir = tempfile::tempdir().unwrap();
+    let (json, _) = ask_json(
+        &dir,
+        &["can you delete our unused resources and re-architect the network so the bill goes down"],
+    );
+    assert_eq!(json["intent"], "scope");
+    assert_eq!(json["scope"]["verdict"], "out_of_scope", "{json}");
+}
+
+#[test]
+fn chit_chat_stays_silent_and_a_question_to_colleagues_is_left_to_them() {
+    let dir = tempfile::tempdir().unwrap();
+    for text in ["good morning everyone", "anyone up for lunch?", "thanks, that fixed it"] {
+        let (json, _) = ask_json(&dir, &[text]);
+        assert_eq!(json["intent"], "none", "{text}: {json}");
+        assert_eq!(json["embeds"], serde_json::json!([]), "{text}");
+    }
+}
+
+#[test]
+fn check_config_reports_the_classifier_and_vocabulary_overlaps() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = bin().current_dir(dir.path()).arg("check-config").output().unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("classifier:"), "{stdout}");
+    assert!(
+        stdout.contains("no term is listed both in and out of scope"),
+        "{stdout}"
+    );
+
+    let policy = platform_desk::policy::DEFAULT_POLICY_TOML.replacen(
+        "keywords = [\"hotfix\"",
+        "keywords = [\"billing\", \"hotfix\"",
+        1,
+    );
+    std::fs::write(dir.path().join("policy.toml"), policy).unwrap();
+    std::fs::write(dir.path().join("bot-config.toml"), "[policy]\nfile = \"policy.toml\"\n").unwrap();
+    let output = bin().current_dir(dir.path()).arg("check-config").output().unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("\"bill\": in scope for billing, out of scope for patching"),
+        "{stdout}"
+    );
+}

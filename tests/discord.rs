@@ -151,7 +151,7 @@ async fn the_same_interaction_delivered_twice_is_answered_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_mention_gets_a_reply_that_pings_nobody_and_chit_chat_gets_nothing() {
+async fn a_mention_is_always_answered_pinging_nobody_and_chit_chat_not_addressed_gets_nothing() {
     let bot = start().await;
     let d = &bot.discord;
     d.message(
@@ -172,16 +172,103 @@ async fn a_mention_gets_a_reply_that_pings_nobody_and_chit_chat_gets_nothing() {
         true,
         "2000000000000000004",
     );
-    d.wait_for("the reply", || !d.calls_to("POST", "/channels/").is_empty())
-        .await;
+    d.wait_for("both replies", || {
+        d.calls_to("POST", "/channels/600000000000000002/messages").len() >= 2
+    })
+    .await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let replies = d.calls_to("POST", "/channels/600000000000000002/messages");
-    assert_eq!(replies.len(), 1, "only the question is answered: {replies:#?}");
-    let reply = &replies[0].body;
-    assert_eq!(reply["message_reference"]["message_id"], "1100000000000000003");
+    assert_eq!(
+        replies.len(),
+        2,
+        "the two mentions are answered, the chit-chat is not: {replies:#?}"
+    );
+    let reply_to = |id: &str| {
+        replies
+            .iter()
+            .find(|r| r.body["message_reference"]["message_id"] == id)
+            .unwrap_or_else(|| panic!("no reply to {id}: {replies:#?}"))
+            .body
+            .clone()
+    };
+    let greeting = reply_to("1100000000000000002");
+    assert!(greeting.to_string().contains("What I can do"), "{greeting}");
+    let reply = reply_to("1100000000000000003");
     assert_eq!(reply["allowed_mentions"]["parse"], serde_json::json!([]));
     assert!(reply.to_string().contains("1-866-296-5335"));
     assert!(!reply.to_string().contains("@everyone"));
+    bot.stop().await;
+}
+
+/// Issue 10's four kinds of silence, asked by mentioning the bot in a guild
+/// channel, and the same rule in a support channel without a mention:
+/// questions for the desk are answered, chit-chat and questions put to
+/// colleagues are not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn questions_for_the_desk_are_never_left_silent() {
+    let bot = start_with(|config| config.discord.support_channel_ids = vec!["600000000000000002".into()]).await;
+    let d = &bot.discord;
+    let questions = [
+        (
+            "1200000000000000001",
+            "<@700000000000000001> what do we owe AWS for november up to now",
+            true,
+        ),
+        (
+            "1200000000000000002",
+            "<@700000000000000001> is tier 1 tech support part of what we get",
+            true,
+        ),
+        (
+            "1200000000000000003",
+            "<@700000000000000001> what should I send you when a Cloud Application Manager API call fails with a 400",
+            true,
+        ),
+        (
+            "1200000000000000004",
+            "<@700000000000000001> would you tune our Postgres queries",
+            true,
+        ),
+        ("1200000000000000005", "would you tune our Postgres queries", false),
+    ];
+    for (id, text, mention) in questions {
+        d.message(id, text, mention, "2000000000000000004");
+    }
+    d.message(
+        "1200000000000000006",
+        "anyone up for lunch?",
+        false,
+        "2000000000000000004",
+    );
+    d.message(
+        "1200000000000000007",
+        "standup moved to 10:30",
+        false,
+        "2000000000000000004",
+    );
+    d.wait_for("an answer to each question", || {
+        d.calls_to("POST", "/channels/600000000000000002/messages").len() >= questions.len()
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let replies = d.calls_to("POST", "/channels/600000000000000002/messages");
+    let answered: Vec<&str> = replies
+        .iter()
+        .filter_map(|r| r.body["message_reference"]["message_id"].as_str())
+        .collect();
+    for (id, text, _) in questions {
+        assert!(answered.contains(&id), "{text:?} was left silent: {replies:#?}");
+    }
+    assert_eq!(replies.len(), questions.len(), "chit-chat was answered: {replies:#?}");
+    let tier_one = replies
+        .iter()
+        .find(|r| r.body["message_reference"]["message_id"] == "1200000000000000002")
+        .unwrap();
+    assert!(
+        tier_one.body.to_string().contains("In scope: Tier 1 technical support"),
+        "{:?}",
+        tier_one.body
+    );
     bot.stop().await;
 }
 

@@ -14,7 +14,7 @@ use platform_desk::aws::health::HealthEvent;
 use platform_desk::clock::Clock;
 use platform_desk::config::{Config, CustomerConfig};
 use platform_desk::domain::{AccountId, Role};
-use platform_desk::inbound::{Actor, Content, Inbound};
+use platform_desk::inbound::{Actor, Inbound};
 use platform_desk::intent::IntentKind;
 use platform_desk::service::outage::deliveries;
 use platform_desk::store::OutageStatus;
@@ -101,11 +101,7 @@ fn person(role: Role, user: &str, channel: &str) -> Actor {
 }
 
 async fn ask(app: &App, actor: Actor, text: &str) -> platform_desk::answer::Answer {
-    app.handle(Inbound {
-        actor,
-        content: Content::Text(text.into()),
-    })
-    .await
+    app.handle(Inbound::text(actor, text)).await
 }
 
 fn text_of(answer: &platform_desk::answer::Answer) -> String {

@@ -371,15 +371,22 @@ impl EventHandler for Handler {
             .support_channel_ids
             .iter()
             .any(|c| *c == message.channel_id.to_string());
-        let addressed = message.guild_id.is_none() || message.mentions_user_id(bot) || in_support_channel;
+        let direct = message.guild_id.is_none() || message.mentions_user_id(bot);
         let text = without_mention(&message.content, bot);
-        if !addressed || (text.is_empty() && message.guild_id.is_some() && !message.mentions_user_id(bot)) {
+        if !(direct || in_support_channel) || (text.is_empty() && !direct) {
             return;
         }
         let roles = message.member.as_ref().map(|m| m.roles.clone()).unwrap_or_default();
         let nick = message.member.as_ref().and_then(|m| m.nick.as_deref());
         let actor = self.actor(&message.author, nick, &roles, message.guild_id, message.channel_id);
-        let answer = self.app.handle(Inbound::text(actor, text)).await;
+        // A mention or a DM is always answered; a message overheard in a
+        // support channel only when it asks the desk something.
+        let inbound = if direct {
+            Inbound::direct(actor, text)
+        } else {
+            Inbound::text(actor, text)
+        };
+        let answer = self.app.handle(inbound).await;
         if answer.reply.is_silent() {
             return;
         }
