@@ -9,8 +9,8 @@ use unicode_normalization::UnicodeNormalization;
 /// a question comes before or after what was pasted with it (the longest
 /// message of the labelled corpus has 271 characters), and it bounds the
 /// work a hostile 20,000-character message can cause.
-pub const CLASSIFIED_HEAD_CHARS: usize = 600;
-pub const CLASSIFIED_TAIL_CHARS: usize = 400;
+pub const CLASSIFIED_HEAD_CHARS: usize = 400;
+pub const CLASSIFIED_TAIL_CHARS: usize = 250;
 /// The most characters [`normalize`] reads of one message.
 pub const MAX_CLASSIFIED_CHARS: usize = CLASSIFIED_HEAD_CHARS + CLASSIFIED_TAIL_CHARS;
 

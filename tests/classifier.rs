@@ -165,6 +165,18 @@ fn the_held_out_fifth_of_the_corpus_is_classified_well() {
     check("corpus/test.tsv", 0.94, 0.86);
 }
 
+/// A second held-out set, written after the classifier was tuned. Its
+/// first run: 151/158 intents (95.6%), 48/52 verdicts (92.3%), no unsafe
+/// answer, one question left silent ("..., can someone ... speed it up":
+/// "someone" blocked the answer and "speed" was read as a typo of "spend").
+/// Both causes were fixed in general (only an @-mention of a person now
+/// says a question is not for the desk; a changed letter is forgiven only
+/// in words of seven letters or more), so the floors hold it to no silence.
+#[test]
+fn the_second_held_out_set_is_classified_well() {
+    check("corpus/fresh.tsv", 0.95, 0.92);
+}
+
 #[test]
 fn the_development_set_is_classified_well() {
     check("intents-dev.tsv", 0.95, 0.95);
@@ -188,6 +200,7 @@ fn every_expected_intent_name_is_a_real_intent() {
     for name in [
         "corpus/train.tsv",
         "corpus/test.tsv",
+        "corpus/fresh.tsv",
         "intents-dev.tsv",
         "intents-holdout.tsv",
         "intents-fresh.tsv",

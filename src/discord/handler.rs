@@ -373,7 +373,9 @@ impl EventHandler for Handler {
             .any(|c| *c == message.channel_id.to_string());
         let direct = message.guild_id.is_none() || message.mentions_user_id(bot);
         let text = without_mention(&message.content, bot);
-        if !(direct || in_support_channel) || (text.is_empty() && !direct) {
+        // Not for the bot: neither a mention nor a DM, and not a support
+        // channel's message with words in it.
+        if !direct && (!in_support_channel || text.is_empty()) {
             return;
         }
         let roles = message.member.as_ref().map(|m| m.roles.clone()).unwrap_or_default();

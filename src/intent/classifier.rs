@@ -6,7 +6,7 @@
 //!
 //! - **never silent to a question for the desk**: when the model says
 //!   chit-chat but the message asks something (a question or a request, not
-//!   put to other people) and names something of the desk's (a concept
+//!   put to a person by @-mention) and names something of the desk's (a concept
 //!   marked `on_topic` or scope vocabulary), the best other intent is taken
 //!   if the model gives it a fair chance, else a scope question (which
 //!   answers "unclear, an engineer will look" at worst); a message addressed
@@ -116,7 +116,7 @@ impl Classifier {
         let direct = addressing == Addressing::Direct;
         let (kind, rescued) = if best != IntentKind::None {
             (best, false)
-        } else if address.asks() && (direct || (on_topic && !address.to_others)) {
+        } else if address.asks() && (direct || (on_topic && !address.to_a_person)) {
             (rescue(&probabilities), true)
         } else if direct {
             (IntentKind::Help, true)

@@ -14,12 +14,15 @@
 //! 4. opens with an imperative verb from the bot's work ("open a case",
 //!    "list my tickets", "forecast the bill", "restart nginx");
 //!
-//! or when "please", "can you", "could you", "would you" or "will you"
-//! appears anywhere. Anything else is a statement.
+//! or when "please" appears anywhere, or an auxiliary followed by "you" or
+//! someone called on ("..., can you check", "..., can someone look",
+//! "..., does anyone know"). Anything else is a statement.
 //!
 //! A message is *to others* when it calls on people rather than the bot:
 //! "anyone", "someone", "everyone", "folks", "y'all", or an @-mention of a
-//! person.
+//! person; only the @-mention says for sure that it is meant for someone
+//! else ("can someone look at our bill" in a support channel is meant for
+//! the desk).
 
 use crate::language::Lexicon;
 use crate::language::lexicon::{QUESTION_MARK, SENTENCE_END, StemId, is_stem, is_word};
@@ -39,6 +42,8 @@ pub struct Address {
     pub form: Form,
     /// It calls on other people ("anyone", "@maria").
     pub to_others: bool,
+    /// It mentions a person ("@maria"): meant for them, not the desk.
+    pub to_a_person: bool,
 }
 
 impl Address {
@@ -226,7 +231,6 @@ const IMPERATIVES: &[&str] = &[
 /// Words in a request that make it one for the bot anywhere in a message.
 const POLITE: &[&str] = &["please"];
 const YOU: &[&str] = &["you"];
-const ASKING_AUXILIARIES: &[&str] = &["can", "could", "would", "will"];
 
 const OTHERS: &[&str] = &[
     "anyone",
@@ -246,9 +250,8 @@ pub struct QuestionWords {
     flags: Vec<u8>,
     not: Option<StemId>,
     person: StemId,
-    /// "can", "could", "would", "will", asking when "you" follows.
-    asking: Vec<StemId>,
-    you: Vec<StemId>,
+    /// Whom an auxiliary asks when it comes before them: "you", "someone".
+    asked: Vec<StemId>,
 }
 
 const OPENER: u8 = 1;
@@ -272,7 +275,6 @@ impl QuestionWords {
             IMPERATIVES,
             POLITE,
             YOU,
-            ASKING_AUXILIARIES,
             OTHERS,
             &["not"],
         ]
@@ -302,8 +304,7 @@ impl QuestionWords {
             flags,
             not: stems(lexicon, "not").first().copied(),
             person: lexicon.special(Special::Person),
-            asking: ASKING_AUXILIARIES.iter().flat_map(|w| stems(lexicon, w)).collect(),
-            you: YOU.iter().flat_map(|w| stems(lexicon, w)).collect(),
+            asked: YOU.iter().chain(OTHERS).flat_map(|w| stems(lexicon, w)).collect(),
         }
     }
 
@@ -321,6 +322,7 @@ impl QuestionWords {
     pub fn address(&self, words: &[StemId]) -> Address {
         let mut form = Form::Statement;
         let mut to_others = false;
+        let mut to_a_person = false;
         let mut previous: Option<StemId> = None;
         for (index, &word) in words.iter().enumerate() {
             if word == QUESTION_MARK {
@@ -329,12 +331,13 @@ impl QuestionWords {
             if word == self.person || self.has(word, OTHER_PEOPLE) {
                 to_others = true;
             }
+            to_a_person |= word == self.person;
             if self.has(word, POLITENESS) && form == Form::Statement {
                 form = Form::Request;
             }
             if let Some(before) = previous
-                && self.asking.contains(&before)
-                && self.you.contains(&word)
+                && self.has(before, AUXILIARY)
+                && self.asked.contains(&word)
                 && form == Form::Statement
             {
                 form = Form::Question;
@@ -345,7 +348,11 @@ impl QuestionWords {
                 form = self.sentence_form(&words[index..]);
             }
         }
-        Address { form, to_others }
+        Address {
+            form,
+            to_others,
+            to_a_person,
+        }
     }
 
     /// The form of the sentence starting at `sentence[0]`, from its opening.
@@ -454,6 +461,8 @@ mod tests {
     fn can_you_anywhere_asks() {
         assert_eq!(address("our ec2 is stuck, can you check").form, Form::Question);
         assert_eq!(address("the new console users could u add them").form, Form::Question);
+        assert_eq!(address("the site is slow, can someone look at it").form, Form::Question);
+        assert_eq!(address("our bill doubled, does anyone know why").form, Form::Question);
     }
 
     #[test]
@@ -477,5 +486,7 @@ mod tests {
         assert!(address("@maria can u check the bucket").to_others);
         assert!(address("<@123> can you check the bucket").to_others);
         assert!(!address("can you check the bucket").to_others);
+        assert!(address("@maria can u check the bucket").to_a_person);
+        assert!(!address("can someone look at our bill").to_a_person);
     }
 }
