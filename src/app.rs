@@ -249,7 +249,7 @@ impl App {
                 }
             }
             Content::Text { text, .. } if text.trim().is_empty() => Parsed::Empty,
-            Content::Text { text, .. } if text.trim_start().starts_with('/') => {
+            Content::Text { text, .. } if is_slash_line(text) => {
                 let name = text.trim_start()[1..]
                     .split_whitespace()
                     .next()
@@ -372,6 +372,17 @@ impl App {
             alerts: Vec::new(),
         }
     }
+}
+
+/// Whether a text line is a slash command written out: `/name` followed by
+/// its options. A path ("/var/log/elasticbox/... is empty, why?") is a
+/// message.
+fn is_slash_line(text: &str) -> bool {
+    let Some(rest) = text.trim_start().strip_prefix('/') else {
+        return false;
+    };
+    let name = rest.split_whitespace().next().unwrap_or_default();
+    !name.contains(['/', '.', '\\'])
 }
 
 /// The policy the configuration names, or the embedded default.

@@ -84,6 +84,26 @@ pub struct AskArgs {
 /// Exit code when the bot itself failed (configuration, policy, database).
 const FAILURE: u8 = 2;
 
+/// Writes to standard output; when whoever reads it has gone (`| head -1`),
+/// stops quietly instead of failing: the answer was given, nobody is left to
+/// read the rest.
+pub(crate) fn write_out(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(error) = out.write_fmt(args).and_then(|()| out.flush())
+        && error.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+}
+
+/// `println!` that stops quietly when standard output is closed.
+macro_rules! say {
+    () => { $crate::cli::write_out(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::cli::write_out(format_args!("{}\n", format_args!($($arg)*))) };
+}
+pub(crate) use say;
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let working_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
@@ -152,7 +172,7 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> 
             let app = App::build(config).await?;
             if args.once {
                 let report = app.case_worker().run_once(true).await?;
-                println!(
+                say!(
                     "cases created {}, still pending {}, failed {}; notes and resolutions delivered {}, waiting {}; status changes {}",
                     report.cases_created,
                     report.cases_pending,
@@ -163,11 +183,13 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> 
                 );
                 if let Some(poller) = app.health_poller() {
                     match poller.poll_once().await {
-                        Ok(report) => println!(
+                        Ok(report) => say!(
                             "AWS Health: {} issue events listed, {} new, {} changed",
-                            report.listed, report.new, report.changed
+                            report.listed,
+                            report.new,
+                            report.changed
                         ),
-                        Err(error) => println!("AWS Health could not be read: {error}"),
+                        Err(error) => say!("AWS Health could not be read: {error}"),
                     }
                 }
             } else {
@@ -190,12 +212,12 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> 
             let actor = actor(&app, &args.actor);
             let answer = app.handle(Inbound::text(actor, args.text.join(" "))).await;
             if args.json {
-                println!("{}", answer.to_json_line());
+                say!("{}", answer.to_json_line());
             } else {
                 let style = Style {
                     colour: std::io::stdout().is_terminal(),
                 };
-                print!("{}", console::render(&answer, style));
+                write_out(format_args!("{}", console::render(&answer, style)));
                 console::print_saved(&answer);
             }
             app.store().close().await;
@@ -208,13 +230,13 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> 
             };
             let policy = crate::app::load_policy(&config)?;
             let done = crate::discord::register_commands_once(&config, &token, &policy).await?;
-            println!("{done}.");
+            say!("{done}.");
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {
             let store = Store::open(&config.database.url).await?;
             let applied = store.applied_migrations().await?;
-            println!(
+            say!(
                 "Database {} is up to date ({applied} migrations applied, journal mode {}).",
                 config.database.url,
                 store.journal_mode().await?
@@ -226,9 +248,9 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> 
             let app = App::build(config).await?;
             let policy = app.policy();
             let config = app.config();
-            println!("Configuration OK ({}).", config.source);
-            println!("  database:  {}", config.database.url);
-            println!(
+            say!("Configuration OK ({}).", config.source);
+            say!("  database:  {}", config.database.url);
+            say!(
                 "  policy:    {} ({} in scope, {} out of scope, {} regions, {} troubleshooting topics)",
                 policy.origin,
                 policy.count_by_verdict(Verdict::InScope),
@@ -237,21 +259,21 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> 
                 policy.troubleshooting.len()
             );
             let matcher = app.classifier().policy_matcher();
-            println!(
+            say!(
                 "  classifier: {} weights learned from the labelled corpus, {} concepts, {} words known",
                 app.classifier().model_rows(),
                 policy.concepts.len(),
                 matcher.lexicon().stem_count()
             );
             match matcher.overlaps() {
-                [] => println!("  vocabulary: no term is listed both in and out of scope"),
+                [] => say!("  vocabulary: no term is listed both in and out of scope"),
                 overlaps => {
-                    println!(
-                        "  vocabulary: {} term(s) listed both in and out of scope (out of scope wins):",
+                    say!(
+                        "  vocabulary: {} term(s) read the same for in-scope and out-of-scope items (when both items are recognized, out of scope wins):",
                         overlaps.len()
                     );
                     for overlap in overlaps {
-                        println!(
+                        say!(
                             "    {:?}: in scope for {}, out of scope for {}",
                             overlap.term,
                             overlap.in_scope.join(", "),
@@ -260,11 +282,12 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> 
                     }
                 }
             }
-            println!(
+            say!(
                 "  console:   acts as {} ({})",
-                config.console.user_id, config.console.role
+                config.console.user_id,
+                config.console.role
             );
-            println!(
+            say!(
                 "  discord:   {}",
                 if config.discord_token.is_some() {
                     "token set (DISCORD_TOKEN)"
@@ -272,7 +295,7 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> 
                     "no token (DISCORD_TOKEN unset): console and ask only"
                 }
             );
-            println!(
+            say!(
                 "  outages:   {}; posted to {} and {} subscribed channel(s)",
                 match (config.aws.is_enabled(), config.outages.health_enabled) {
                     (true, true) => format!(

@@ -10,6 +10,7 @@ use rustyline::error::ReadlineError;
 
 use crate::answer::Answer;
 use crate::app::App;
+use crate::cli::say;
 use crate::domain::Role;
 use crate::inbound::{Actor, Inbound};
 use crate::reply::Embed;
@@ -193,7 +194,7 @@ pub fn print_saved(answer: &Answer) {
     match save_attachments(answer, &charts_dir()) {
         Ok(paths) => {
             for path in paths {
-                println!("  chart saved to {}", path.display());
+                say!("  chart saved to {}", path.display());
             }
         }
         Err(error) => tracing::warn!(%error, "could not save the chart"),
@@ -238,7 +239,7 @@ pub async fn run(app: &App, mut actor: Actor, history: Option<PathBuf>) -> anyho
         let _ = editor.load_history(path);
     }
     if interactive {
-        println!(
+        say!(
             "{}",
             style.paint(
                 BOLD,
@@ -248,7 +249,7 @@ pub async fn run(app: &App, mut actor: Actor, history: Option<PathBuf>) -> anyho
                 )
             )
         );
-        println!("{CONSOLE_HELP}\n");
+        say!("{CONSOLE_HELP}\n");
     }
     let mut json = false;
     loop {
@@ -272,7 +273,7 @@ pub async fn run(app: &App, mut actor: Actor, history: Option<PathBuf>) -> anyho
             Some(ConsoleCommand::Quit) => break,
             Some(ConsoleCommand::Role(role)) => {
                 actor.role = role;
-                println!(
+                say!(
                     "You are now {} {role}.",
                     if role == Role::Engineer { "an" } else { "a" }
                 );
@@ -280,24 +281,24 @@ pub async fn run(app: &App, mut actor: Actor, history: Option<PathBuf>) -> anyho
             }
             Some(ConsoleCommand::ToggleJson) => {
                 json = !json;
-                println!("JSON output {}.", if json { "on" } else { "off" });
+                say!("JSON output {}.", if json { "on" } else { "off" });
                 continue;
             }
             Some(ConsoleCommand::Help) => {
-                println!("{CONSOLE_HELP}");
+                say!("{CONSOLE_HELP}");
                 continue;
             }
             Some(ConsoleCommand::Unknown(what)) => {
-                println!("I don't know the console command \":{what}\". {CONSOLE_HELP}");
+                say!("I don't know the console command \":{what}\". {CONSOLE_HELP}");
                 continue;
             }
             None => {}
         }
         let answer = app.handle(Inbound::text(actor.clone(), line)).await;
         if json {
-            println!("{}", answer.to_json_line());
+            say!("{}", answer.to_json_line());
         } else {
-            println!("{}", render(&answer, style));
+            say!("{}", render(&answer, style));
             print_saved(&answer);
         }
     }

@@ -53,12 +53,26 @@ impl From<StoreError> for ServiceError {
 pub enum StartupError {
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
+    // The details are in the message, not a source: a chain printed with
+    // `{:#}` would say them twice.
     #[error("the support policy cannot be used: {0}")]
-    Policy(#[from] PolicyError),
+    Policy(PolicyError),
     #[error("the support policy's vocabulary does not compile: {0}")]
-    Vocabulary(#[from] crate::policy::VocabularyError),
+    Vocabulary(crate::policy::VocabularyError),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<PolicyError> for StartupError {
+    fn from(error: PolicyError) -> Self {
+        StartupError::Policy(error)
+    }
+}
+
+impl From<crate::policy::VocabularyError> for StartupError {
+    fn from(error: crate::policy::VocabularyError) -> Self {
+        StartupError::Vocabulary(error)
+    }
 }
 
 /// A short reference to quote to support, unique enough to find the log

@@ -4,6 +4,7 @@
 //! characters, Discord's mention tokens and white space.
 
 use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
 
 /// Of a longer message, only its first and last characters are classified:
 /// a question comes before or after what was pasted with it (the longest
@@ -35,7 +36,7 @@ pub fn normalize(input: &str) -> String {
     let without_mentions = strip_mention_tokens(&displayed);
     let mut out = String::with_capacity(without_mentions.len());
     let mut last_was_space = true;
-    for c in without_mentions.nfkc() {
+    for c in without_mentions.nfkd() {
         let Folded::Char(c) = fold_char(c) else { continue };
         for lower in c.to_lowercase() {
             if lower.is_whitespace() {
@@ -127,9 +128,26 @@ enum Folded {
 }
 
 fn fold_char(c: char) -> Folded {
+    if is_combining_mark(c) {
+        // Accents and overlays ("é", "d̶e̶l̶e̶t̶e̶") are dropped after
+        // decomposition: "cuánto" reads as "cuanto".
+        return Folded::Drop;
+    }
+    if let Some(latin) = latin_look_alike(c) {
+        return Folded::Char(latin);
+    }
     match c {
-        // zero-width characters, bidi embeddings/overrides/isolates, BOM
-        '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}' => Folded::Drop,
+        // zero-width characters, bidi embeddings/overrides/isolates, BOM, soft
+        // hyphen, and other invisible format characters
+        '\u{00AD}'
+        | '\u{034F}'
+        | '\u{061C}'
+        | '\u{180E}'
+        | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}'
+        | '\u{FE00}'..='\u{FE0F}'
+        | '\u{FEFF}' => Folded::Drop,
         '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{2032}' => Folded::Char('\''),
         '\u{201C}' | '\u{201D}' | '\u{201F}' | '\u{2033}' => Folded::Char('"'),
         '\u{2010}'..='\u{2015}' | '\u{2212}' => Folded::Char('-'),
@@ -140,7 +158,7 @@ fn fold_char(c: char) -> Folded {
 
 /// A long message's first and last characters, with a sentence break
 /// between them so no phrase spans the cut; a short message as it is.
-fn head_and_tail(input: &str) -> std::borrow::Cow<'_, str> {
+pub fn head_and_tail(input: &str) -> std::borrow::Cow<'_, str> {
     if input.len() <= MAX_CLASSIFIED_CHARS || input.chars().count() <= MAX_CLASSIFIED_CHARS {
         return std::borrow::Cow::Borrowed(input);
     }
@@ -151,6 +169,38 @@ fn head_and_tail(input: &str) -> std::borrow::Cow<'_, str> {
         .nth(CLASSIFIED_TAIL_CHARS - 1)
         .map_or(0, |(index, _)| index);
     std::borrow::Cow::Owned(format!("{head} . {}", &input[tail_start..]))
+}
+
+/// The Latin letter a Cyrillic or Greek letter is drawn like, so that a word
+/// typed with look-alikes ("dеlеtе" with Cyrillic "е") reads as the word it
+/// shows.
+fn latin_look_alike(c: char) -> Option<char> {
+    Some(match c {
+        'а' | 'А' | 'α' | 'Α' => 'a',
+        'в' | 'В' | 'β' | 'Β' => 'b',
+        'с' | 'С' | 'ϲ' => 'c',
+        'ԁ' => 'd',
+        'е' | 'Е' | 'ё' | 'Ё' | 'ε' | 'Ε' => 'e',
+        'һ' | 'Н' | 'Η' => 'h',
+        'і' | 'І' | 'ι' | 'Ι' | 'ӏ' => 'i',
+        'ј' | 'Ј' => 'j',
+        'к' | 'К' | 'κ' | 'Κ' => 'k',
+        'м' | 'М' | 'Μ' => 'm',
+        'п' | 'η' | 'Ν' => 'n',
+        'о' | 'О' | 'ο' | 'Ο' => 'o',
+        'р' | 'Р' | 'ρ' | 'Ρ' => 'p',
+        'ԛ' => 'q',
+        'г' => 'r',
+        'ѕ' | 'Ѕ' => 's',
+        'т' | 'Т' | 'τ' | 'Τ' => 't',
+        'υ' | 'μ' => 'u',
+        'ν' | 'ѵ' => 'v',
+        'ԝ' | 'ω' => 'w',
+        'х' | 'Х' | 'χ' | 'Χ' => 'x',
+        'у' | 'У' | 'γ' | 'Υ' => 'y',
+        'Ζ' => 'z',
+        _ => return None,
+    })
 }
 
 /// The longest prefix of `s` with at most `max` characters.
@@ -265,6 +315,14 @@ mod tests {
         assert_eq!(normalize(" a  b\tc\r\nd "), "a b c d");
         assert_eq!(normalize("a\u{7f}b"), "a b");
         assert_eq!(normalize(""), "");
+    }
+
+    #[test]
+    fn look_alike_letters_accents_and_invisible_hyphens_read_as_the_word_shown() {
+        assert_eq!(normalize("d\u{0435}l\u{0435}t\u{0435} the bill"), "delete the bill");
+        assert_eq!(normalize("d\u{0336}e\u{0336}l\u{0336}ete"), "delete");
+        assert_eq!(normalize("de\u{00AD}lete"), "delete");
+        assert_eq!(normalize("cuánto llevamos"), "cuanto llevamos");
     }
 
     #[test]

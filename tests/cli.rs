@@ -378,7 +378,56 @@ fn check_config_reports_the_classifier_and_vocabulary_overlaps() {
     assert!(output.status.success());
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
-        stdout.contains("\"bill\": in scope for billing, out of scope for patching"),
+        stdout.contains("\"billing\": in scope for billing, out of scope for patching"),
         "{stdout}"
     );
+}
+
+#[test]
+fn a_message_starting_with_a_path_is_a_message_not_a_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let (json, _) = ask_json(
+        &dir,
+        &["/var/log/elasticbox/elasticbox-agent.log is empty, where else can I look?"],
+    );
+    assert_eq!(json["intent"], "troubleshoot", "{json}");
+    let (json, _) = ask_json(&dir, &["/nosuchcommand"]);
+    assert_eq!(json["ephemeral"], true, "an unknown command is still refused: {json}");
+}
+
+#[test]
+fn output_to_a_reader_that_goes_away_is_not_a_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = bin()
+        .current_dir(dir.path())
+        .arg("check-config")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{:?}: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn hands_on_work_in_other_words_is_never_in_scope() {
+    let dir = tempfile::tempdir().unwrap();
+    for text in [
+        "scale down our autoscaling group, the bill is crazy",
+        "nuke the unused load balancers, our bill is too high",
+        "switch off the test ec2s over the weekend, costs are killing us",
+        "buy savings plans for us so our bill goes down",
+        "review our bill and then delete whatever is idle",
+        "d\u{0435}l\u{0435}t\u{0435} the idle instances so the bill goes down",
+    ] {
+        let (json, _) = ask_json(&dir, &[text]);
+        assert_ne!(json["scope"]["verdict"], "in_scope", "{text}: {json}");
+        assert_ne!(json["intent"], "none", "{text}: {json}");
+    }
 }

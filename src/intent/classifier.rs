@@ -21,6 +21,7 @@ use super::features;
 use super::model::{CLASSES, CompiledModel, IntentModel, probabilities};
 use super::question::{Address, QuestionWords};
 use super::{EscalationRequest, Intent, IntentKind, OutageRequest, SpendRequest, TicketRequest, extract};
+use crate::language::lexicon;
 use crate::language::tokens::Special;
 use crate::policy::{Policy, PolicyMatcher, ScopeAssessment, Verdict, VocabularyError};
 use crate::text;
@@ -29,6 +30,17 @@ use crate::text;
 /// intent is used if the model gives it at least this probability; else the
 /// question is answered as a scope question.
 const RESCUE_CONFIDENCE: f32 = 0.25;
+
+/// A message of at most this many words that names something of the desk's
+/// is a query even without a question or a verb ("invoice", "tickets").
+const SHORT_QUERY_WORDS: usize = 3;
+
+/// Messages longer than this are classified by their asking sentences when
+/// only some of their sentences ask.
+const FOCUS_ABOVE_BYTES: usize = 300;
+
+/// At most this many asking sentences (the last ones) are kept.
+const FOCUS_SENTENCES: usize = 3;
 
 /// How a message reached the bot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -79,7 +91,7 @@ impl Classifier {
     fn compile(policy: PolicyMatcher, model: &IntentModel) -> Self {
         let compiled = CompiledModel::new(model, policy.lexicon(), policy.concept_ids());
         Self {
-            questions: Arc::new(QuestionWords::new(policy.lexicon())),
+            questions: Arc::new(QuestionWords::new(policy.lexicon(), policy.work_verbs())),
             model: Arc::new(compiled),
             policy,
         }
@@ -100,8 +112,46 @@ impl Classifier {
         self.classify_as(message, Addressing::Ambient)
     }
 
-    /// Classifies one message that reached the bot as `addressing` says.
+    /// Classifies one message that reached the bot as `addressing` says. A
+    /// long message whose sentences do not all ask (logs or context pasted
+    /// with a question) is classified by the sentences that ask; an
+    /// escalation keeps the whole message as its description.
     pub fn classify_as(&self, message: &str, addressing: Addressing) -> Classification {
+        let Some(focus) = self.asking_sentences(message) else {
+            return self.classify_text(message, addressing);
+        };
+        let mut classification = self.classify_text(&focus, addressing);
+        if let Intent::Escalate(request) = &mut classification.intent {
+            request.description = extract::escalation_problem(message);
+        }
+        classification
+    }
+
+    /// Of a long message, its sentences that ask, when some do and some
+    /// do not.
+    fn asking_sentences(&self, message: &str) -> Option<String> {
+        if message.len() <= FOCUS_ABOVE_BYTES {
+            return None;
+        }
+        let text = text::head_and_tail(message);
+        let mut sentences = 0;
+        let mut asking: Vec<&str> = Vec::new();
+        for sentence in text.split_inclusive(['.', '!', '?', ';', '\n']) {
+            let trimmed = sentence.trim();
+            if trimmed.len() < 2 {
+                continue;
+            }
+            sentences += 1;
+            let reading = self.policy.read(&text::normalize(trimmed));
+            if self.questions.address(&reading.words).asks() {
+                asking.push(trimmed);
+            }
+        }
+        let keep = asking.len().min(FOCUS_SENTENCES);
+        (keep > 0 && keep < sentences).then(|| asking[asking.len() - keep..].join(" "))
+    }
+
+    fn classify_text(&self, message: &str, addressing: Addressing) -> Classification {
         let normalized = text::normalize(message);
         let reading = self.policy.read(&normalized);
         let address = self.questions.address(&reading.words);
@@ -114,9 +164,13 @@ impl Classifier {
 
         let on_topic = reading.concepts & self.policy.on_topic_concepts() != 0 || reading.scope.touched();
         let direct = addressing == Addressing::Direct;
+        // "invoice", "biling question", "tickets": a few words of the desk's
+        // are a query even without a verb.
+        let words = reading.words.iter().filter(|w| lexicon::is_word(**w)).count();
+        let asks = address.asks() || (words <= SHORT_QUERY_WORDS && on_topic);
         let (kind, rescued) = if best != IntentKind::None {
             (best, false)
-        } else if address.asks() && (direct || (on_topic && !address.to_a_person)) {
+        } else if asks && (direct || (on_topic && !address.to_a_person)) {
             (rescue(&probabilities), true)
         } else if direct {
             (IntentKind::Help, true)

@@ -19,11 +19,14 @@ static AWS_REGION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i-u)\b((?:us|eu|ap|sa|ca|me|af|il|mx)(?:-gov)?-(?:east|west|north|south|central|northeast|southeast|northwest|southwest)-\d)\b").expect("valid regex")
 });
 static ESCALATION_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?:please\s+)?(?:(?:escalate|escalation)\s*[:\-]\s*|(?:i\s+(?:want|need|would\s+like)\s+to\s+|can\s+you\s+|could\s+you\s+|let'?s\s+)?(?:open|raise|create|file|log|submit|start)\s+(?:a|an|the|new)?\s*(?:[\w-]+\s+){0,3}?(?:case|ticket|escalation|incident)(?:\s+with\s+(?:aws|amazon))?(?:\s*[:,\-]\s*|\s+(?:about|for|because|on|regarding)\s+)?)").expect("valid regex")
+    Regex::new(r"(?i-u)^\s*(?:please\s+)?(?:(?:escalate|escalation)\s*[:\-]\s*|(?:i\s+(?:want|need|would\s+like)\s+to\s+|can\s+you\s+|could\s+you\s+|let'?s\s+)?(?:open|raise|create|file|log|submit|start)\s+(?:a|an|the|new)?\s*(?:[\w-]+\s+){0,3}?(?:case|ticket|escalation|incident)(?:\s+with\s+(?:aws|amazon))?(?:\s*[:,\-]\s*|\s+(?:about|for|because|on|regarding)\s+)?)").expect("valid regex")
 });
 
 /// The ticket number a message refers to ("ticket 42", "#42", "case no. 7").
 pub fn ticket_number(text: &str) -> Option<i64> {
+    if !text.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
     let captures = TICKET_NUMBER.captures(text)?;
     captures.get(1).or_else(|| captures.get(2))?.as_str().parse().ok()
 }
@@ -157,15 +160,19 @@ pub fn subject_from(problem: &str) -> Option<String> {
         .map(str::trim)
         .find(|s| !s.is_empty())?;
     let mut subject = String::new();
+    let mut chars = 0;
     for word in first.split_whitespace() {
-        if subject.chars().count() + word.chars().count() + 1 > 100 {
+        let word_chars = word.chars().count();
+        if chars + word_chars + 1 > 100 {
             subject.push('…');
             break;
         }
         if !subject.is_empty() {
             subject.push(' ');
+            chars += 1;
         }
         subject.push_str(word);
+        chars += word_chars;
     }
     let mut chars = subject.chars();
     let capitalized = match chars.next() {

@@ -283,8 +283,15 @@ impl QuestionWords {
         .copied()
     }
 
-    pub fn new(lexicon: &Lexicon) -> Self {
+    /// The question words of `lexicon`, with `work_verbs` (the policy's
+    /// hands-on verbs) also read as imperatives.
+    pub fn new(lexicon: &Lexicon, work_verbs: &[StemId]) -> Self {
         let mut flags = vec![0u8; lexicon.stem_count()];
+        for verb in work_verbs {
+            if let Some(flag) = flags.get_mut(*verb as usize) {
+                *flag |= IMPERATIVE;
+            }
+        }
         let mut mark = |words: &[&str], flag: u8| {
             for word in words {
                 for id in stems(lexicon, word) {
@@ -383,6 +390,11 @@ impl QuestionWords {
         if self.has(first, REQUEST) || self.has(first, IMPERATIVE) {
             return Form::Request;
         }
+        // "anybody know if...", "anyone else seeing errors" (not "morning
+        // everyone")
+        if self.has(first, OTHER_PEOPLE) && second.is_some() {
+            return Form::Question;
+        }
         if self.has(first, SUBJECT) && second.is_some_and(|w| self.has(w, REQUEST)) {
             return Form::Request;
         }
@@ -413,7 +425,7 @@ mod tests {
         let policy = Policy::embedded_default().unwrap();
         let matcher = PolicyMatcher::with_words(&policy, []).unwrap();
         let words = matcher.read(&crate::text::normalize(text)).words;
-        QuestionWords::new(matcher.lexicon()).address(&words)
+        QuestionWords::new(matcher.lexicon(), matcher.work_verbs()).address(&words)
     }
 
     #[test]
@@ -452,6 +464,8 @@ mod tests {
             "looking for the incident email",
             "our db is down since 10. need someone on this",
             "hello team, our ec2 is stuck. please open case with aws",
+            "switch off the test ec2s over the weekend",
+            "kill the zombie instances, the invoice keeps growing",
         ] {
             assert_eq!(address(text).form, Form::Request, "{text}");
         }
@@ -463,6 +477,10 @@ mod tests {
         assert_eq!(address("the new console users could u add them").form, Form::Question);
         assert_eq!(address("the site is slow, can someone look at it").form, Form::Question);
         assert_eq!(address("our bill doubled, does anyone know why").form, Form::Question);
+        assert_eq!(
+            address("anybody know if the s3 thing in virginia is fixed").form,
+            Form::Question
+        );
     }
 
     #[test]

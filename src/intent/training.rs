@@ -127,11 +127,9 @@ impl Default for Options {
 /// Fits a model to `examples`, reading them with `policy`'s vocabulary.
 pub fn train(policy: &Policy, examples: &[Example], options: &Options) -> Result<IntentModel, VocabularyError> {
     let matcher = PolicyMatcher::with_lexicon(policy, |lexicon| {
-        for example in examples {
-            lexicon.learn_text(&example.text);
-        }
+        lexicon.learn_corpus(examples.iter().map(|e| e.text.as_str()));
     })?;
-    let questions = QuestionWords::new(matcher.lexicon());
+    let questions = QuestionWords::new(matcher.lexicon(), matcher.work_verbs());
     let keyed: Vec<Vec<FeatureKey>> = examples
         .iter()
         .map(|example| {

@@ -408,22 +408,73 @@ impl Lexicon {
         self.words.insert(word, Entry::Stem(id));
     }
 
+    /// Learns the words of a corpus, most frequent first, and reads a rare
+    /// word one typo away from a word at least three times as frequent as
+    /// that word ("biling" as "billing"), so that typos in the corpus do not
+    /// become words of their own. Words the lexicon already knows (the
+    /// policy's vocabulary) count as frequent.
+    pub fn learn_corpus<'t>(&mut self, texts: impl IntoIterator<Item = &'t str>) {
+        const KNOWN_WORD_COUNT: usize = 10;
+        let mut counts: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+        for text in texts {
+            let normalized = crate::text::normalize(text);
+            tokenize(&normalized, |token| {
+                if let Token::Word(word) = token {
+                    *counts.entry(word.into_owned()).or_default() += 1;
+                }
+            });
+        }
+        let mut by_stem: Vec<usize> = vec![KNOWN_WORD_COUNT; self.stem_count()];
+        let mut words: Vec<(String, usize)> = counts.into_iter().collect();
+        words.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        self.finish();
+        for (word, count) in words {
+            if self.words.contains_key(&word) {
+                continue;
+            }
+            if let Some(stem) = self.corrected(&word)
+                && by_stem
+                    .get(stem as usize)
+                    .is_some_and(|frequent| *frequent >= 3 * count)
+            {
+                self.words.insert(&word, Entry::Stem(stem));
+                continue;
+            }
+            self.learn_word(&word);
+            let mut ids = Vec::new();
+            self.push_known(&word, &mut ids);
+            for id in ids {
+                if by_stem.len() <= id as usize {
+                    by_stem.resize(id as usize + 1, 0);
+                }
+                by_stem[id as usize] += count;
+                if typo_candidate(&word) {
+                    self.index_typo_word(&word, id);
+                }
+            }
+        }
+    }
+
     /// Builds the typo index over the words learned so far.
     pub fn finish(&mut self) {
         self.typo_words.clear();
         self.deletions.clear();
         let words: Vec<(String, StemId)> = self.words().into_iter().filter(|(w, _)| typo_candidate(w)).collect();
         for (word, id) in words {
-            let index = self.typo_words.len() as u32;
-            self.typo_words.push((word.as_str().into(), id));
-            let mut buffer = [0u8; MAX_TYPO_LEN];
-            for skip in 0..word.len() {
-                let deleted = delete_at(&word, skip, &mut buffer);
-                match self.deletions.get_mut(deleted) {
-                    Some(entry) if !entry.contains(&index) => entry.push(index),
-                    Some(_) => {}
-                    None => self.deletions.insert(deleted, vec![index]),
-                }
+            self.index_typo_word(&word, id);
+        }
+    }
+
+    fn index_typo_word(&mut self, word: &str, id: StemId) {
+        let index = self.typo_words.len() as u32;
+        self.typo_words.push((word.into(), id));
+        let mut buffer = [0u8; MAX_TYPO_LEN];
+        for skip in 0..word.len() {
+            let deleted = delete_at(word, skip, &mut buffer);
+            match self.deletions.get_mut(deleted) {
+                Some(entry) if !entry.contains(&index) => entry.push(index),
+                Some(_) => {}
+                None => self.deletions.insert(deleted, vec![index]),
             }
         }
     }
@@ -554,10 +605,11 @@ fn delete_at<'b>(word: &str, skip: usize, buffer: &'b mut [u8; MAX_TYPO_LEN]) ->
 
 /// Whether the typo `a` is one forgivable edit from the known word `b`: a
 /// letter inserted, deleted or two neighbours swapped, or (in longer words)
-/// one letter changed.
+/// one letter changed; never the first letter, which people rarely get
+/// wrong and which tells many real words apart ("willing", "billing").
 fn one_edit_apart(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a == b {
+    if a == b || a.first() != b.first() {
         return false;
     }
     let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
@@ -655,12 +707,30 @@ mod tests {
     }
 
     #[test]
+    fn a_rare_typo_in_a_corpus_reads_as_the_frequent_word() {
+        let mut lexicon = Lexicon::new();
+        lexicon.learn_corpus([
+            "billing question",
+            "billing again",
+            "the billing page",
+            "biling help",
+            "lunch",
+            "launch",
+        ]);
+        lexicon.finish();
+        assert_eq!(read(&lexicon, "biling"), ["bill"]);
+        assert_eq!(read(&lexicon, "lunch"), ["lunch"]);
+        assert_eq!(read(&lexicon, "launch"), ["launch"]);
+    }
+
+    #[test]
     fn edit_distance_one_is_exact() {
         assert!(one_edit_apart("account", "acount"));
         assert!(one_edit_apart("account", "accuont"));
         assert!(one_edit_apart("account", "accounts"));
         assert!(one_edit_apart("account", "accourt"));
         assert!(!one_edit_apart("speed", "spend"));
+        assert!(!one_edit_apart("willing", "billing"));
         assert!(one_edit_apart("sepnd", "spend"));
         assert!(!one_edit_apart("account", "account"));
         assert!(!one_edit_apart("abcd", "bcda"));

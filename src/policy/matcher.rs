@@ -25,8 +25,10 @@ const IN_SCOPE_MARGIN: f32 = 2.0;
 pub enum Target {
     Item(usize),
     FreeOperatingSystem,
-    /// A verb of hands-on work; with an object a few words after it.
+    /// A verb of hands-on work, whatever follows it.
     HandsOnVerb,
+    /// A verb of hands-on work when an object follows a few words after it.
+    HandsOnVerbWithObject,
     HandsOnObject,
     Concept(usize),
     Region(usize),
@@ -79,7 +81,6 @@ pub struct Reading {
 pub struct VocabularyError {
     pub place: String,
     pub term: String,
-    #[source]
     pub error: TermError,
 }
 
@@ -109,6 +110,9 @@ struct Inner {
     on_topic: u64,
     concept_ids: Vec<String>,
     overlaps: Vec<Overlap>,
+    /// The first stems of the hands-on verbs: a sentence opening with one
+    /// is a request.
+    work_verbs: Vec<StemId>,
 }
 
 impl PolicyMatcher {
@@ -135,8 +139,9 @@ impl PolicyMatcher {
     /// Compiles the policy's vocabulary after `prepare` has taught the
     /// lexicon whatever else it must know.
     pub fn with_lexicon(policy: &Policy, prepare: impl FnOnce(&mut Lexicon)) -> Result<Self, VocabularyError> {
+        // The policy's words and the question words first, so a corpus
+        // learned in `prepare` has them to read its typos against.
         let mut lexicon = Lexicon::new();
-        prepare(&mut lexicon);
         for word in crate::intent::question::QuestionWords::vocabulary() {
             lexicon.learn_text(word);
         }
@@ -144,6 +149,7 @@ impl PolicyMatcher {
         for (_, term, _, _) in &terms {
             lexicon.learn_text(term);
         }
+        prepare(&mut lexicon);
         lexicon.finish();
         let vocabulary = Vocabulary::new(
             &lexicon,
@@ -167,6 +173,19 @@ impl PolicyMatcher {
             .filter(|(_, c)| c.on_topic)
             .fold(0u64, |bits, (i, _)| bits | 1 << i);
         let overlaps = overlaps(policy, &lexicon);
+        let mut work_verbs: Vec<StemId> = policy
+            .hands_on
+            .verbs
+            .iter()
+            .chain(&policy.hands_on.verbs_with_object)
+            .filter_map(|verb| {
+                let mut ids = Vec::new();
+                lexicon.analyze(&text::normalize(verb), &mut ids);
+                ids.into_iter().find(|id| lexicon::is_stem(*id))
+            })
+            .collect();
+        work_verbs.sort_unstable();
+        work_verbs.dedup();
         Ok(Self {
             inner: Arc::new(Inner {
                 verdicts: policy.scope.iter().map(|item| item.verdict).collect(),
@@ -175,6 +194,7 @@ impl PolicyMatcher {
                 on_topic,
                 concept_ids: policy.concepts.iter().map(|c| c.id.clone()).collect(),
                 overlaps,
+                work_verbs,
                 lexicon,
                 vocabulary,
             }),
@@ -195,6 +215,11 @@ impl PolicyMatcher {
         self.inner.on_topic
     }
 
+    /// The first stems of the hands-on verbs ("delete", "scale"...).
+    pub fn work_verbs(&self) -> &[StemId] {
+        &self.inner.work_verbs
+    }
+
     /// Terms listed for both an in-scope and an out-of-scope item.
     pub fn overlaps(&self) -> &[Overlap] {
         &self.inner.overlaps
@@ -213,10 +238,11 @@ impl PolicyMatcher {
         self.inner
             .vocabulary
             .find_all(&words, |target, weight, span, first| match target {
-                _ if !first && !matches!(target, Target::HandsOnVerb | Target::HandsOnObject) => {}
+                _ if !first && !matches!(target, Target::HandsOnVerbWithObject | Target::HandsOnObject) => {}
                 Target::Item(index) => points[index] += weight,
                 Target::FreeOperatingSystem => free_os = true,
-                Target::HandsOnVerb => {
+                Target::HandsOnVerb => hands_on = true,
+                Target::HandsOnVerbWithObject => {
                     if verbs < verb_ends.len() {
                         verb_ends[verbs] = span.end;
                         verbs += 1;
@@ -363,7 +389,8 @@ fn terms_of(policy: &Policy) -> Vec<(String, String, Target, f32)> {
             KEYWORD_POINTS,
         )
     }));
-    // Hands-on work: a verb, then up to four words, then an object (see `read`).
+    // Hands-on work: a verb alone, or a verb, up to four words and an object
+    // (see `read`).
     terms.extend(
         policy
             .hands_on
@@ -371,6 +398,14 @@ fn terms_of(policy: &Policy) -> Vec<(String, String, Target, f32)> {
             .iter()
             .map(|v| ("hands_on.verbs".to_owned(), v.clone(), Target::HandsOnVerb, 1.0)),
     );
+    terms.extend(policy.hands_on.verbs_with_object.iter().map(|v| {
+        (
+            "hands_on.verbs_with_object".to_owned(),
+            v.clone(),
+            Target::HandsOnVerbWithObject,
+            1.0,
+        )
+    }));
     terms.extend(
         policy
             .hands_on
@@ -411,40 +446,82 @@ fn terms_of(policy: &Policy) -> Vec<(String, String, Target, f32)> {
     terms
 }
 
-/// Scope terms that read the same (word by word, on stems) for an in-scope
-/// and an out-of-scope item.
+/// Scope terms that read the same (word by word, on stems, with each choice
+/// of an `a|b` word and `*` gaps taken as written) for an in-scope and an
+/// out-of-scope item, named as first written.
 fn overlaps(policy: &Policy, lexicon: &Lexicon) -> Vec<Overlap> {
     use std::collections::BTreeMap;
-    let mut by_reading: BTreeMap<String, (Vec<String>, Vec<String>)> = BTreeMap::new();
+    // reading → (term as written, in-scope items, out-of-scope items)
+    let mut by_reading: BTreeMap<String, (String, Vec<String>, Vec<String>)> = BTreeMap::new();
     for item in &policy.scope {
         for term in item.vocabulary.keywords.iter().chain(&item.vocabulary.phrases) {
-            let mut ids = Vec::new();
-            lexicon.analyze(&text::normalize(term), &mut ids);
-            let reading: Vec<&str> = ids
-                .iter()
-                .filter(|id| lexicon::is_stem(**id))
-                .map(|id| lexicon.stem(*id))
-                .collect();
-            let entry = by_reading.entry(reading.join(" ")).or_default();
-            let list = if item.verdict == Verdict::InScope {
-                &mut entry.0
-            } else {
-                &mut entry.1
-            };
-            if !list.contains(&item.id) {
-                list.push(item.id.clone());
+            for reading in readings(lexicon, term) {
+                let entry = by_reading
+                    .entry(reading)
+                    .or_insert_with(|| (term.clone(), Vec::new(), Vec::new()));
+                let list = if item.verdict == Verdict::InScope {
+                    &mut entry.1
+                } else {
+                    &mut entry.2
+                };
+                if !list.contains(&item.id) {
+                    list.push(item.id.clone());
+                }
             }
         }
     }
-    by_reading
-        .into_iter()
-        .filter(|(_, (inside, outside))| !inside.is_empty() && !outside.is_empty())
-        .map(|(term, (in_scope, out_of_scope))| Overlap {
+    let mut overlaps: Vec<Overlap> = Vec::new();
+    for (_, (term, in_scope, out_of_scope)) in by_reading {
+        if in_scope.is_empty() || out_of_scope.is_empty() || overlaps.iter().any(|o| o.term == term) {
+            continue;
+        }
+        overlaps.push(Overlap {
             term,
             in_scope,
             out_of_scope,
-        })
-        .collect()
+        });
+    }
+    overlaps
+}
+
+/// Every way a term reads: its `a|b` choices expanded (at most 64 ways),
+/// stems joined by spaces, gaps as `*`.
+fn readings(lexicon: &Lexicon, term: &str) -> Vec<String> {
+    let mut readings = vec![String::new()];
+    for piece in term.split_whitespace() {
+        let choices: Vec<String> = if piece == "*" {
+            vec!["*".to_owned()]
+        } else {
+            piece
+                .split('|')
+                .map(|choice| {
+                    let mut ids = Vec::new();
+                    lexicon.analyze(&text::normalize(choice), &mut ids);
+                    ids.iter()
+                        .filter(|id| lexicon::is_stem(**id))
+                        .map(|id| lexicon.stem(*id))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect()
+        };
+        if readings.len() * choices.len() > 64 {
+            return readings;
+        }
+        readings = readings
+            .iter()
+            .flat_map(|so_far| {
+                choices.iter().map(move |choice| {
+                    if so_far.is_empty() {
+                        choice.clone()
+                    } else {
+                        format!("{so_far} {choice}")
+                    }
+                })
+            })
+            .collect();
+    }
+    readings
 }
 
 #[cfg(test)]
@@ -599,11 +676,20 @@ mod tests {
         let edited = Policy::from_toml_str(&text, "edited").unwrap();
         let overlaps = PolicyMatcher::with_words(&edited, []).unwrap().overlaps().to_vec();
         assert!(
-            overlaps.iter().any(|o| o.term == "bill"
+            overlaps.iter().any(|o| o.term == "billing"
                 && o.in_scope.contains(&"billing".to_owned())
                 && o.out_of_scope.contains(&"patching".to_owned())),
             "{overlaps:?}"
         );
+        // A choice or a gap does not hide an overlap.
+        let text = crate::policy::DEFAULT_POLICY_TOML.replacen(
+            "keywords = [\"hotfix\"",
+            "keywords = [\"bill|invoice\", \"review * bill|invoice\", \"hotfix\"",
+            1,
+        );
+        let edited = Policy::from_toml_str(&text, "edited").unwrap();
+        let overlaps = PolicyMatcher::with_words(&edited, []).unwrap().overlaps().to_vec();
+        assert!(overlaps.iter().any(|o| o.term == "invoice"), "{overlaps:?}");
         assert!(PolicyMatcher::with_words(&policy, []).unwrap().overlaps().is_empty());
     }
 }

@@ -71,11 +71,16 @@ pub struct Concept {
     pub words: Vec<String>,
 }
 
-/// Hands-on work on the customer's own resources, as verbs and their
-/// objects: a question naming it is never answered "in scope".
+/// Hands-on work on the customer's own resources: a question naming it is
+/// never answered "in scope".
 #[derive(Debug, Clone, Default)]
 pub struct HandsOn {
+    /// Verbs that ask for such work whatever follows ("delete", "nuke",
+    /// "scale down").
     pub verbs: Vec<String>,
+    /// Verbs that do when one of `objects` follows within four words
+    /// ("change the instance type", not "any change on my bill").
+    pub verbs_with_object: Vec<String>,
     pub objects: Vec<String>,
 }
 
@@ -247,6 +252,12 @@ impl Validator<'_> {
                 return Err(self.invalid(word, format!("an empty entry in {what}")));
             }
             check_term(value).map_err(|error| self.invalid(word, format!("{what} entry {value:?} {error}")))?;
+            if !value
+                .split_whitespace()
+                .any(|piece| piece.starts_with('<') || piece.bytes().any(|b| b.is_ascii_alphanumeric()))
+            {
+                return Err(self.invalid(word, format!("{what} entry {value:?} has no word in it")));
+            }
             out.push(value.to_owned());
         }
         Ok(out)
@@ -379,6 +390,7 @@ impl Validator<'_> {
 
         let hands_on = HandsOn {
             verbs: self.words(&raw.hands_on.verbs, "hands_on.verbs")?,
+            verbs_with_object: self.words(&raw.hands_on.verbs_with_object, "hands_on.verbs_with_object")?,
             objects: self.words(&raw.hands_on.objects, "hands_on.objects")?,
         };
 
@@ -422,6 +434,8 @@ mod raw {
     pub struct HandsOn {
         #[serde(default)]
         pub verbs: Vec<Spanned<String>>,
+        #[serde(default)]
+        pub verbs_with_object: Vec<Spanned<String>>,
         #[serde(default)]
         pub objects: Vec<Spanned<String>>,
     }

@@ -213,6 +213,32 @@ pub fn neutralize_mentions(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// Quotes what a user typed on one line (after "> " in a field): as
+/// [`quote_user_text`], with line breaks as spaces so the quote cannot end
+/// and start a heading or list, and Discord's formatting characters escaped,
+/// so typed text cannot make a masked link ("[claim here](http://...)"),
+/// bold or a spoiler in the bot's own message.
+pub fn quote_inline(text: &str, max: usize) -> String {
+    let quoted = quote_user_text(text, max);
+    let mut out = String::with_capacity(quoted.len() + 8);
+    let mut last_was_space = false;
+    for c in quoted.chars() {
+        if c.is_whitespace() {
+            if !last_was_space {
+                out.push(' ');
+            }
+            last_was_space = true;
+            continue;
+        }
+        last_was_space = false;
+        if matches!(c, '[' | ']' | '*' | '_' | '~' | '`' | '|' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Quotes what a user typed for display: mentions neutralized, control
 /// characters and bidi overrides removed, clipped to `max` characters.
 pub fn quote_user_text(text: &str, max: usize) -> String {
@@ -233,6 +259,18 @@ pub fn quote_user_text(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_inline_quote_cannot_format_or_link() {
+        assert_eq!(
+            quote_inline(
+                "is it ok?\n# FREE CREDITS\n[claim here](http://evil.example) **now**",
+                300
+            ),
+            "is it ok? # FREE CREDITS \\[claim here\\](http://evil.example) \\*\\*now\\*\\*"
+        );
+        assert_eq!(quote_inline("@everyone hi", 300), "@\u{200B}everyone hi");
+    }
 
     #[test]
     fn mass_and_role_mentions_are_neutralized() {

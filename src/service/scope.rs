@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::policy::{Policy, PolicyMatcher, ScopeAssessment, Verdict};
-use crate::reply::{ButtonAction, Embed, Reply, colour, quote_user_text};
+use crate::reply::{ButtonAction, Embed, Reply, colour, quote_inline, quote_user_text};
 use crate::service::coverage::Coverage;
 use crate::text;
 
@@ -61,7 +61,7 @@ impl ScopeService {
     /// The answer to a question about one account's coverage.
     pub fn account_answer(&self, question: &str, account: &str, coverage: &Coverage) -> ScopeAnswer {
         let policy = &*self.policy;
-        let asked = quote_user_text(question, QUOTED_QUESTION_CHARS);
+        let asked = quote_inline(question, QUOTED_QUESTION_CHARS);
         let unoptimized = policy.scope.iter().position(|i| i.id == "unoptimized-accounts");
         let (verdict, item, embed) = match coverage {
             Coverage::Covered { name } => (
@@ -139,7 +139,7 @@ impl ScopeService {
     fn reply(&self, question: &str, assessment: &ScopeAssessment) -> Reply {
         let policy = &*self.policy;
         let provider = &policy.provider;
-        let asked = quote_user_text(question, QUOTED_QUESTION_CHARS);
+        let asked = quote_inline(question, QUOTED_QUESTION_CHARS);
         let escalate_hint = "Want us to take it on? Open an escalation with `/escalate` (or the **Open escalation** button) and an engineer will pick it up.";
         let item = assessment.item.map(|i| &policy.scope[i]);
 
