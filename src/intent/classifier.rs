@@ -42,6 +42,9 @@ const FOCUS_ABOVE_BYTES: usize = 300;
 /// At most this many asking sentences (the last ones) are kept.
 const FOCUS_SENTENCES: usize = 3;
 
+/// Only this many of a long message's last sentences are examined.
+const FOCUS_EXAMINED: usize = 8;
+
 /// How a message reached the bot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Addressing {
@@ -128,27 +131,29 @@ impl Classifier {
     }
 
     /// Of a long message, its sentences that ask, when some do and some
-    /// do not.
+    /// do not. Only the last sentences are examined: a question comes after
+    /// what was pasted with it, and the work stays bounded.
     fn asking_sentences(&self, message: &str) -> Option<String> {
         if message.len() <= FOCUS_ABOVE_BYTES {
             return None;
         }
         let text = text::head_and_tail(message);
-        let mut sentences = 0;
-        let mut asking: Vec<&str> = Vec::new();
-        for sentence in text.split_inclusive(['.', '!', '?', ';', '\n']) {
-            let trimmed = sentence.trim();
-            if trimmed.len() < 2 {
-                continue;
-            }
-            sentences += 1;
-            let reading = self.policy.read(&text::normalize(trimmed));
-            if self.questions.address(&reading.words).asks() {
-                asking.push(trimmed);
-            }
-        }
+        let sentences: Vec<&str> = text
+            .split_inclusive(['.', '!', '?', ';', '\n'])
+            .map(str::trim)
+            .filter(|s| s.len() >= 2)
+            .collect();
+        let examined = &sentences[sentences.len().saturating_sub(FOCUS_EXAMINED)..];
+        let asking: Vec<&str> = examined
+            .iter()
+            .copied()
+            .filter(|sentence| {
+                let reading = self.policy.read(&text::normalize(sentence));
+                self.questions.address(&reading.words).asks()
+            })
+            .collect();
         let keep = asking.len().min(FOCUS_SENTENCES);
-        (keep > 0 && keep < sentences).then(|| asking[asking.len() - keep..].join(" "))
+        (keep > 0 && asking.len() < sentences.len()).then(|| asking[asking.len() - keep..].join(" "))
     }
 
     fn classify_text(&self, message: &str, addressing: Addressing) -> Classification {
