@@ -100,14 +100,7 @@ pub fn tokenize<'a>(normalized: &'a str, mut emit: impl FnMut(Token<'a>)) {
             continue;
         }
         if b.is_ascii_lowercase() {
-            let start = i;
-            let plain;
-            (i, plain) = run_end(bytes, i);
-            if plain {
-                emit(Token::Word(Cow::Borrowed(&normalized[start..i])));
-            } else {
-                classify_run(&normalized[start..i], &mut emit);
-            }
+            i = word_at(normalized, i, &mut emit);
             continue;
         }
         match b {
@@ -159,19 +152,21 @@ pub fn tokenize<'a>(normalized: &'a str, mut emit: impl FnMut(Token<'a>)) {
                 (i, _) = run_end(bytes, i + 1);
                 classify_run(&normalized[start..i], &mut emit);
             }
-            _ if is_word_byte(b) => {
-                let start = i;
-                let plain;
-                (i, plain) = run_end(bytes, i);
-                if plain {
-                    emit(Token::Word(Cow::Borrowed(&normalized[start..i])));
-                } else {
-                    classify_run(&normalized[start..i], &mut emit);
-                }
-            }
+            _ if is_word_byte(b) => i = word_at(normalized, i, &mut emit),
             _ => i += 1,
         }
     }
+}
+
+/// Emits the word (or special) starting at `start`; returns where it ends.
+fn word_at<'a>(normalized: &'a str, start: usize, emit: &mut impl FnMut(Token<'a>)) -> usize {
+    let (end, plain) = run_end(normalized.as_bytes(), start);
+    if plain {
+        emit(Token::Word(Cow::Borrowed(&normalized[start..end])));
+    } else {
+        classify_run(&normalized[start..end], emit);
+    }
+    end
 }
 
 /// The end of a run of word bytes joined by joiners, starting at `i`, and
