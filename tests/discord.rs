@@ -545,3 +545,50 @@ async fn a_critical_escalation_alerts_the_outage_channel_pinging_only_the_on_cal
     assert!(edit["embeds"][0]["title"].as_str().unwrap().contains("call now"));
     bot.stop().await;
 }
+
+/// A reply only its asker may see (spend, refusals) to a chat message in a
+/// shared channel goes by direct message; the channel is told where, and
+/// sees nothing of the answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_private_answer_to_a_channel_message_goes_by_direct_message() {
+    let bot = start_with(|config| {
+        config.customers = vec![platform_desk::config::CustomerConfig {
+            name: "acme".into(),
+            account_ids: vec!["111122223333".parse().unwrap()],
+            guild_ids: vec![],
+            channel_ids: vec![],
+            role_ids: vec![],
+            user_ids: vec!["2000000000000000009".into()],
+        }];
+    })
+    .await;
+    let d = &bot.discord;
+    d.message(
+        "1300000000000000001",
+        "<@700000000000000001> how much have we spent this month?",
+        true,
+        "2000000000000000009",
+    );
+    let dm = common::fake_discord::dm_channel_of("2000000000000000009");
+    d.wait_for("the private answer and the pointer", || {
+        !d.calls_to("POST", &format!("/channels/{dm}/messages")).is_empty()
+            && !d.calls_to("POST", "/channels/600000000000000002/messages").is_empty()
+    })
+    .await;
+    let private = d.calls_to("POST", &format!("/channels/{dm}/messages"));
+    assert!(
+        private[0].body.to_string().contains("Cost Explorer"),
+        "{:?}",
+        private[0].body
+    );
+    let public = d.calls_to("POST", "/channels/600000000000000002/messages");
+    assert_eq!(public.len(), 1);
+    let pointer = public[0].body.to_string();
+    assert!(pointer.contains("direct message"), "{pointer}");
+    assert!(
+        !pointer.contains("Cost Explorer"),
+        "the answer leaked into the channel: {pointer}"
+    );
+    assert_eq!(public[0].body["message_reference"]["message_id"], "1300000000000000001");
+    bot.stop().await;
+}

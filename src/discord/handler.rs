@@ -310,6 +310,36 @@ fn flat(option: &CommandDataOption) -> Option<(String, OptionValue)> {
     Some((option.name.clone(), value))
 }
 
+impl Handler {
+    /// A reply only its asker may see (spend figures, refusals), to a
+    /// message in a shared channel: Discord has no private replies to
+    /// messages, so it goes by direct message and the channel is told where.
+    async fn answer_privately(&self, ctx: &Context, message: &Message, reply: &crate::reply::Reply) {
+        let sent = match message.author.create_dm_channel(&ctx.http).await {
+            Ok(dm) => match dm
+                .id
+                .send_message(&ctx.http, render::channel_message(reply, None))
+                .await
+            {
+                Ok(_) => true,
+                Err(error) => {
+                    tracing::warn!(%error, user = %message.author.id, "could not send a private answer by DM");
+                    false
+                }
+            },
+            Err(error) => {
+                tracing::warn!(%error, user = %message.author.id, "could not open a DM for a private answer");
+                false
+            }
+        };
+        let pointer =
+            render::channel_message(&crate::reply::Reply::private_pointer(sent), None).reference_message(message);
+        if let Err(error) = message.channel_id.send_message(&ctx.http, pointer).await {
+            tracing::error!(%error, "could not say where the private answer went");
+        }
+    }
+}
+
 /// The text of a message without the bot's own mention.
 fn without_mention(content: &str, bot: UserId) -> String {
     content
@@ -390,6 +420,10 @@ impl EventHandler for Handler {
         };
         let answer = self.app.handle(inbound).await;
         if answer.reply.is_silent() {
+            return;
+        }
+        if answer.reply.ephemeral && message.guild_id.is_some() {
+            self.answer_privately(&ctx, &message, &answer.reply).await;
             return;
         }
         let reply = render::channel_message(&answer.reply, None).reference_message(&message);

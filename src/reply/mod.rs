@@ -159,6 +159,17 @@ impl Reply {
         }
     }
 
+    /// What a shared channel is told when a reply only its asker may see
+    /// went by direct message (`sent`), or could not.
+    pub fn private_pointer(sent: bool) -> Self {
+        let description = if sent {
+            "My answer is only for you, so I've sent it to you by direct message."
+        } else {
+            "My answer is only for you, and I couldn't send you a direct message. Ask with the slash command (only you will see the answer), or message me directly."
+        };
+        Reply::embed(Embed::new("🔒 Answered privately", colour::INFO).description(description))
+    }
+
     pub fn ephemeral(mut self) -> Self {
         self.ephemeral = true;
         self

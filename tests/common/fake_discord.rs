@@ -212,6 +212,15 @@ async fn rest(State(shared): State<Arc<Shared>>, request: Request) -> Response<B
                 ),
             }
         }
+        // A DM channel with a user: its id is the user's with a leading 8.
+        ("POST", ["users", "@me", "channels"]) => {
+            let recipient = body["recipient_id"].as_str().unwrap_or_default().to_owned();
+            json_response(
+                StatusCode::OK,
+                serde_json::json!({"id": dm_channel_of(&recipient), "type": 1, "last_message_id": null,
+                                   "recipients": [{"id": recipient, "username": format!("user{recipient}")}]}),
+            )
+        }
         ("POST", ["channels", parent, "threads"]) => {
             let mut next = shared.sequence.lock().unwrap();
             *next += 1;
@@ -227,6 +236,11 @@ async fn rest(State(shared): State<Arc<Shared>>, request: Request) -> Response<B
             serde_json::json!({"code": 0, "message": "404: Not Found"}),
         ),
     }
+}
+
+/// The id of the DM channel the fake opens with `user`.
+pub fn dm_channel_of(user: &str) -> String {
+    format!("8{}", &user[1..])
 }
 
 /// A channel message: deduplicated by nonce when `enforce_nonce` is set, as
