@@ -118,9 +118,9 @@ async fn a_failing_health_api_is_a_retryable_error() {
     let health = SdkHealth::new(&common::sdk_config(&stub.endpoint).await, false);
     assert!(health.issues().await.unwrap_err().is_retryable());
     stub.set_away(false);
-    // Throttled on both endpoints.
-    stub.inject("DescribeEvents", common::aws_stub::Fault::Throttle);
-    stub.inject("DescribeEvents", common::aws_stub::Fault::Throttle);
+    // Throttled on both endpoints, every attempt the SDK makes.
+    stub.inject_every_attempt("DescribeEvents", common::aws_stub::Fault::Throttle);
+    stub.inject_every_attempt("DescribeEvents", common::aws_stub::Fault::Throttle);
     assert!(health.issues().await.unwrap_err().is_retryable(), "throttling");
 }
 
@@ -132,10 +132,13 @@ async fn health_fails_over_to_us_east_2_and_stays_there() {
     health.issues().await.unwrap();
     assert_eq!(stub.signing_regions(), vec!["us-east-1"]);
 
-    stub.inject("DescribeEvents", common::aws_stub::Fault::ServerError);
+    // us-east-1 fails every attempt of the SDK's retries: us-east-2 answers.
+    stub.inject_every_attempt("DescribeEvents", common::aws_stub::Fault::ServerError);
     let issues = health.issues().await.unwrap();
     assert_eq!(issues.len(), 23);
-    assert_eq!(stub.signing_regions(), vec!["us-east-1", "us-east-1", "us-east-2"]);
+    let mut expected = vec!["us-east-1"; 1 + common::aws_stub::SDK_ATTEMPTS];
+    expected.push("us-east-2");
+    assert_eq!(stub.signing_regions(), expected);
     health.issues().await.unwrap();
     assert_eq!(
         stub.signing_regions().last().unwrap(),
@@ -144,7 +147,7 @@ async fn health_fails_over_to_us_east_2_and_stays_there() {
     );
 
     // Both endpoints failing: the error comes back, to be retried later.
-    stub.inject("DescribeEvents", common::aws_stub::Fault::Throttle);
-    stub.inject("DescribeEvents", common::aws_stub::Fault::Throttle);
+    stub.inject_every_attempt("DescribeEvents", common::aws_stub::Fault::Throttle);
+    stub.inject_every_attempt("DescribeEvents", common::aws_stub::Fault::Throttle);
     assert!(health.issues().await.unwrap_err().is_retryable());
 }

@@ -127,12 +127,18 @@ fn channel_posts(d: &FakeDiscord) -> usize {
 
 /// Health polls made: each begins with DescribeEvents on the active
 /// endpoint (us-east-1 here), a failed one retrying on us-east-2.
+/// Health polls that reached us-east-1 (a failing poll sends each request
+/// as many times as the SDK's standard retries do).
 fn describe_events(stub: &AwsStub) -> usize {
     stub.operations()
         .iter()
         .zip(stub.signing_regions())
         .filter(|(o, region)| *o == "DescribeEvents" && region == "us-east-1")
         .count()
+}
+
+fn failed_polls(stub: &AwsStub) -> usize {
+    describe_events(stub).div_ceil(common::aws_stub::SDK_ATTEMPTS)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -285,7 +291,13 @@ async fn a_failing_health_api_backs_off_and_the_bot_keeps_answering() {
     stub.set_away(true);
     let bot = start_bot(&dir, &discord, &stub).await;
     let d = &discord;
-    d.wait_for("the first poll", || describe_events(&stub) >= 1).await;
+    // The first poll has failed once every attempt on both endpoints has.
+    let requests = || stub.operations().iter().filter(|o| *o == "DescribeEvents").count();
+    d.wait_for("the first failed poll", || {
+        requests() >= 2 * common::aws_stub::SDK_ATTEMPTS
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let started = std::time::Instant::now();
 
     d.slash_command(
@@ -323,7 +335,7 @@ async fn a_failing_health_api_backs_off_and_the_bot_keeps_answering() {
     while started.elapsed() < Duration::from_secs(5) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let polls = describe_events(&stub);
+    let polls = failed_polls(&stub);
     assert!(polls <= 3, "{polls} polls in 5 s: no backoff");
 
     // Health comes back: the next poll (at most 4 s away) posts.

@@ -187,6 +187,17 @@ fn summary(case: &aws_sdk_support::types::CaseDetails) -> Option<CaseSummary> {
     })
 }
 
+/// CreateCase and AddCommunicationToCase are not idempotent: when AWS does
+/// the work and the answer is lost, the SDK's own retry would send it again
+/// and make a second case or note. They are sent once per attempt and the
+/// case worker retries them: a case after a committed claim and a lookup by
+/// the ticket's reference (DescribeCases); a note from its outbox (a note
+/// whose answer was lost can still be sent twice: issue 11). Reads and
+/// ResolveCase keep the SDK's standard retries.
+fn sent_once() -> aws_sdk_support::config::Builder {
+    aws_sdk_support::config::Builder::default().retry_config(aws_config::retry::RetryConfig::disabled())
+}
+
 #[async_trait]
 impl SupportCases for SdkSupportCases {
     #[tracing::instrument(name = "aws.create_case", skip_all, fields(account = account.map(AccountId::as_str), severity = %case.severity))]
@@ -202,6 +213,8 @@ impl SupportCases for SdkSupportCases {
             .language(&case.language)
             .issue_type("technical")
             .set_cc_email_addresses((!case.cc_email_addresses.is_empty()).then(|| case.cc_email_addresses.clone()))
+            .customize()
+            .config_override(sent_once())
             .send()
             .await
             .map_err(classify)?;
@@ -291,6 +304,8 @@ impl SupportCases for SdkSupportCases {
             .add_communication_to_case()
             .case_id(case_id)
             .communication_body(body)
+            .customize()
+            .config_override(sent_once())
             .send()
             .await
             .map_err(classify)?;

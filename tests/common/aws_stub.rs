@@ -19,6 +19,11 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
+/// How many times the SDK sends one call in its standard retry mode, which
+/// production keeps: a fault meant to fail a read must last that many
+/// requests.
+pub const SDK_ATTEMPTS: usize = 3;
+
 /// A fault for the next matching request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
@@ -113,6 +118,14 @@ impl AwsStub {
             .unwrap()
             .queue
             .push_back((operation.to_owned(), fault));
+    }
+
+    /// Queues a fault for every attempt of the next call to `operation`, so
+    /// that the call fails even though the SDK retries it.
+    pub fn inject_every_attempt(&self, operation: &str, fault: Fault) {
+        for _ in 0..SDK_ATTEMPTS {
+            self.inject(operation, fault.clone());
+        }
     }
 
     /// While away, every request gets a 502 (moto stopped).

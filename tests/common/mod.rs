@@ -321,7 +321,9 @@ pub fn moto_endpoint() -> String {
 }
 
 /// SDK configuration for tests: fixed test credentials, us-east-1, the given
-/// endpoint, and nothing read from the environment.
+/// endpoint, and nothing read from the environment. Retries are the SDK's
+/// standard ones, as in production (`aws::load_sdk_config` leaves them at the
+/// default): faults are injected by the stub, not switched off here.
 pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new("us-east-1"))
@@ -334,7 +336,6 @@ pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
                 .operation_timeout(std::time::Duration::from_secs(10))
                 .build(),
         )
-        .retry_config(aws_config::retry::RetryConfig::disabled())
         .load()
         .await
 }
