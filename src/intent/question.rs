@@ -294,7 +294,7 @@ impl QuestionWords {
         }
         let mut mark = |words: &[&str], flag: u8| {
             for word in words {
-                for id in stems(lexicon, word) {
+                for id in lexicon.stems_of(word) {
                     flags[id as usize] |= flag;
                 }
             }
@@ -309,9 +309,9 @@ impl QuestionWords {
         mark(OTHERS, OTHER_PEOPLE);
         Self {
             flags,
-            not: stems(lexicon, "not").first().copied(),
+            not: lexicon.stems_of("not").first().copied(),
             person: lexicon.special(Special::Person),
-            asked: YOU.iter().chain(OTHERS).flat_map(|w| stems(lexicon, w)).collect(),
+            asked: YOU.iter().chain(OTHERS).flat_map(|w| lexicon.stems_of(w)).collect(),
         }
     }
 
@@ -407,13 +407,6 @@ impl QuestionWords {
         }
         Form::Statement
     }
-}
-
-fn stems(lexicon: &Lexicon, word: &str) -> Vec<StemId> {
-    let mut ids = Vec::new();
-    lexicon.analyze(word, &mut ids);
-    ids.retain(|id| is_stem(*id));
-    ids
 }
 
 #[cfg(test)]

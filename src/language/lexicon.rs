@@ -479,6 +479,16 @@ impl Lexicon {
         }
     }
 
+    /// The known stems of a word or phrase (folded first; breaks and words
+    /// the lexicon does not know dropped): how vocabularies and word lists
+    /// are read.
+    pub fn stems_of(&self, text: &str) -> Vec<StemId> {
+        let mut ids = Vec::new();
+        self.analyze(&crate::text::normalize(text), &mut ids);
+        ids.retain(|id| is_stem(*id));
+        ids
+    }
+
     /// Reads a normalized message into stem ids, with [`UNKNOWN`] for words
     /// the lexicon cannot place and [`SENTENCE_END`] / [`QUESTION_MARK`] for
     /// the breaks. Commas are dropped.

@@ -10,7 +10,7 @@
 //!
 //! A term never spans two sentences. Each term counts once per message.
 
-use super::lexicon::{Lexicon, StemId, is_stem, is_word};
+use super::lexicon::{Lexicon, StemId, is_word};
 use super::tokens::Special;
 
 /// How many words `*` may stand for.
@@ -276,10 +276,7 @@ fn read(lexicon: &Lexicon, piece: &str) -> Vec<StemId> {
     if let Some(special) = Special::from_name(piece) {
         return vec![lexicon.special(special)];
     }
-    let mut ids = Vec::new();
-    lexicon.analyze(&crate::text::normalize(piece), &mut ids);
-    ids.retain(|id| is_stem(*id));
-    ids
+    lexicon.stems_of(piece)
 }
 
 /// Where the rest of a term ends when its slots match from `position`.

@@ -9,7 +9,6 @@ use super::{MAX_SCOPE_ITEMS, Policy, Verdict};
 use crate::language::lexicon::{self, StemId};
 use crate::language::vocabulary::GAP_WORDS;
 use crate::language::{Lexicon, TermError, Vocabulary};
-use crate::text;
 
 const KEYWORD_POINTS: f32 = 1.0;
 const PHRASE_POINTS: f32 = 2.0;
@@ -178,11 +177,7 @@ impl PolicyMatcher {
             .verbs
             .iter()
             .chain(&policy.hands_on.verbs_with_object)
-            .filter_map(|verb| {
-                let mut ids = Vec::new();
-                lexicon.analyze(&text::normalize(verb), &mut ids);
-                ids.into_iter().find(|id| lexicon::is_stem(*id))
-            })
+            .filter_map(|verb| lexicon.stems_of(verb).first().copied())
             .collect();
         work_verbs.sort_unstable();
         work_verbs.dedup();
@@ -495,13 +490,12 @@ fn readings(lexicon: &Lexicon, term: &str) -> Vec<String> {
             piece
                 .split('|')
                 .map(|choice| {
-                    let mut ids = Vec::new();
-                    lexicon.analyze(&text::normalize(choice), &mut ids);
-                    ids.iter()
-                        .filter(|id| lexicon::is_stem(**id))
-                        .map(|id| lexicon.stem(*id))
-                        .collect::<Vec<_>>()
-                        .join(" ")
+                    let stems: Vec<&str> = lexicon
+                        .stems_of(choice)
+                        .into_iter()
+                        .map(|id| lexicon.stem(id))
+                        .collect();
+                    stems.join(" ")
                 })
                 .collect()
         };
