@@ -1,6 +1,10 @@
-//! Who speaks for which customer. Customers are declared in the
-//! configuration; an actor maps to at most one of them, by the most specific
-//! match (user, then channel, then role, then guild). Engineers act for all.
+//! Who speaks for which customer, and who reads which place. Customers are
+//! declared in the configuration; an actor maps to at most one of them, by
+//! the most specific match (user, then channel, then role, then guild).
+//! Engineers act for all, except in a customer's place: what is shown there
+//! is that customer's, whoever asks. A place is the provider's own
+//! (internal) only when the configuration says so; a place nobody claims
+//! is public.
 
 use crate::config::CustomerConfig;
 use crate::domain::{AccountId, Role};
@@ -9,6 +13,19 @@ use crate::inbound::Actor;
 #[derive(Debug, Clone, Default)]
 pub struct Directory {
     customers: Vec<CustomerConfig>,
+    internal_channel_ids: Vec<String>,
+    internal_guild_ids: Vec<String>,
+}
+
+/// Who can read what is posted in a place (a channel, in its guild).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience<'a> {
+    /// The provider's own channels and guilds, as configured: sees all.
+    Internal,
+    /// A customer's channel or guild: that customer's data and public data.
+    Customer(&'a CustomerConfig),
+    /// A place nobody configured: public data only.
+    Public,
 }
 
 /// What an actor may see.
@@ -22,9 +39,54 @@ pub enum Scope<'a> {
     Nobody,
 }
 
+/// Whether a command's answer will be for the asker only, decided before
+/// it runs (Discord fixes it when an interaction is deferred): spend
+/// figures in any shared place. Answers found private only after running
+/// (refusals) are kept private by each adapter all the same.
+pub fn answers_privately(actor: &Actor, command: &str) -> bool {
+    matches!(command, "spend" | "estimate") && in_shared_place(actor)
+}
+
+/// A guild channel (others may read it), as against a DM or the console.
+pub fn in_shared_place(actor: &Actor) -> bool {
+    actor.guild_id.is_some()
+}
+
+impl Scope<'_> {
+    /// The customer the scope is limited to, if any.
+    pub fn customer_name(&self) -> Option<&str> {
+        match self {
+            Scope::Customer(customer) => Some(customer.name.as_str()),
+            Scope::Everyone | Scope::Nobody => None,
+        }
+    }
+}
+
+impl<'a> Scope<'a> {
+    /// The readers an answer within this scope is written for.
+    pub fn audience(self) -> Audience<'a> {
+        match self {
+            Scope::Everyone => Audience::Internal,
+            Scope::Customer(customer) => Audience::Customer(customer),
+            Scope::Nobody => Audience::Public,
+        }
+    }
+}
+
 impl Directory {
     pub fn new(customers: Vec<CustomerConfig>) -> Self {
-        Self { customers }
+        Self {
+            customers,
+            ..Self::default()
+        }
+    }
+
+    /// The provider's own channels and guilds: they see every customer's
+    /// outages and data.
+    pub fn with_internal(mut self, channel_ids: Vec<String>, guild_ids: Vec<String>) -> Self {
+        self.internal_channel_ids = channel_ids;
+        self.internal_guild_ids = guild_ids;
+        self
     }
 
     pub fn customers(&self) -> &[CustomerConfig] {
@@ -44,23 +106,51 @@ impl Directory {
             .or_else(|| by(&|c| actor.guild_id.as_ref().is_some_and(|g| c.guild_ids.contains(g))))
     }
 
+    /// What an actor may see where they are. In a customer's place only
+    /// that customer's data is shown, to engineers too, and to nobody else's
+    /// people (a person of another customer there gets public answers only).
     pub fn scope_of(&self, actor: &Actor) -> Scope<'_> {
-        if actor.role == Role::Engineer {
-            return Scope::Everyone;
-        }
-        match self.customer_of(actor) {
-            Some(customer) => Scope::Customer(customer),
-            None => Scope::Nobody,
+        let place = match &actor.channel_id {
+            Some(channel) => self.audience(channel, actor.guild_id.as_deref()),
+            None => Audience::Public,
+        };
+        let own = self.customer_of(actor);
+        match (actor.role, place) {
+            (Role::Engineer, Audience::Customer(owner)) => Scope::Customer(owner),
+            (Role::Engineer, _) => Scope::Everyone,
+            (_, Audience::Customer(owner)) if own.is_some_and(|c| c.name != owner.name) => Scope::Nobody,
+            _ => own.map_or(Scope::Nobody, Scope::Customer),
         }
     }
 
-    /// The customer a channel belongs to: listed by channel, or in one of
-    /// the customer's guilds.
-    pub fn customer_of_channel(&self, channel_id: &str, guild_id: Option<&str>) -> Option<&CustomerConfig> {
-        self.customers
+    /// Who reads a channel: a customer's channel (listed by channel) first,
+    /// then the configured internal channels, then a customer's guild, then
+    /// the internal guilds; anything else is public.
+    pub fn audience(&self, channel_id: &str, guild_id: Option<&str>) -> Audience<'_> {
+        let in_guild = |ids: &[String]| guild_id.is_some_and(|g| ids.iter().any(|id| id == g));
+        if let Some(customer) = self
+            .customers
             .iter()
             .find(|c| c.channel_ids.iter().any(|ch| ch == channel_id))
-            .or_else(|| guild_id.and_then(|g| self.customers.iter().find(|c| c.guild_ids.iter().any(|id| id == g))))
+        {
+            Audience::Customer(customer)
+        } else if self.internal_channel_ids.iter().any(|ch| ch == channel_id) {
+            Audience::Internal
+        } else if let Some(customer) = self.customers.iter().find(|c| in_guild(&c.guild_ids)) {
+            Audience::Customer(customer)
+        } else if in_guild(&self.internal_guild_ids) {
+            Audience::Internal
+        } else {
+            Audience::Public
+        }
+    }
+
+    /// The customer a channel belongs to, if any.
+    pub fn customer_of_channel(&self, channel_id: &str, guild_id: Option<&str>) -> Option<&CustomerConfig> {
+        match self.audience(channel_id, guild_id) {
+            Audience::Customer(customer) => Some(customer),
+            Audience::Internal | Audience::Public => None,
+        }
     }
 
     /// The customer an AWS account belongs to.
@@ -126,5 +216,47 @@ mod tests {
         engineer.role = Role::Engineer;
         assert_eq!(directory.scope_of(&engineer), Scope::Everyone);
         assert_eq!(directory.scope_of(&actor("z", None, None)), Scope::Nobody);
+    }
+
+    #[test]
+    fn a_customers_place_shows_that_customer_only_whoever_asks() {
+        let directory = Directory::new(vec![
+            customer("acme", |c| c.channel_ids = vec!["acme-room".into()]),
+            customer("globex", |c| {
+                c.guild_ids = vec!["globex-guild".into()];
+                c.user_ids = vec!["globex-person".into()];
+            }),
+        ])
+        .with_internal(vec!["ops".into()], vec![]);
+        let mut engineer = actor("e", Some("acme-room"), Some("shared"));
+        engineer.role = Role::Engineer;
+        assert_eq!(directory.scope_of(&engineer).customer_name(), Some("acme"));
+        engineer.channel_id = Some("any".into());
+        engineer.guild_id = Some("globex-guild".into());
+        assert_eq!(directory.scope_of(&engineer).customer_name(), Some("globex"));
+        engineer.channel_id = Some("ops".into());
+        assert_eq!(directory.scope_of(&engineer), Scope::Everyone);
+        // Globex's person in Acme's channel sees nothing of Globex there.
+        assert_eq!(
+            directory.scope_of(&actor("globex-person", Some("acme-room"), Some("shared"))),
+            Scope::Nobody
+        );
+        assert_eq!(
+            directory
+                .scope_of(&actor("globex-person", Some("dm"), None))
+                .customer_name(),
+            Some("globex")
+        );
+    }
+
+    #[test]
+    fn only_configured_places_are_internal() {
+        let directory = Directory::new(vec![customer("acme", |c| c.guild_ids = vec!["acme-guild".into()])])
+            .with_internal(vec!["ops".into()], vec!["provider-guild".into()]);
+        assert_eq!(directory.audience("ops", Some("acme-guild")), Audience::Internal);
+        assert_eq!(directory.audience("any", Some("provider-guild")), Audience::Internal);
+        assert!(matches!(directory.audience("any", Some("acme-guild")), Audience::Customer(c) if c.name == "acme"));
+        assert_eq!(directory.audience("any", Some("elsewhere")), Audience::Public);
+        assert_eq!(directory.audience("any", None), Audience::Public);
     }
 }

@@ -75,7 +75,10 @@ impl App {
         let policy = Arc::new(load_policy(&config)?);
         let matcher = PolicyMatcher::new(&policy)?;
         let store = Store::open(&config.database.url).await?;
-        let directory = Arc::new(Directory::new(config.customers.clone()));
+        let directory = Arc::new(
+            Directory::new(config.customers.clone())
+                .with_internal(config.internal_channels(), config.discord.internal_guild_ids.clone()),
+        );
         let case_worker = Arc::new(CaseWorker::new(
             store.clone(),
             aws.cases.clone(),

@@ -228,6 +228,12 @@ pub struct DiscordConfig {
     pub outage_channel_id: Option<String>,
     /// Where each ticket gets a thread that follows its events.
     pub escalations_channel_id: Option<String>,
+    /// The provider's own channels and guilds: they receive every
+    /// customer's outages and engineers see every customer's data there.
+    /// The outage and escalations channels are internal too. A place that is
+    /// neither internal nor a customer's is public: public outages only.
+    pub internal_channel_ids: Vec<String>,
+    pub internal_guild_ids: Vec<String>,
     /// The role pinged for critical escalations and outages (the only ping
     /// the bot ever sends).
     pub on_call_role_id: Option<String>,
@@ -561,6 +567,12 @@ impl Config {
         if let Some(id) = &d.on_call_role_id {
             snowflake("discord.on_call_role_id", id)?;
         }
+        for id in &d.internal_channel_ids {
+            snowflake("discord.internal_channel_ids", id)?;
+        }
+        for id in &d.internal_guild_ids {
+            snowflake("discord.internal_guild_ids", id)?;
+        }
         for id in self.engineers.role_ids.iter().chain(&self.engineers.user_ids) {
             snowflake("engineers", id)?;
         }
@@ -603,8 +615,36 @@ impl Config {
                     });
                 }
             }
+            let internal = self
+                .internal_channels()
+                .into_iter()
+                .find(|id| customer.channel_ids.contains(id))
+                .map(|id| ("channel", id))
+                .or_else(|| {
+                    (self.discord.internal_guild_ids.iter())
+                        .find(|id| customer.guild_ids.contains(id))
+                        .map(|id| ("guild", id.clone()))
+                });
+            if let Some((kind, id)) = internal {
+                return Err(ConfigError::BadValue {
+                    key: format!("customers.{kind}_ids"),
+                    message: format!(
+                        "{kind} {id} belongs to {name:?} and is also internal (the provider's own): it can only be one"
+                    ),
+                });
+            }
         }
         Ok(())
+    }
+
+    /// The provider's own channels: those configured internal, and the
+    /// outage and escalations channels.
+    pub fn internal_channels(&self) -> Vec<String> {
+        let d = &self.discord;
+        let mut channels = d.internal_channel_ids.clone();
+        channels.extend(d.outage_channel_id.iter().cloned());
+        channels.extend(d.escalations_channel_id.iter().cloned());
+        channels
     }
 }
 

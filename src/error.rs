@@ -24,6 +24,10 @@ pub enum UserError {
     NotACustomer,
     #[error("I can't find ticket #{0} among the tickets you can see.")]
     TicketNotFound(i64),
+    #[error(
+        "This channel belongs to {0}, so here I show {0}'s data only. Ask in an internal channel or by direct message for other customers'."
+    )]
+    OtherCustomersHere(String),
     #[error("Only support engineers can {0}.")]
     EngineersOnly(&'static str),
     #[error("I can't open a case for account {0} from here: it is not one of your accounts.")]

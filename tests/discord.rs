@@ -592,3 +592,97 @@ async fn a_private_answer_to_a_channel_message_goes_by_direct_message() {
     assert_eq!(public[0].body["message_reference"]["message_id"], "1300000000000000001");
     bot.stop().await;
 }
+
+/// In a customer's channel only that customer's data is shown, to an
+/// engineer too; what the engineer may not see there is refused privately,
+/// although the command was deferred in the open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_engineers_listing_in_a_customers_channel_shows_only_that_customer() {
+    const ACME_ROOM: &str = "610000000000000001";
+    const GLOBEX_ROOM: &str = "620000000000000001";
+    let bot = start_with(|config| {
+        let customer = |name: &str, channel: &str, user: &str| platform_desk::config::CustomerConfig {
+            name: name.into(),
+            account_ids: vec![],
+            guild_ids: vec![],
+            channel_ids: vec![channel.into()],
+            role_ids: vec![],
+            user_ids: vec![user.into()],
+        };
+        config.customers = vec![
+            customer("acme", ACME_ROOM, "2000000000000000011"),
+            customer("globex", GLOBEX_ROOM, "2000000000000000012"),
+        ];
+    })
+    .await;
+    let d = &bot.discord;
+    for (id, room, user, subject) in [
+        (
+            "1400000000000000001",
+            ACME_ROOM,
+            "2000000000000000011",
+            "Acme build agents offline",
+        ),
+        (
+            "1400000000000000002",
+            GLOBEX_ROOM,
+            "2000000000000000012",
+            "Globex payroll batch stuck",
+        ),
+    ] {
+        d.slash_command_in(
+            room,
+            id,
+            "escalate",
+            serde_json::json!([
+                {"name": "subject", "type": 3, "value": subject},
+                {"name": "description", "type": 3, "value": "stopped answering at 10:42 UTC, restarted the service, no change"},
+                {"name": "severity", "type": 3, "value": "high"}
+            ]),
+            user,
+            &[],
+        );
+    }
+    d.wait_for("both tickets", || d.calls_to("PATCH", "/messages/@original").len() >= 2)
+        .await;
+
+    let list =
+        serde_json::json!([{"name": "list", "type": 1, "options": [{"name": "filter", "type": 3, "value": "all"}]}]);
+    d.slash_command_in(
+        ACME_ROOM,
+        "1400000000000000003",
+        "ticket",
+        list,
+        "2000000000000000099",
+        &[ENGINEER_ROLE],
+    );
+    d.slash_command_in(
+        ACME_ROOM,
+        "1400000000000000004",
+        "ticket",
+        serde_json::json!([{"name": "list", "type": 1, "options": [{"name": "customer", "type": 3, "value": "globex"}]}]),
+        "2000000000000000099",
+        &[ENGINEER_ROLE],
+    );
+    d.wait_for("the listing and the refusal", || {
+        !d.calls_to("PATCH", "token-1400000000000000003").is_empty() && !d.calls_to("POST", "/webhooks/").is_empty()
+    })
+    .await;
+    let listing = d.calls_to("PATCH", "token-1400000000000000003")[0].body.to_string();
+    assert!(listing.contains("Acme build agents offline"), "{listing}");
+    assert!(
+        !listing.contains("Globex"),
+        "another customer's ticket in acme's channel: {listing}"
+    );
+
+    // Deferred in the open, refused in private.
+    let deferral = &d.calls_to("POST", "/interactions/1400000000000000004/")[0].body;
+    assert_eq!(deferral["type"], 5);
+    let open = d.calls_to("PATCH", "token-1400000000000000004")[0].body.to_string();
+    assert!(open.contains("Answered privately"), "{open}");
+    assert!(!open.contains("globex"), "{open}");
+    let followup = &d.calls_to("POST", "/webhooks/")[0].body;
+    assert_eq!(followup["flags"], 64, "{followup}");
+    assert!(followup.to_string().contains("belongs to acme"), "{followup}");
+    bot.stop().await;
+}

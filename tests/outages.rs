@@ -25,6 +25,7 @@ const GLOBEX_ACCOUNT: &str = "222222222222";
 const ACME_CHANNEL: &str = "610000000000000001";
 const GLOBEX_CHANNEL: &str = "620000000000000001";
 const OPS_CHANNEL: &str = "660000000000000001";
+const INTERNAL_CHANNEL: &str = "630000000000000001";
 
 fn customers() -> Vec<CustomerConfig> {
     let customer = |name: &str, account: &str, channel: &str, user: &str| CustomerConfig {
@@ -65,11 +66,17 @@ struct World {
 }
 
 async fn world_in(dir: tempfile::TempDir, health_enabled: bool) -> World {
+    world_with(dir, |config| config.aws.enabled = Some(health_enabled)).await
+}
+
+async fn world_with(dir: tempfile::TempDir, configure: impl FnOnce(&mut Config)) -> World {
     let mut config = Config::default();
     config.database.url = format!("sqlite://{}", dir.path().join("outages.db").display());
-    config.aws.enabled = Some(health_enabled);
+    config.aws.enabled = Some(true);
     config.customers = customers();
     config.discord.outage_channel_id = Some(OPS_CHANNEL.into());
+    config.discord.internal_channel_ids = vec![INTERNAL_CHANNEL.into()];
+    configure(&mut config);
     let health = Arc::new(FakeHealth::default());
     let clock = Arc::new(FakeClock::at(datetime!(2026-11-29 10:10 UTC)));
     let aws = AwsServices {
@@ -265,8 +272,8 @@ async fn one_customers_event_never_reaches_another_customers_channel() {
         let answer = ask(&w.app, engineer(channel), "/outage subscribe").await;
         assert!(text_of(&answer).contains("will be posted"), "{}", text_of(&answer));
     }
-    let internal = "630000000000000001";
-    ask(&w.app, engineer(internal), "/outage subscribe customers:globex").await;
+    let internal = INTERNAL_CHANNEL;
+    ask(&w.app, engineer(internal), "/outage subscribe customers:acme").await;
 
     w.health.set(vec![
         health_event(1, "open", 0, true, &[], "Elevated API errors"),
@@ -283,7 +290,7 @@ async fn one_customers_event_never_reaches_another_customers_channel() {
     };
     assert_eq!(to(ACME_CHANNEL).len(), 2, "{planned:?}");
     assert_eq!(to(GLOBEX_CHANNEL).len(), 1, "public only: {planned:?}");
-    assert_eq!(to(internal).len(), 1, "what globex would see: {planned:?}");
+    assert_eq!(to(internal).len(), 2, "what acme would see: {planned:?}");
     assert_eq!(to(OPS_CHANNEL).len(), 2, "the outage channel sees everything");
 
     // A customer channel cannot be pointed at another customer.
@@ -315,6 +322,79 @@ async fn one_customers_event_never_reaches_another_customers_channel() {
     assert!(!text_of(&globex).contains("Instances impaired"));
     assert!(text_of(&stranger).contains("1 open outage"), "{}", text_of(&stranger));
     assert!(text_of(&acme).contains("AWS Health last checked 2026-11-29 10:10 UTC"));
+}
+
+/// A channel is internal only when configured so. A subscription made from
+/// the console knows no guild: in a channel of a customer mapped only by
+/// its guild it reads as a public place, never as an internal one.
+#[tokio::test]
+async fn places_nobody_configured_hear_public_outages_only() {
+    const INITECH_GUILD: &str = "700000000000000001";
+    let w = world_with(tempfile::tempdir().unwrap(), |config| {
+        config.customers.push(CustomerConfig {
+            name: "initech".into(),
+            account_ids: vec!["333333333333".parse().unwrap()],
+            guild_ids: vec![INITECH_GUILD.into()],
+            channel_ids: vec![],
+            role_ids: vec![],
+            user_ids: vec![],
+        });
+        config.discord.on_call_role_id = Some("770000000000000001".into());
+    })
+    .await;
+    let initech_room = "710000000000000001";
+    let stray = "720000000000000001";
+    let mut console_engineer = person(Role::Engineer, "9", initech_room);
+    console_engineer.guild_id = None;
+    let answer = ask(&w.app, console_engineer, "/outage subscribe").await;
+    assert!(text_of(&answer).contains("public outages only"), "{}", text_of(&answer));
+    let answer = ask(&w.app, person(Role::Engineer, "9", stray), "/outage subscribe").await;
+    assert!(
+        text_of(&answer).contains("internal_channel_ids"),
+        "{}",
+        text_of(&answer)
+    );
+
+    w.health.set(vec![
+        health_event(1, "open", 0, true, &[ACME_ACCOUNT], "Elevated API errors"),
+        health_event(2, "open", 0, false, &[ACME_ACCOUNT], "Instances impaired"),
+        health_event(3, "open", 0, false, &["333333333333"], "Initech volumes degraded"),
+    ]);
+    w.app.health_poller().unwrap().poll_once().await.unwrap();
+    let planned = planned(&w.app).await;
+    for channel in [initech_room, stray] {
+        let titles: Vec<&str> = planned
+            .iter()
+            .filter(|(_, c)| c == channel)
+            .map(|(t, _)| t.as_str())
+            .collect();
+        assert_eq!(titles.len(), 1, "public only in {channel}: {planned:?}");
+    }
+    // Shown to a public place: no account lines, no on-call ping.
+    let store = w.app.store();
+    let subscriptions = store.subscriptions().await.unwrap();
+    for outage in store
+        .outages_to_post(w.app.clock().now() - time::Duration::hours(24))
+        .await
+        .unwrap()
+    {
+        for delivery in deliveries(&outage, &subscriptions, Some(OPS_CHANNEL), w.app.directory(), &[]) {
+            let shown = platform_desk::service::outage::announcement(
+                &outage,
+                delivery.readers.audience(w.app.directory()),
+                w.app.directory(),
+                w.app.policy(),
+                w.clock.now(),
+            );
+            let json = serde_json::to_string(&shown.embed).unwrap();
+            if delivery.channel_id == OPS_CHANNEL {
+                assert!(json.contains("acme (1)") || json.contains("initech (1)"), "{json}");
+            } else {
+                assert!(!json.contains("acme") && !json.contains("ccount"), "{json}");
+                assert!(!shown.ping_on_call);
+            }
+        }
+    }
 }
 
 #[tokio::test]
@@ -379,8 +459,13 @@ async fn history_is_recorded_but_only_recent_closures_are_announced() {
 
     let outage = w.app.store().outage(2).await.unwrap().unwrap();
     assert_eq!(outage.status, OutageStatus::Closed);
-    let shown =
-        platform_desk::service::outage::announcement(&outage, None, w.app.directory(), w.app.policy(), w.clock.now());
+    let shown = platform_desk::service::outage::announcement(
+        &outage,
+        platform_desk::access::Audience::Internal,
+        w.app.directory(),
+        w.app.policy(),
+        w.clock.now(),
+    );
     let json = serde_json::to_string(&shown.embed).unwrap();
     assert!(json.contains("Resolved:") && json.contains("2 h 5 min"), "{json}");
     assert!(!shown.ping_on_call);

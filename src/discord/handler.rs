@@ -201,6 +201,22 @@ impl Handler {
                 content: Content::Command(command),
             })
             .await;
+        if answer.reply.ephemeral && !private {
+            // Deferred in the open, answered privately (a refusal, figures):
+            // the open response only says so; the answer follows, seen by
+            // the asker alone.
+            let pointer = render::interaction_edit(&crate::reply::Reply::private_pointer_here());
+            if let Err(error) = interaction.edit(&ctx.http, pointer).await {
+                tracing::error!(%error, "could not answer the interaction");
+            }
+            if let Err(error) = interaction
+                .followup(&ctx.http, render::private_followup(&answer.reply))
+                .await
+            {
+                tracing::error!(%error, "could not send the private answer");
+            }
+            return;
+        }
         if let Err(error) = interaction
             .edit(&ctx.http, render::interaction_edit(&answer.reply))
             .await
@@ -218,8 +234,8 @@ impl Handler {
             interaction.channel_id,
         );
         if may_call_aws(&command) {
-            // Spend is private in shared channels; the flag can only be set now.
-            let private = interaction.guild_id.is_some() && matches!(command.name.as_str(), "spend" | "estimate");
+            // Whether the answer will be private must be chosen now.
+            let private = crate::access::answers_privately(&actor, &command.name);
             self.deferred(ctx, interaction, actor, command, private).await;
             return;
         }
@@ -249,6 +265,11 @@ trait Deferrable: Sync {
         http: &serenity::http::Http,
         edit: serenity::all::EditInteractionResponse,
     ) -> serenity::Result<()>;
+    async fn followup(
+        &self,
+        http: &serenity::http::Http,
+        followup: serenity::all::CreateInteractionResponseFollowup,
+    ) -> serenity::Result<()>;
 }
 
 macro_rules! deferrable {
@@ -259,6 +280,9 @@ macro_rules! deferrable {
             }
             async fn edit(&self, http: &serenity::http::Http, edit: serenity::all::EditInteractionResponse) -> serenity::Result<()> {
                 self.edit_response(http, edit).await.map(|_| ())
+            }
+            async fn followup(&self, http: &serenity::http::Http, followup: serenity::all::CreateInteractionResponseFollowup) -> serenity::Result<()> {
+                self.create_followup(http, followup).await.map(|_| ())
             }
         }
     )*};

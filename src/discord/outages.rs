@@ -95,11 +95,8 @@ async fn deliver(http: &Http, app: &App, delivery: &Delivery) -> anyhow::Result<
     let now = app.clock().now();
     let outage = &delivery.outage;
     let channel = ChannelId::new(delivery.channel_id.parse()?);
-    let customer = delivery
-        .customer
-        .as_deref()
-        .and_then(|name| app.directory().customer(name));
-    let shown = announcement(outage, customer, app.directory(), app.policy(), now);
+    let readers = delivery.readers.audience(app.directory());
+    let shown = announcement(outage, readers, app.directory(), app.policy(), now);
     let fitted = crate::reply::Reply::embed(shown.embed).fit_to_discord();
     let embed = render::embed(
         fitted

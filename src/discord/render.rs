@@ -159,6 +159,17 @@ pub fn interaction_edit(reply: &Reply) -> EditInteractionResponse {
     edit
 }
 
+/// A private answer after a deferral made in the open: a follow-up only
+/// the asker sees.
+pub fn private_followup(reply: &Reply) -> serenity::all::CreateInteractionResponseFollowup {
+    serenity::all::CreateInteractionResponseFollowup::new()
+        .embeds(reply.embeds.iter().map(embed).collect())
+        .components(components(reply))
+        .files(attachments(reply))
+        .ephemeral(true)
+        .allowed_mentions(allowed_mentions(None))
+}
+
 /// A channel message (a reply to a chat message, or an alert).
 pub fn channel_message(reply: &Reply, on_call: Option<RoleId>) -> CreateMessage {
     CreateMessage::new()

@@ -170,6 +170,15 @@ impl Reply {
         Reply::embed(Embed::new("🔒 Answered privately", colour::INFO).description(description))
     }
 
+    /// What an interaction deferred in the open shows when its answer turns
+    /// out to be for the asker only (it follows as a private message).
+    pub fn private_pointer_here() -> Self {
+        Reply::embed(
+            Embed::new("🔒 Answered privately", colour::INFO)
+                .description("My answer is only for you: it is just below, visible to you alone."),
+        )
+    }
+
     pub fn ephemeral(mut self) -> Self {
         self.ephemeral = true;
         self

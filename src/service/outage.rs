@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-use crate::access::{Directory, Scope};
+use crate::access::{Audience, Directory, Scope};
 use crate::aws::health::HealthEvent;
 use crate::clock::Clock;
 use crate::config::CustomerConfig;
@@ -130,10 +130,6 @@ impl OutageService {
                     colour::ERROR
                 },
             );
-            let customer = match scope {
-                Scope::Customer(c) => Some(c),
-                _ => None,
-            };
             for outage in outages.iter().take(LISTED) {
                 embed = embed.field(
                     format!(
@@ -142,7 +138,7 @@ impl OutageService {
                         outage_heading(outage, &self.policy),
                         outage.severity.code()
                     ),
-                    status_line(outage, customer, &self.directory),
+                    status_line(outage, scope.audience(), &self.directory),
                 );
             }
             if outages.len() > LISTED {
@@ -186,7 +182,11 @@ impl OutageService {
     async fn subscribe(&self, actor: &Actor, filters: SubscriptionFilters) -> Result<Reply, ServiceError> {
         engineers_only(actor, "subscribe channels to outages")?;
         let channel = here(actor, "subscribe")?;
-        let channel_customer = self.directory.customer_of_channel(&channel, actor.guild_id.as_deref());
+        let readers = self.directory.audience(&channel, actor.guild_id.as_deref());
+        let channel_customer = match readers {
+            Audience::Customer(customer) => Some(customer),
+            Audience::Internal | Audience::Public => None,
+        };
         let mut customers = Vec::new();
         for name in &filters.customers {
             let customer = self.named_customer(name)?;
@@ -214,12 +214,15 @@ impl OutageService {
         };
         self.store.subscribe(&subscription).await?;
         tracing::info!(channel = %channel, "channel subscribed to outages");
-        let audience = match channel_customer {
-            Some(c) => format!(
+        let audience = match readers {
+            Audience::Customer(c) => format!(
                 "This is {}'s channel: it receives public outages and those touching {}'s accounts.",
                 c.name, c.name
             ),
-            None => "This is an internal channel: it receives every outage that passes the filters.".to_owned(),
+            Audience::Internal => {
+                "This is an internal channel: it receives every outage that passes the filters.".to_owned()
+            }
+            Audience::Public => "This channel belongs to no customer and is not configured as internal, so it receives public outages only (none tied to a customer's accounts). To send it every outage, add it to `discord.internal_channel_ids`.".to_owned(),
         };
         Ok(Reply::embed(
             Embed::new("🔔 Outages will be posted in this channel", colour::INFO)
@@ -262,11 +265,14 @@ impl OutageService {
             embed = embed.description("No channel receives outages yet. Run `/outage subscribe` in one.");
         }
         for subscription in subscriptions.iter().take(20) {
-            let owner = self
+            let owner = match self
                 .directory
-                .customer_of_channel(&subscription.channel_id, subscription.guild_id.as_deref())
-                .map(|c| format!(" · {}'s channel", c.name))
-                .unwrap_or_default();
+                .audience(&subscription.channel_id, subscription.guild_id.as_deref())
+            {
+                Audience::Customer(c) => format!(" · {}'s channel", c.name),
+                Audience::Internal => " · internal".to_owned(),
+                Audience::Public => " · public outages only".to_owned(),
+            };
             embed = embed.field(
                 format!("<#{}>{owner}", subscription.channel_id),
                 format!(
@@ -329,7 +335,7 @@ impl OutageService {
             .await?
             .ok_or_else(|| anyhow::anyhow!("outage {id} vanished"))?;
         Ok(Reply::embed(
-            announcement(&outage, None, &self.directory, &self.policy, now).embed.field(
+            announcement(&outage, self.directory.scope_of(actor).audience(), &self.directory, &self.policy, now).embed.field(
                 "Posting",
                 "The running bot (`platform-desk run`) posts it to the outage channel and every subscribed channel it concerns within seconds. Update it with `/outage update`, close it with `/outage resolve`.",
             ),
@@ -388,9 +394,15 @@ impl OutageService {
         tracing::info!(outage = id, resolved = resolve, by = %actor.user_id, "provider outage updated");
         let outage = self.store.outage(id).await?.ok_or_else(not_found)?;
         Ok(Reply::embed(
-            announcement(&outage, None, &self.directory, &self.policy, now)
-                .embed
-                .field("Posting", "Every message about this outage is edited within seconds."),
+            announcement(
+                &outage,
+                self.directory.scope_of(actor).audience(),
+                &self.directory,
+                &self.policy,
+                now,
+            )
+            .embed
+            .field("Posting", "Every message about this outage is edited within seconds."),
         ))
     }
 
@@ -503,10 +515,48 @@ pub fn passes(outage: &OutageRecord, subscription: &Subscription, directory: &Di
 pub struct Delivery {
     pub outage: Outage,
     pub channel_id: String,
-    /// The customer the channel belongs to; `None` for internal channels.
-    pub customer: Option<String>,
+    /// Who reads the channel.
+    pub readers: Readers,
     /// The post already made there, if any.
     pub post: Option<OutagePost>,
+}
+
+/// Who reads a channel an outage is posted to (an owned [`Audience`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Readers {
+    Internal,
+    Customer(String),
+    Public,
+}
+
+impl Readers {
+    fn of(audience: Audience<'_>) -> Self {
+        match audience {
+            Audience::Internal => Readers::Internal,
+            Audience::Customer(customer) => Readers::Customer(customer.name.clone()),
+            Audience::Public => Readers::Public,
+        }
+    }
+
+    /// Back to an [`Audience`]; a customer no longer configured reads as
+    /// the public (fail closed).
+    pub fn audience<'a>(&self, directory: &'a Directory) -> Audience<'a> {
+        match self {
+            Readers::Internal => Audience::Internal,
+            Readers::Customer(name) => directory.customer(name).map_or(Audience::Public, Audience::Customer),
+            Readers::Public => Audience::Public,
+        }
+    }
+}
+
+/// Whether the readers of a place may see an outage: internal places all,
+/// a customer's the outages it may see, public places public outages only.
+pub fn readable_by(outage: &OutageRecord, audience: Audience<'_>) -> bool {
+    match audience {
+        Audience::Internal => true,
+        Audience::Customer(customer) => visible_to(outage, customer),
+        Audience::Public => outage.public,
+    }
 }
 
 /// The channels that should show an outage and are behind its revision.
@@ -520,15 +570,13 @@ pub fn deliveries(
     directory: &Directory,
     posts: &[OutagePost],
 ) -> Vec<Delivery> {
-    let mut channels: Vec<(String, Option<String>)> = Vec::new();
+    let mut channels: Vec<(String, Readers)> = Vec::new();
     let mut consider = |channel: &str, guild: Option<&str>, subscription: Option<&Subscription>| {
         if channels.iter().any(|(c, _)| c == channel) {
             return;
         }
-        let customer = directory.customer_of_channel(channel, guild);
-        if let Some(customer) = customer
-            && !visible_to(outage, customer)
-        {
+        let audience = directory.audience(channel, guild);
+        if !readable_by(outage, audience) {
             return;
         }
         let already = posts.iter().any(|p| p.channel_id == channel);
@@ -545,7 +593,7 @@ pub fn deliveries(
                 return;
             }
         }
-        channels.push((channel.to_owned(), customer.map(|c| c.name.clone())));
+        channels.push((channel.to_owned(), Readers::of(audience)));
     };
     for subscription in subscriptions {
         consider(
@@ -559,7 +607,7 @@ pub fn deliveries(
     }
     channels
         .into_iter()
-        .filter_map(|(channel_id, customer)| {
+        .filter_map(|(channel_id, readers)| {
             let post = posts.iter().find(|p| p.channel_id == channel_id).cloned();
             if post.as_ref().is_some_and(|p| p.posted_revision >= outage.revision) {
                 return None;
@@ -567,7 +615,7 @@ pub fn deliveries(
             Some(Delivery {
                 outage: outage.clone(),
                 channel_id,
-                customer,
+                readers,
                 post,
             })
         })
@@ -736,13 +784,13 @@ fn outage_heading(outage: &Outage, policy: &Policy) -> String {
     format!("{source}: {}{region}", quote_user_text(&outage.title, 150))
 }
 
-fn status_line(outage: &Outage, customer: Option<&CustomerConfig>, directory: &Directory) -> String {
+fn status_line(outage: &Outage, readers: Audience<'_>, directory: &Directory) -> String {
     let since = outage
         .started_at
         .map(|t| format!(" since {} UTC", short_time(&timestamp(t))))
         .unwrap_or_default();
     let mut line = format!("{}{since}", status_word(outage.status));
-    let accounts = accounts_line(outage, customer, directory);
+    let accounts = accounts_line(outage, readers, directory);
     if !accounts.is_empty() {
         line.push_str(&format!(" · {accounts}"));
     }
@@ -761,16 +809,20 @@ fn status_word(status: OutageStatus) -> &'static str {
     }
 }
 
-/// "2 of your accounts affected", or for engineers the affected accounts by
-/// customer; empty when the outage names no accounts.
-fn accounts_line(outage: &OutageRecord, customer: Option<&CustomerConfig>, directory: &Directory) -> String {
-    if let Some(customer) = customer {
-        let n = affected_accounts_of(outage, customer);
-        return match n {
-            0 => String::new(),
-            1 => "1 of your accounts affected".to_owned(),
-            n => format!("{n} of your accounts affected"),
-        };
+/// "2 of your accounts affected", or for internal readers the affected
+/// accounts by customer; empty when the outage names no accounts, and for
+/// public readers.
+fn accounts_line(outage: &OutageRecord, readers: Audience<'_>, directory: &Directory) -> String {
+    match readers {
+        Audience::Customer(customer) => {
+            return match affected_accounts_of(outage, customer) {
+                0 => String::new(),
+                1 => "1 of your accounts affected".to_owned(),
+                n => format!("{n} of your accounts affected"),
+            };
+        }
+        Audience::Public => return String::new(),
+        Audience::Internal => {}
     }
     if outage.accounts.is_empty() {
         return String::new();
@@ -830,7 +882,7 @@ pub fn duration_text(duration: time::Duration) -> String {
 /// counting only that customer's accounts.
 pub fn announcement(
     outage: &Outage,
-    customer: Option<&CustomerConfig>,
+    readers: Audience<'_>,
     directory: &Directory,
     policy: &Policy,
     now: OffsetDateTime,
@@ -866,7 +918,7 @@ pub fn announcement(
             embed = embed.inline_field("Lasted", duration_text(ended - start));
         }
     }
-    let accounts = accounts_line(outage, customer, directory);
+    let accounts = accounts_line(outage, readers, directory);
     if !accounts.is_empty() {
         embed = embed.field("Accounts", accounts);
     }
@@ -888,7 +940,7 @@ pub fn announcement(
     ));
     Announcement {
         embed,
-        ping_on_call: critical && !closed && customer.is_none(),
+        ping_on_call: critical && !closed && readers == Audience::Internal,
     }
 }
 
@@ -954,7 +1006,7 @@ mod tests {
         let directory = directory();
         let acme = directory.customer("acme").unwrap();
         let now = time::macros::datetime!(2026-11-29 09:00 UTC);
-        let shown = announcement(&critical_outage(), Some(acme), &directory, &policy, now);
+        let shown = announcement(&critical_outage(), Audience::Customer(acme), &directory, &policy, now);
         let json = serde_json::to_string(&shown.embed).unwrap();
         assert!(json.contains("1 of your accounts affected"), "{json}");
         assert!(!json.contains("globex"), "{json}");
@@ -962,7 +1014,7 @@ mod tests {
         assert!(!json.contains("@everyone"), "AWS text cannot ping: {json}");
         assert!(!shown.ping_on_call);
 
-        let internal = announcement(&critical_outage(), None, &directory, &policy, now);
+        let internal = announcement(&critical_outage(), Audience::Internal, &directory, &policy, now);
         let json = serde_json::to_string(&internal.embed).unwrap();
         assert!(
             json.contains("3 accounts affected: acme (1), globex (1), not ours (1)"),

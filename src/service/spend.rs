@@ -178,13 +178,22 @@ impl SpendService {
                     ))
                     .into());
                 }
+                let elsewhere = || UserError::OtherCustomersHere(customer.name.clone());
                 if request.customer.as_deref().is_some_and(|c| c != customer.name) {
-                    return Err(UserError::EngineersOnly("look at other customers' spend").into());
+                    return Err(if actor.role == Role::Engineer {
+                        elsewhere()
+                    } else {
+                        UserError::EngineersOnly("look at other customers' spend")
+                    }
+                    .into());
                 }
                 match &request.account {
-                    Some(account) if !customer.account_ids.contains(account) => {
-                        Err(UserError::AccountNotYours(account.to_string()).into())
+                    Some(account) if !customer.account_ids.contains(account) => Err(if actor.role == Role::Engineer {
+                        elsewhere()
+                    } else {
+                        UserError::AccountNotYours(account.to_string())
                     }
+                    .into()),
                     Some(account) => Ok((vec![account.clone()], format!("account {account}"))),
                     None => Ok((customer.account_ids.clone(), customer.name.clone())),
                 }
@@ -498,7 +507,7 @@ impl SpendService {
 
     /// Spend is private: in a shared channel only the asker sees it.
     fn privately(&self, actor: &Actor, reply: Reply) -> Reply {
-        if actor.guild_id.is_some() {
+        if crate::access::in_shared_place(actor) {
             reply.ephemeral()
         } else {
             reply

@@ -188,7 +188,12 @@ impl TicketService {
             Scope::Nobody => return Err(UserError::NotACustomer.into()),
             Scope::Customer(own) => {
                 if customer.is_some_and(|c| c != own.name) {
-                    return Err(UserError::EngineersOnly("list other customers' tickets").into());
+                    return Err(if actor.role == Role::Engineer {
+                        UserError::OtherCustomersHere(own.name.clone())
+                    } else {
+                        UserError::EngineersOnly("list other customers' tickets")
+                    }
+                    .into());
                 }
                 query.customer = Some(Some(own.name.clone()));
             }
