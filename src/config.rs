@@ -375,7 +375,7 @@ impl Config {
         };
         let mut config = match path {
             Some(path) => {
-                let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Unreadable {
+                let text = read_text_file(&path).map_err(|source| ConfigError::Unreadable {
                     path: path.display().to_string(),
                     source,
                 })?;
@@ -646,6 +646,31 @@ impl Config {
         channels.extend(d.escalations_channel_id.iter().cloned());
         channels
     }
+}
+
+/// The most a configuration or policy file may hold.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Reads a configuration or policy file: a regular file of at most
+/// [`MAX_FILE_BYTES`] (so `/dev/zero`, a FIFO or a huge file is refused at
+/// once instead of read until memory runs out).
+pub fn read_text_file(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let metadata = file.metadata()?;
+    if !metadata.is_file() {
+        return Err(std::io::Error::other("it is not a regular file"));
+    }
+    let too_big = || std::io::Error::other(format!("it is larger than {} KiB", MAX_FILE_BYTES / 1024));
+    if metadata.len() > MAX_FILE_BYTES {
+        return Err(too_big());
+    }
+    let mut text = String::new();
+    file.take(MAX_FILE_BYTES + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_big());
+    }
+    Ok(text)
 }
 
 impl Config {

@@ -263,6 +263,13 @@ pub async fn run(app: &App, mut actor: Actor, history: Option<PathBuf>) -> anyho
             Ok(line) => line,
             Err(ReadlineError::Interrupted) => continue,
             Err(ReadlineError::Eof) => break,
+            // A line that is not UTF-8 text was read and is skipped; the
+            // session goes on.
+            Err(ReadlineError::Io(error)) if error.kind() == std::io::ErrorKind::InvalidData => {
+                tracing::warn!(%error, "console line skipped: not UTF-8 text");
+                say!("That line was not readable text (invalid UTF-8), so I skipped it. Type it again as plain text.");
+                continue;
+            }
             Err(error) => return Err(error.into()),
         };
         if line.trim().is_empty() {

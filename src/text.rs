@@ -203,6 +203,30 @@ fn latin_look_alike(c: char) -> Option<char> {
     })
 }
 
+/// Text as it may be stored and sent on (to AWS Support, to Discord):
+/// control and format characters removed (NUL, escapes, bidirectional
+/// overrides); a one-line text (`multiline` false) has its line breaks and
+/// tabs turned into spaces, a multi-line one keeps line breaks and tabs.
+pub fn printable(s: &str, multiline: bool) -> std::borrow::Cow<'_, str> {
+    let unwanted = |c: char| {
+        (c.is_control() && !(multiline && matches!(c, '\n' | '\t')))
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+    };
+    if !s.chars().any(unwanted) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.chars()
+            .filter_map(|c| match c {
+                '\n' | '\r' | '\t' if !multiline => Some(' '),
+                '\r' => None,
+                c if unwanted(c) => None,
+                c => Some(c),
+            })
+            .collect(),
+    )
+}
+
 /// The longest prefix of `s` with at most `max` characters.
 pub fn clip_chars(s: &str, max: usize) -> &str {
     if s.len() <= max {
@@ -267,6 +291,14 @@ fn mention_token_len(s: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printable_text_has_no_control_or_direction_characters() {
+        assert!(matches!(printable("plain text", false), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(printable("a\0b\u{1b}c\u{202e}d\u{feff}", false), "abcd");
+        assert_eq!(printable("line one\r\nline\ttwo", false), "line one  line two");
+        assert_eq!(printable("line one\r\nline\ttwo\0", true), "line one\nline\ttwo");
+    }
 
     #[test]
     fn normalizing_folds_case_and_white_space() {

@@ -431,3 +431,48 @@ fn hands_on_work_in_other_words_is_never_in_scope() {
         assert_ne!(json["intent"], "none", "{text}: {json}");
     }
 }
+
+#[test]
+fn a_line_that_is_not_utf8_is_skipped_and_the_console_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = console(
+        &dir,
+        b"is IAM in scope?\n\xff\xfe\xfd broken bytes\nwho do I call for a critical outage in EMEA?\n",
+    );
+    assert!(out.contains("invalid UTF-8"), "{out}");
+    assert!(
+        out.contains("intent: contact"),
+        "the session ended at the bad line: {out}"
+    );
+}
+
+#[test]
+fn configuration_and_policy_files_that_are_not_regular_small_files_are_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = bin()
+        .current_dir(dir.path())
+        .args(["check-config", "--config", "/dev/zero"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("/dev/zero: it is not a regular file"), "{stderr}");
+
+    std::fs::write(dir.path().join("zero.toml"), "[policy]\nfile = \"/dev/zero\"\n").unwrap();
+    let huge = dir.path().join("huge.toml");
+    std::fs::write(&huge, "# padding\n".repeat(120_000)).unwrap();
+    std::fs::write(dir.path().join("huge-policy.toml"), "[policy]\nfile = \"huge.toml\"\n").unwrap();
+    for (config, expected) in [
+        ("zero.toml", "it is not a regular file"),
+        ("huge-policy.toml", "it is larger than 1024 KiB"),
+    ] {
+        let output = bin()
+            .current_dir(dir.path())
+            .args(["check-config", "--config", config])
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{config}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{config}: {stderr}");
+    }
+}

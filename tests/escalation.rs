@@ -452,3 +452,40 @@ async fn engineers_list_by_customer_and_status_customers_only_their_own() {
         .await;
     assert!(text_of(&nosy).contains("Only support engineers"));
 }
+
+/// An engineer's explicit `/escalate` with a subject and a short
+/// description is logged (and its case opened), never refused as too short;
+/// control characters in it never reach the store or AWS.
+#[tokio::test]
+async fn an_explicit_escalation_is_always_logged_and_control_characters_are_dropped() {
+    use platform_desk::inbound::Content;
+    use platform_desk::intent::{OptionValue, SlashCommand};
+    let h = harness().await;
+    let option = |name: &str, value: &str| (name.to_owned(), OptionValue::String(value.to_owned()));
+    let answer = h
+        .app
+        .handle(Inbound {
+            actor: engineer(),
+            content: Content::Command(SlashCommand {
+                name: "escalate".into(),
+                subcommand: None,
+                options: vec![
+                    option("severity", "urgent"),
+                    option("subject", "Route 53\0 not\u{1b}[31m resolving\u{202e}\n"),
+                    option("description", "example.com\0 NXDOMAIN"),
+                ],
+            }),
+        })
+        .await;
+    let ticket = answer.ticket.expect("an explicit escalation is logged");
+    let stored = h.app.store().ticket(ticket.id).await.unwrap().unwrap();
+    assert_eq!(stored.subject, "Route 53 not[31m resolving");
+    assert_eq!(stored.description, "example.com NXDOMAIN");
+    let sent = &h.aws.cases()[0].request;
+    assert!(!sent.subject.chars().any(char::is_control), "{:?}", sent.subject);
+    assert!(!sent.body.contains('\0'), "{:?}", sent.body);
+
+    // In chat, two words are not enough to act on: details are asked for.
+    let thin = h.say(engineer(), "open an escalation: example.com NXDOMAIN").await;
+    assert!(thin.ticket.is_none());
+}

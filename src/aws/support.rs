@@ -205,8 +205,9 @@ impl SupportCases for SdkSupportCases {
         let client = self.client(account).await?;
         let output = client
             .create_case()
-            .subject(&case.subject)
-            .communication_body(&case.body)
+            // No control characters reach AWS, whatever the caller passed.
+            .subject(crate::text::printable(&case.subject, false))
+            .communication_body(crate::text::printable(&case.body, true))
             .severity_code(case.severity.code())
             .service_code(&case.service_code)
             .category_code(&case.category_code)
@@ -303,7 +304,7 @@ impl SupportCases for SdkSupportCases {
         let output = client
             .add_communication_to_case()
             .case_id(case_id)
-            .communication_body(body)
+            .communication_body(crate::text::printable(body, true))
             .customize()
             .config_override(sent_once())
             .send()

@@ -212,6 +212,7 @@ impl Classifier {
                     account: account(),
                     service: None,
                     description: problem,
+                    explicit: false,
                 })
             }
             IntentKind::Spend => Intent::Spend(SpendRequest {

@@ -86,6 +86,9 @@ pub struct EscalationRequest {
     pub severity: Option<Severity>,
     pub account: Option<AccountId>,
     pub service: Option<String>,
+    /// Written out by the asker (a slash command or the escalation form):
+    /// logged whenever it has a subject and a description, however short.
+    pub explicit: bool,
 }
 
 /// Whose spend, when an engineer narrows it down.

@@ -213,6 +213,7 @@ impl SlashCommand {
                 severity: command.string("severity").and_then(|s| s.parse::<Severity>().ok()),
                 account: account(&command)?,
                 service: command.string("service").map(str::to_owned),
+                explicit: true,
             }),
             "spend" => Intent::Spend(SpendRequest {
                 account: account(&command)?,
@@ -708,6 +709,7 @@ mod tests {
                 severity: Some(Severity::Urgent),
                 account: None,
                 service: Some("rds".into()),
+                explicit: true,
             })
         );
     }

@@ -161,7 +161,7 @@ impl Policy {
     }
 
     pub fn from_file(path: &Path) -> Result<Self, PolicyError> {
-        let text = std::fs::read_to_string(path).map_err(|source| PolicyError::Unreadable {
+        let text = crate::config::read_text_file(path).map_err(|source| PolicyError::Unreadable {
             path: path.display().to_string(),
             source,
         })?;

@@ -18,6 +18,7 @@ use crate::reply::{Embed, Reply, colour, quote_user_text};
 use crate::service::case_worker::CaseWorker;
 use crate::service::ticket_view;
 use crate::store::{ActorRef, CaseState, NewTicket, Store};
+use crate::text;
 
 pub struct EscalationOutcome {
     pub reply: Reply,
@@ -68,8 +69,22 @@ impl EscalationService {
             Scope::Customer(customer) => Some(customer),
             Scope::Everyone => None,
         };
-        let problem_words = request.description.split_whitespace().count();
-        if request.subject.is_none() || problem_words < MIN_PROBLEM_WORDS {
+        // Control characters never reach the store, the threads or AWS.
+        let subject = request
+            .subject
+            .as_deref()
+            .map(|s| text::printable(s, false).trim().to_owned())
+            .filter(|s| !s.is_empty());
+        let description = text::printable(&request.description, true).trim().to_owned();
+        let problem_words = description.split_whitespace().count();
+        // A subject and a description written out are always logged; a
+        // request in chat needs a few words on the problem first.
+        let enough = if request.explicit {
+            problem_words > 0
+        } else {
+            problem_words >= MIN_PROBLEM_WORDS
+        };
+        if subject.is_none() || !enough {
             return Ok(self.ask_for_details(&request));
         }
 
@@ -95,8 +110,8 @@ impl EscalationService {
             Role::Customer => CaseState::AwaitingApproval,
         };
         let new_ticket = NewTicket {
-            subject: request.subject.clone().unwrap_or_default(),
-            description: request.description.clone(),
+            subject: subject.unwrap_or_default(),
+            description,
             severity,
             customer: owner,
             account_id: account,
