@@ -34,6 +34,10 @@ pub struct Answer {
     pub ticket: Option<TicketSummary>,
     pub reply: Reply,
     pub alerts: Vec<Alert>,
+    /// The bot itself failed (an internal error, such as a database that
+    /// cannot be written): the reply says so politely, and `ask` exits
+    /// non-zero.
+    pub failed: bool,
 }
 
 /// The exact shape of `ask --json`.

@@ -232,6 +232,7 @@ impl App {
                     ticket: None,
                     reply: help::reply(&self.policy, Some("Your message was empty, so here is what I can do.")),
                     alerts: Vec::new(),
+                    failed: false,
                 },
             };
             answer.reply = answer.reply.fit_to_discord();
@@ -285,6 +286,7 @@ impl App {
             ticket: None,
             reply,
             alerts: Vec::new(),
+            failed: false,
         };
         let result: Result<Answer, ServiceError> = match intent {
             Intent::Scope { question } => {
@@ -303,6 +305,7 @@ impl App {
                     ticket: None,
                     reply: answer.reply,
                     alerts: Vec::new(),
+                    failed: false,
                 })
             }
             Intent::Contact { region, text } => self
@@ -322,6 +325,7 @@ impl App {
                 ticket: outcome.ticket,
                 reply: outcome.reply,
                 alerts: outcome.alerts,
+                failed: false,
             }),
             Intent::Ticket(request) => self.tickets.handle(actor, request).await.map(|outcome| Answer {
                 intent: kind,
@@ -329,6 +333,7 @@ impl App {
                 ticket: outcome.ticket,
                 reply: outcome.reply,
                 alerts: Vec::new(),
+                failed: false,
             }),
             Intent::Spend(request) => self.spend.month_to_date(actor, &request).await.map(|o| plain(o.reply)),
             Intent::Estimate(request) => self.spend.estimate(actor, &request).await.map(|o| plain(o.reply)),
@@ -373,6 +378,7 @@ impl App {
             ticket: None,
             reply: reply.ephemeral(),
             alerts: Vec::new(),
+            failed: matches!(error, ServiceError::Internal(_)),
         }
     }
 }

@@ -221,7 +221,13 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> 
                 console::print_saved(&answer);
             }
             app.store().close().await;
-            Ok(ExitCode::SUCCESS)
+            // The reply is printed either way; a failure of the bot itself
+            // (not a refusal) is also told by the exit code.
+            Ok(if answer.failed {
+                ExitCode::from(FAILURE)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::RegisterCommands => {
             let Some(token) = config.discord_token.clone() else {

@@ -330,6 +330,7 @@ mod tests {
             ticket: None,
             reply,
             alerts: Vec::new(),
+            failed: false,
         }
     }
 

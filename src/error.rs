@@ -80,14 +80,17 @@ impl From<crate::policy::VocabularyError> for StartupError {
 }
 
 /// A short reference to quote to support, unique enough to find the log
-/// line: seconds since the epoch and a counter, in base 36.
+/// line: seconds since the epoch, the process id and a counter, in base 36.
 pub fn error_reference() -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let seconds = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let mut value = (seconds % 1_000_000) * 1_000 + u64::from(n % 1_000);
+    // The second, the process and the error within the process: unique
+    // across processes that fail in the same second.
+    let process = u64::from(std::process::id() % 100_000);
+    let mut value = ((seconds % 1_000_000) * 100_000 + process) * 1_000 + u64::from(n % 1_000);
     let mut out = Vec::new();
     while value > 0 || out.is_empty() {
         out.push(b"0123456789abcdefghijklmnopqrstuvwxyz"[(value % 36) as usize]);

@@ -476,3 +476,102 @@ fn configuration_and_policy_files_that_are_not_regular_small_files_are_refused_a
         assert!(stderr.contains(expected), "{config}: {stderr}");
     }
 }
+
+/// Twenty `ask` processes escalating critical problems at once, with a
+/// `worker` running beside them on the same database: none meets "database
+/// is locked", every ticket is logged, and every critical ticket is
+/// announced.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_escalations_beside_a_worker_never_find_the_database_locked() {
+    const ASKS: usize = 20;
+    let dir = tempfile::tempdir().unwrap();
+    // Create the database first, as `migrate` would.
+    let migrated = bin().current_dir(dir.path()).arg("migrate").output().unwrap();
+    assert!(migrated.status.success());
+    let mut worker = bin()
+        .current_dir(dir.path())
+        .arg("worker")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let asks: Vec<_> = (0..ASKS)
+        .map(|n| {
+            bin()
+                .current_dir(dir.path())
+                .env("RUST_LOG", "warn")
+                .args(["ask", "--json", "--role", "engineer", "--user", &format!("{}", 4000 + n)])
+                .arg(format!(
+                    "/escalate severity:critical subject:\"Site {n} down\" description:\"every request returns 503 since 10:42 UTC\""
+                ))
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in asks {
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "exit {:?}: {stderr}", output.status);
+        assert!(!stderr.contains("locked"), "{stderr}");
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert!(json["ticket"]["id"].is_i64(), "{json}");
+    }
+    // Let the worker make a pass or two over what was written.
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    worker.kill().unwrap();
+    let output = worker.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("locked"), "{stderr}");
+
+    let store =
+        platform_desk::store::Store::open(&format!("sqlite://{}", dir.path().join("platform-desk.db").display()))
+            .await
+            .unwrap();
+    let announced = store
+        .open_outages()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|o| o.source == platform_desk::store::OutageSource::Escalation)
+        .count();
+    assert_eq!(announced, ASKS, "every critical ticket is announced");
+    assert!(store.escalations_out_of_sync().await.unwrap().is_empty());
+}
+
+/// A database another program keeps locked past the busy timeout: `ask`
+/// says something went wrong, with a reference, and exits non-zero.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ask_exits_non_zero_when_the_database_cannot_be_written() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let migrated = bin().current_dir(dir.path()).arg("migrate").output().unwrap();
+    assert!(migrated.status.success());
+    let url = format!("sqlite://{}", dir.path().join("platform-desk.db").display());
+    let mut holder = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::query("BEGIN EXCLUSIVE").execute(&mut holder).await.unwrap();
+    let output = tokio::task::spawn_blocking({
+        let path = dir.path().to_owned();
+        move || {
+            bin()
+                .current_dir(path)
+                .args(["ask", "--json", "--role", "engineer"])
+                .arg("/escalate severity:high subject:\"VPN down\" description:\"tunnel 2 dropped at 10:42 UTC\"")
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    sqlx::query("ROLLBACK").execute(&mut holder).await.unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("Something went wrong"), "{stdout}");
+}

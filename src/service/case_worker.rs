@@ -48,6 +48,9 @@ pub struct WorkerReport {
     pub actions_done: usize,
     pub actions_waiting: usize,
     pub statuses_changed: usize,
+    /// Critical tickets whose announcement was behind (a write that failed
+    /// or a crash between the two) and was brought up to date.
+    pub announcements_mended: usize,
 }
 
 pub struct CaseWorker {
@@ -365,6 +368,11 @@ impl CaseWorker {
         let (done, waiting) = self.deliver_actions(None).await?;
         report.actions_done = done;
         report.actions_waiting = waiting;
+        // `worker` alone (without `run`'s poster) mends them too.
+        match super::outage::reconcile_escalations(&self.store, self.clock.now()).await {
+            Ok(mended) => report.announcements_mended = mended,
+            Err(error) => tracing::error!(%error, "could not bring escalation announcements up to date"),
+        }
         if sync {
             report.statuses_changed = self.sync_statuses().await?;
             // Discord never redelivers an interaction after its token's 15

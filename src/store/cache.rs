@@ -33,7 +33,7 @@ impl Store {
         fetched_at: OffsetDateTime,
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_transaction().await?;
         sqlx::query(
             "INSERT INTO aws_cache (key, value, fetched_at, expires_at) VALUES (?, ?, ?, ?)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value, fetched_at = excluded.fetched_at,
@@ -68,7 +68,7 @@ impl Store {
 
     /// Logs a paid request whose answer was not cached (it failed).
     pub async fn log_failed_request(&self, api: &str, at: OffsetDateTime) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_transaction().await?;
         self.log_request(&mut tx, api, 1, at).await?;
         tx.commit().await?;
         Ok(())

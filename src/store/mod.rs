@@ -31,6 +31,10 @@ pub enum StoreError {
         #[source]
         source: sqlx::Error,
     },
+    #[error(
+        "the database URL {url} names no file: platform-desk keeps its tickets on disk, so give it a file, e.g. sqlite://platform-desk.db (an in-memory or nameless database would be a different, empty one for each connection and lost at exit)"
+    )]
+    NoFile { url: String },
     #[error("cannot migrate the database: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
@@ -52,8 +56,11 @@ impl Store {
             url: url.to_owned(),
             source,
         };
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(open_error)?
+        let options = SqliteConnectOptions::from_str(url).map_err(open_error)?;
+        if names_no_file(url, options.get_filename()) {
+            return Err(StoreError::NoFile { url: url.to_owned() });
+        }
+        let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
@@ -70,6 +77,14 @@ impl Store {
 
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// A transaction that will write: it takes SQLite's write lock at once
+    /// (`BEGIN IMMEDIATE`, waiting up to the busy timeout), so a read
+    /// followed by a write never fails with "database is locked" when
+    /// another process wrote in between.
+    pub async fn write_transaction(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
     }
 
     /// The journal mode SQLite reports (`wal` once opened).
@@ -91,6 +106,13 @@ impl Store {
     }
 }
 
+/// An in-memory database (`sqlite::memory:`, `mode=memory`) or none at all
+/// (`sqlite://`): each pooled connection would get its own.
+fn names_no_file(url: &str, filename: &std::path::Path) -> bool {
+    let name = filename.to_string_lossy();
+    name.is_empty() || name.starts_with("file:sqlx-in-memory-") || name == ":memory:" || url.contains("mode=memory")
+}
+
 /// Timestamps are stored as fixed-width RFC 3339 UTC text with milliseconds,
 /// so that they sort as text.
 pub fn timestamp(at: OffsetDateTime) -> String {
@@ -104,6 +126,14 @@ pub fn timestamp(at: OffsetDateTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_url_naming_no_file_is_refused() {
+        for url in ["sqlite://", "sqlite::memory:", "sqlite://x.db?mode=memory", "sqlite:"] {
+            let error = Store::open(url).await.expect_err(url);
+            assert!(error.to_string().contains("names no file"), "{url}: {error}");
+        }
+    }
 
     #[test]
     fn timestamps_are_fixed_width_utc() {

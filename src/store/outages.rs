@@ -347,7 +347,7 @@ impl Store {
     /// Records an outage, deduplicated by its key and last-updated time; the
     /// revision (which posts follow) goes up only on a visible change.
     pub async fn record_outage(&self, record: &OutageRecord, now: OffsetDateTime) -> Result<Recorded, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_transaction().await?;
         let existing = sqlx::query(select_outages!("WHERE key = ?"))
             .bind(&record.key)
             .fetch_optional(&mut *tx)

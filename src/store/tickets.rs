@@ -287,7 +287,7 @@ impl Store {
     /// Opens a ticket: the row, its case reference and its `opened` event are
     /// committed together, before anything else is attempted.
     pub async fn open_ticket(&self, ticket: &NewTicket, at: OffsetDateTime) -> Result<Ticket, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_transaction().await?;
         let id = insert(&mut *tx, ticket, at).await?;
         let reference = format!("PD-{id}-{:06x}", fastrand::u32(..0x100_0000));
         sqlx::query("UPDATE tickets SET case_reference = ? WHERE id = ?")
@@ -351,7 +351,7 @@ impl Store {
             TicketStatus::Open => TicketStatus::Resolved,
             TicketStatus::Resolved => TicketStatus::Open,
         };
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_transaction().await?;
         let changed = sqlx::query("UPDATE tickets SET status = ?, updated_at = ? WHERE id = ? AND status = ?")
             .bind(status.as_str())
             .bind(timestamp(at))
@@ -377,7 +377,7 @@ impl Store {
 
     /// Adds a note to a ticket, and queues it for the ticket's AWS case.
     pub async fn add_note(&self, id: i64, actor: &ActorRef, note: &str, at: OffsetDateTime) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_transaction().await?;
         record_event(&mut *tx, id, actor, "note", note, at).await?;
         sqlx::query("UPDATE tickets SET updated_at = ? WHERE id = ?")
             .bind(timestamp(at))
@@ -393,7 +393,7 @@ impl Store {
     /// An engineer approves a ticket for an AWS case; false when the ticket
     /// was not waiting for one.
     pub async fn approve_case(&self, id: i64, actor: &ActorRef, at: OffsetDateTime) -> Result<bool, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_transaction().await?;
         let changed = sqlx::query(
             "UPDATE tickets SET case_state = 'pending', case_next_attempt_at = NULL, updated_at = ?
              WHERE id = ? AND case_state IN ('awaiting_approval', 'not_requested') AND status = 'open'",
@@ -433,7 +433,7 @@ impl Store {
         now: OffsetDateTime,
         hold_until: OffsetDateTime,
     ) -> Result<Option<Ticket>, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_transaction().await?;
         let claimed = sqlx::query(
             "UPDATE tickets SET case_attempts = case_attempts + 1, case_next_attempt_at = ?, updated_at = ?
              WHERE id = ? AND case_state = 'pending' AND (case_next_attempt_at IS NULL OR case_next_attempt_at <= ?)",
@@ -467,7 +467,7 @@ impl Store {
         status: Option<&str>,
         at: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_transaction().await?;
         let changed = sqlx::query(
             "UPDATE tickets SET case_state = 'created', aws_case_id = ?, aws_display_id = ?, aws_case_status = ?,
                     case_last_error = NULL, case_next_attempt_at = NULL, updated_at = ?
@@ -501,7 +501,7 @@ impl Store {
         retry_at: Option<OffsetDateTime>,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_transaction().await?;
         sqlx::query(
             "UPDATE tickets SET case_last_error = ?, case_next_attempt_at = ?,
                     case_state = CASE WHEN ? THEN case_state ELSE 'failed' END, updated_at = ?
@@ -533,7 +533,7 @@ impl Store {
 
     /// Records an AWS case status; true (and an event) only when it changed.
     pub async fn record_case_status(&self, id: i64, status: &str, at: OffsetDateTime) -> Result<bool, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_transaction().await?;
         let previous: Option<Option<String>> = sqlx::query_scalar("SELECT aws_case_status FROM tickets WHERE id = ?")
             .bind(id)
             .fetch_optional(&mut *tx)
@@ -594,7 +594,7 @@ impl Store {
         outcome: Result<(), (String, Option<OffsetDateTime>)>,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_transaction().await?;
         match &outcome {
             Ok(()) => {
                 sqlx::query(
