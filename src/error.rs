@@ -121,7 +121,7 @@ mod tests {
         let a = error_reference();
         let b = error_reference();
         assert_ne!(a, b);
-        assert!(a.len() <= 8, "{a}");
+        assert!(a.len() <= 10, "{a}");
     }
 
     #[test]
