@@ -12,6 +12,7 @@ use platform_desk::answer::Answer;
 use platform_desk::app::App;
 use platform_desk::aws::AwsServices;
 use platform_desk::aws::support::CaseError;
+use platform_desk::clock::Clock;
 use platform_desk::config::{Config, CustomerConfig};
 use platform_desk::domain::Role;
 use platform_desk::inbound::{Actor, Inbound};
@@ -488,4 +489,129 @@ async fn an_explicit_escalation_is_always_logged_and_control_characters_are_drop
     // In chat, two words are not enough to act on: details are asked for.
     let thin = h.say(engineer(), "open an escalation: example.com NXDOMAIN").await;
     assert!(thin.ticket.is_none());
+}
+
+/// A CreateCase that failed without an answer may still be completed by
+/// AWS: the next attempt (which looks before creating) waits for it to
+/// settle, and a retry for the same reason does not fill the ticket's log.
+#[tokio::test]
+async fn an_uncertain_create_case_is_retried_only_after_aws_settles() {
+    let h = harness().await;
+    h.aws.fail_next([
+        CaseError::Transient("no answer within 10 s".into()),
+        CaseError::Transient("no answer within 10 s".into()),
+        CaseError::Transient("no answer within 10 s".into()),
+    ]);
+    let id = h
+        .say(
+            engineer(),
+            "open an escalation: the NAT gateway drops packets since 10:00",
+        )
+        .await
+        .ticket
+        .unwrap()
+        .id;
+    let stored = h.app.store().ticket(id).await.unwrap().unwrap();
+    let retry_at = time::OffsetDateTime::parse(
+        stored.case_next_attempt_at.as_deref().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    assert!(
+        retry_at >= h.clock.now() + time::Duration::seconds(120),
+        "retried at {retry_at}, too soon after an unanswered CreateCase"
+    );
+    // Two more failures for the same reason: one "could not open" event.
+    for _ in 0..2 {
+        h.clock.advance(time::Duration::hours(1));
+        h.app.case_worker().run_once(false).await.unwrap();
+    }
+    let events = h.app.store().ticket_events(id).await.unwrap();
+    let failed = events.iter().filter(|e| e.kind == "case_failed").count();
+    let retried = events.iter().filter(|e| e.kind == "case_retry").count();
+    assert_eq!((failed, retried), (1, 2), "{events:?}");
+}
+
+#[tokio::test]
+async fn a_resolved_ticket_is_not_attempted_again() {
+    let h = harness().await;
+    h.aws.fail_next([CaseError::Transient("throttled".into())]);
+    let id = h
+        .say(
+            engineer(),
+            "open an escalation: the NAT gateway drops packets since 10:00",
+        )
+        .await
+        .ticket
+        .unwrap()
+        .id;
+    h.say(
+        engineer(),
+        &format!("/ticket resolve id:{id} note:\"it came back by itself\""),
+    )
+    .await;
+    let calls_before = h.aws.calls().len();
+    h.clock.advance(time::Duration::hours(2));
+    let report = h.app.case_worker().run_once(false).await.unwrap();
+    assert_eq!(report.cases_created + report.cases_pending + report.cases_failed, 0);
+    assert_eq!(h.aws.calls().len(), calls_before, "{:?}", h.aws.calls());
+    assert!(h.aws.cases().is_empty());
+}
+
+/// A queued note is claimed before it is sent: of two passes that find it
+/// due at once (the background pass of `/ticket note` and the worker, or two
+/// processes), one sends it; a claim that outlives its holder (a crash) is
+/// taken over once it expires.
+#[tokio::test]
+async fn a_queued_note_is_claimed_by_one_pass_at_a_time() {
+    let h = harness().await;
+    let id = h
+        .say(
+            engineer(),
+            "open an escalation: the NAT gateway drops packets since 10:00",
+        )
+        .await
+        .ticket
+        .unwrap()
+        .id;
+    h.aws.fail_next([CaseError::Transient("throttled".into())]);
+    h.say(
+        engineer(),
+        &format!("/ticket note id:{id} text:\"Customer confirms the fix\""),
+    )
+    .await;
+    // The note's own background pass tries once (and meets the failure).
+    for _ in 0..200 {
+        let tried = h.aws.calls().iter().any(|c| c == "add_communication");
+        let failed = h
+            .app
+            .store()
+            .due_case_actions(h.clock.now() + time::Duration::hours(1), 10)
+            .await
+            .unwrap();
+        if tried && failed.first().is_some_and(|a| a.attempts == 1) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    h.clock.advance(time::Duration::hours(1));
+    let store = h.app.store();
+    let now = h.clock.now();
+    let due = store.due_case_actions(now, 10).await.unwrap();
+    assert_eq!(due.len(), 1);
+    let hold = now + time::Duration::seconds(30);
+    assert!(store.claim_case_action(due[0].id, now, hold).await.unwrap());
+    assert!(
+        !store.claim_case_action(due[0].id, now, hold).await.unwrap(),
+        "claimed twice"
+    );
+    // The worker skips what another holds...
+    let (done, _) = h.app.case_worker().deliver_actions(None).await.unwrap();
+    assert_eq!(done, 0);
+    assert!(h.aws.cases()[0].communications.is_empty());
+    // ...and takes it over once the hold has expired.
+    h.clock.advance(time::Duration::minutes(1));
+    let (done, _) = h.app.case_worker().deliver_actions(None).await.unwrap();
+    assert_eq!(done, 1);
+    assert_eq!(h.aws.cases()[0].communications.len(), 1);
 }

@@ -66,6 +66,11 @@ const MAX_CASE_BODY: usize = 8_000;
 /// Tickets looked at in one pass, so one pass stays short.
 const BATCH: i64 = 50;
 
+/// After a CreateCase whose outcome is unknown (no answer in time, or the
+/// answer lost), AWS may still be creating the case: the next attempt, which
+/// looks for it before creating another, waits at least this long.
+const SETTLE: Duration = Duration::from_secs(120);
+
 impl CaseWorker {
     pub fn new(
         store: Store,
@@ -130,6 +135,9 @@ impl CaseWorker {
         // budget of two call timeouts, so that a reply waiting on it stays
         // well inside half a minute even when AWS does not answer at all.
         let budget = self.call_timeout * 2;
+        // Set once CreateCase has been sent: from then on a failure leaves
+        // the case's existence unknown.
+        let create_sent = std::sync::atomic::AtomicBool::new(false);
         let work = async {
             if ticket.case_attempts > 1 {
                 // An earlier attempt may have created the case and died before
@@ -144,6 +152,7 @@ impl CaseWorker {
                 }
             }
             let request = self.case_request(&ticket).await;
+            create_sent.store(true, std::sync::atomic::Ordering::Relaxed);
             let case_id = self.bounded(self.cases.create_case(account, &request)).await?;
             // The display id is what people quote; missing it is no failure.
             let details = self
@@ -170,8 +179,12 @@ impl CaseWorker {
             }
             Err(error) if error.is_retryable() => {
                 // Without AWS in this deployment, look again only now and then.
+                let uncertain = create_sent.load(std::sync::atomic::Ordering::Relaxed);
                 let delay = match error {
                     CaseError::NotConfigured => Duration::from_secs(self.config.retry_max_seconds),
+                    // The case may exist or be in the making: give AWS time
+                    // to finish before the lookup that precedes any new one.
+                    _ if uncertain => self.backoff(ticket.case_attempts).max(SETTLE),
                     _ => self.backoff(ticket.case_attempts),
                 };
                 let retry_at = self.later(now, delay);
@@ -277,6 +290,12 @@ impl CaseWorker {
         let due = self.store.due_case_actions(now, BATCH).await?;
         let (mut done, mut waiting) = (0, 0);
         for action in due.iter().filter(|a| only_ticket.is_none_or(|t| a.ticket_id == t)) {
+            // Claimed (held for the call's budget) before it is sent, so no
+            // other pass or process sends it at the same time.
+            let hold_until = self.later(now, self.call_timeout * 3);
+            if !self.store.claim_case_action(action.id, now, hold_until).await? {
+                continue;
+            }
             let result = self.deliver(action).await;
             let now = self.clock.now();
             let outcome = match result {
@@ -286,10 +305,13 @@ impl CaseWorker {
                 }
                 Err(error) if error.is_retryable() => {
                     waiting += 1;
-                    Err((
-                        error.to_string(),
-                        Some(self.later(now, self.backoff(action.attempts + 1))),
-                    ))
+                    // A note whose answer was lost may have reached the case:
+                    // the retry waits for AWS to settle.
+                    let delay = match error {
+                        CaseError::Transient(_) => self.backoff(action.attempts + 1).max(SETTLE),
+                        _ => self.backoff(action.attempts + 1),
+                    };
+                    Err((error.to_string(), Some(self.later(now, delay))))
                 }
                 Err(error) => Err((error.to_string(), None)),
             };

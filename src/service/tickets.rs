@@ -68,9 +68,19 @@ impl TicketService {
                 self.store
                     .add_note(ticket.id, &actor_ref(actor), &text, self.clock.now())
                     .await?;
-                self.pass_on(ticket.id).await;
-                self.shown(self.reload(ticket.id).await?, "📝 Note added to ticket")
-                    .await
+                self.pass_on(ticket.id);
+                let mut outcome = self
+                    .shown(self.reload(ticket.id).await?, "📝 Note added to ticket")
+                    .await?;
+                if ticket.aws_case_id.is_some() {
+                    if let Some(embed) = outcome.reply.embeds.first_mut() {
+                        *embed = std::mem::take(embed).field(
+                            "AWS case",
+                            "The note is queued for the AWS case and passed on in the background; the ticket's log says when AWS has it.",
+                        );
+                    }
+                }
+                Ok(outcome)
             }
             TicketRequest::Resolve { id, note } => {
                 self.change_status(actor, id, TicketStatus::Resolved, note, "✅ Resolved ticket")
@@ -123,7 +133,7 @@ impl TicketService {
             return Err(UserError::NothingToChange(format!("Ticket #{id} is already {}.", status.as_str())).into());
         }
         if status == TicketStatus::Resolved {
-            self.pass_on(ticket.id).await;
+            self.pass_on(ticket.id);
         }
         let ticket = self.reload(ticket.id).await?;
         // A critical ticket's announcement follows its status.
@@ -156,12 +166,16 @@ impl TicketService {
         Ok(self.store.ticket(id).await?.ok_or(UserError::TicketNotFound(id))?)
     }
 
-    /// Tries to pass queued notes and resolutions on to AWS at once; what
-    /// fails stays queued for the worker.
-    async fn pass_on(&self, ticket_id: i64) {
-        if let Err(error) = self.worker.deliver_actions(Some(ticket_id)).await {
-            tracing::error!(error = %crate::error::cause_chain(&error), "could not record a case update");
-        }
+    /// Passes queued notes and resolutions on to AWS in the background, so
+    /// the reply never waits on AWS; each action is claimed before it is
+    /// sent, and what fails stays queued for the worker.
+    fn pass_on(&self, ticket_id: i64) {
+        let worker = self.worker.clone();
+        tokio::spawn(async move {
+            if let Err(error) = worker.deliver_actions(Some(ticket_id)).await {
+                tracing::error!(error = %crate::error::cause_chain(&error), "could not record a case update");
+            }
+        });
     }
 
     async fn shown(&self, ticket: Ticket, title: &str) -> Result<TicketOutcome, ServiceError> {

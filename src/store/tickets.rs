@@ -415,7 +415,8 @@ impl Store {
     pub async fn due_case_attempts(&self, now: OffsetDateTime, limit: i64) -> Result<Vec<i64>, StoreError> {
         Ok(sqlx::query_scalar(
             "SELECT id FROM tickets
-             WHERE case_state = 'pending' AND (case_next_attempt_at IS NULL OR case_next_attempt_at <= ?)
+             WHERE case_state = 'pending' AND status <> 'resolved'
+               AND (case_next_attempt_at IS NULL OR case_next_attempt_at <= ?)
              ORDER BY id LIMIT ?",
         )
         .bind(timestamp(now))
@@ -436,7 +437,8 @@ impl Store {
         let mut tx = self.write_transaction().await?;
         let claimed = sqlx::query(
             "UPDATE tickets SET case_attempts = case_attempts + 1, case_next_attempt_at = ?, updated_at = ?
-             WHERE id = ? AND case_state = 'pending' AND (case_next_attempt_at IS NULL OR case_next_attempt_at <= ?)",
+             WHERE id = ? AND case_state = 'pending' AND status <> 'resolved'
+               AND (case_next_attempt_at IS NULL OR case_next_attempt_at <= ?)",
         )
         .bind(timestamp(hold_until))
         .bind(timestamp(now))
@@ -502,6 +504,11 @@ impl Store {
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let mut tx = self.write_transaction().await?;
+        let previous: Option<String> = sqlx::query_scalar("SELECT case_last_error FROM tickets WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .flatten();
         sqlx::query(
             "UPDATE tickets SET case_last_error = ?, case_next_attempt_at = ?,
                     case_state = CASE WHEN ? THEN case_state ELSE 'failed' END, updated_at = ?
@@ -518,7 +525,14 @@ impl Store {
             Some(when) => format!("{error}; retrying at {}", timestamp(when)),
             None => format!("{error}; not retried"),
         };
-        record_event(&mut *tx, id, &system_actor(), "case_failed", &detail, at).await?;
+        // The ticket's log (and thread) hears of a failure when its reason
+        // is new or it is final, not on every retry for the same reason.
+        let kind = if retry_at.is_some() && previous.as_deref() == Some(error) {
+            "case_retry"
+        } else {
+            "case_failed"
+        };
+        record_event(&mut *tx, id, &system_actor(), kind, &detail, at).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -584,6 +598,28 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// Claims one attempt at a queued action before it is sent: holds it
+    /// until `hold_until`, in one committed statement. Only one claimer
+    /// wins; false for the others (and for actions done or not yet due).
+    pub async fn claim_case_action(
+        &self,
+        id: i64,
+        now: OffsetDateTime,
+        hold_until: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        Ok(sqlx::query(
+            "UPDATE case_actions SET next_attempt_at = ?
+             WHERE id = ? AND done_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= ?)",
+        )
+        .bind(timestamp(hold_until))
+        .bind(id)
+        .bind(timestamp(now))
+        .execute(self.pool())
+        .await?
+        .rows_affected()
+            > 0)
     }
 
     /// Records the outcome of one attempt at a queued action: done, retried
