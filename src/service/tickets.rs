@@ -72,13 +72,13 @@ impl TicketService {
                 let mut outcome = self
                     .shown(self.reload(ticket.id).await?, "📝 Note added to ticket")
                     .await?;
-                if ticket.aws_case_id.is_some() {
-                    if let Some(embed) = outcome.reply.embeds.first_mut() {
-                        *embed = std::mem::take(embed).field(
-                            "AWS case",
-                            "The note is queued for the AWS case and passed on in the background; the ticket's log says when AWS has it.",
-                        );
-                    }
+                if ticket.aws_case_id.is_some()
+                    && let Some(embed) = outcome.reply.embeds.first_mut()
+                {
+                    *embed = std::mem::take(embed).field(
+                        "AWS case",
+                        "The note is queued for the AWS case and passed on in the background; the ticket's log says when AWS has it.",
+                    );
                 }
                 Ok(outcome)
             }
