@@ -475,29 +475,117 @@ async fn each_ticket_gets_a_thread_that_follows_its_events_once() {
         &[ENGINEER_ROLE],
     );
     let d = discord;
+    let thread_posts = |d: &FakeDiscord| -> Vec<String> {
+        d.threads()
+            .first()
+            .map(|thread| d.messages_in(thread).into_iter().map(|m| m.content).collect())
+            .unwrap_or_default()
+    };
     d.wait_for("the thread and its events", || {
-        d.calls_to("POST", "/channels/650000000000000001/threads").len() == 1
-            && d.calls_to("POST", "/channels/99").len() >= 3
+        d.threads().len() == 1 && thread_posts(d).len() >= 2
     })
     .await;
-    let thread = &d.calls_to("POST", "/channels/650000000000000001/threads")[0].body;
-    assert_eq!(thread["name"], "Ticket #1: Route 53 not resolving");
-    let posts: Vec<String> = d
-        .calls_to("POST", "/channels/99")
-        .iter()
-        .map(|c| c.body["content"].as_str().unwrap_or_default().to_owned())
-        .collect();
+    // The thread is started from a message in the escalations channel and
+    // takes its id.
+    let starters = d.messages_in("650000000000000001");
+    assert_eq!(starters.len(), 1);
+    assert!(starters[0].content.contains("Ticket #1: Route 53 not resolving"));
+    assert_eq!(d.threads(), vec![starters[0].id.clone()]);
+    let create = &d.calls_to("POST", &format!("/messages/{}/threads", starters[0].id))[0].body;
+    assert_eq!(create["name"], "Ticket #1: Route 53 not resolving");
+    let posts = thread_posts(d);
     assert!(posts[0].contains("opened the ticket"), "{posts:?}");
     assert!(
         posts.iter().any(|p| p.contains("could not open the AWS case")),
         "{posts:?}"
     );
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    assert_eq!(
-        d.calls_to("POST", "/channels/99").len(),
-        posts.len(),
-        "nothing posted twice"
+    assert!(
+        !posts.iter().any(|p| p.contains("tried to open")),
+        "attempts stay in the log: {posts:?}"
     );
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(thread_posts(d).len(), posts.len(), "nothing posted twice");
+    bot.stop().await;
+}
+
+/// Lost answers make no second thread and no second post; a note that is
+/// over Discord's limits once its mentions are neutralized is shortened,
+/// and other tickets' threads keep receiving their events.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ticket_threads_survive_lost_answers_and_hostile_notes_exactly_once() {
+    const ESCALATIONS: &str = "650000000000000001";
+    let bot = start_with(|config| {
+        config.discord.escalations_channel_id = Some(ESCALATIONS.into());
+        config.escalations.worker_interval_seconds = 1;
+    })
+    .await;
+    let d = &bot.discord;
+    let escalate = |id: &str, subject: &str| {
+        d.slash_command(
+            id,
+            "escalate",
+            serde_json::json!([
+                {"name": "subject", "type": 3, "value": subject},
+                {"name": "description", "type": 3, "value": "stopped answering at 09:00 UTC, restarted, no change"},
+                {"name": "severity", "type": 3, "value": "high"}
+            ]),
+            "2000000000000000010",
+            &[ENGINEER_ROLE],
+        )
+    };
+    let posts_in = |d: &FakeDiscord, thread: &str| -> Vec<String> {
+        d.messages_in(thread).into_iter().map(|m| m.content).collect()
+    };
+    // The answer to starting the first thread is lost.
+    d.lose_next_thread();
+    escalate("1500000000000000001", "Build agents offline");
+    d.wait_for("the first thread, started once", || {
+        d.threads().len() == 1 && !posts_in(d, &d.threads()[0]).is_empty()
+    })
+    .await;
+    let first = d.threads()[0].clone();
+    assert_eq!(d.messages_in(ESCALATIONS).len(), 1, "one starter message");
+    assert_eq!(d.calls_to("POST", &format!("/messages/{first}/threads")).len(), 2);
+
+    // A hostile note, and the answer to the next post lost.
+    d.lose_next_post();
+    d.slash_command(
+        "1500000000000000002",
+        "ticket",
+        serde_json::json!([{"name": "note", "type": 1, "options": [
+            {"name": "id", "type": 4, "value": 1},
+            {"name": "text", "type": 3, "value": "@!".repeat(750)}
+        ]}]),
+        "2000000000000000010",
+        &[ENGINEER_ROLE],
+    );
+    escalate("1500000000000000003", "Payroll batch stuck");
+    d.wait_for("the second ticket's thread and the note", || {
+        d.threads().len() == 2
+            && posts_in(d, &d.threads()[1])
+                .iter()
+                .any(|p| p.contains("opened the ticket"))
+            && posts_in(d, &first).iter().any(|p| p.contains("added a note"))
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let notes = posts_in(d, &first)
+        .into_iter()
+        .filter(|p| p.contains("added a note"))
+        .count();
+    assert_eq!(notes, 1, "{:?}", posts_in(d, &first));
+    for call in d
+        .calls()
+        .iter()
+        .filter(|c| c.method == "POST" && c.path.ends_with("/messages"))
+    {
+        let content = call.body["content"].as_str().unwrap_or_default();
+        assert!(
+            content.encode_utf16().count() <= 2000,
+            "{} units sent",
+            content.encode_utf16().count()
+        );
+    }
     bot.stop().await;
 }
 

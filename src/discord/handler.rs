@@ -93,7 +93,9 @@ impl Handler {
             tracing::warn!(user = %actor.user_id, ?action, "engineers-only button pressed by someone else");
             let refusal = CreateInteractionResponse::Message(
                 CreateInteractionResponseMessage::new()
-                    .content("Only support engineers can do that. Ask in your support channel if you need it done.")
+                    .content(crate::reply::limits::content(
+                        "Only support engineers can do that. Ask in your support channel if you need it done.",
+                    ))
                     .ephemeral(true)
                     .allowed_mentions(render::allowed_mentions(None)),
             );

@@ -123,7 +123,8 @@ async fn deliver(http: &Http, app: &App, delivery: &Delivery) -> anyhow::Result<
         .and_then(|r| r.parse::<u64>().ok())
         .map(RoleId::new)
         .filter(|_| shown.ping_on_call && !post.pinged);
-    let ping = |role: RoleId| format!("<@&{role}> 🚨 critical, outage #{}", outage.id);
+    // Content, like every byte sent, within Discord's limits.
+    let ping = |role: RoleId| crate::reply::limits::content(&format!("<@&{role}> 🚨 critical, outage #{}", outage.id));
 
     let Some(message_id) = &post.message_id else {
         let mut message = CreateMessage::new()

@@ -1,51 +1,177 @@
 //! Ticket events (opened, AWS case created or failing, status changes,
 //! notes, resolution) posted to one thread per ticket in the escalations
-//! channel, in order, each once. An event is marked posted only after
-//! Discord accepted it, so a failure is retried on the next pass.
+//! channel, in order, each once.
+//!
+//! The same exactly-once machinery as outage posts: each message's row and
+//! nonce are committed before it is sent, the message is sent with
+//! `enforce_nonce` (a resend after a crash or a lost response returns the
+//! message already made), and its id is recorded after. The thread is
+//! started from a message of its own, so creating it again (after a lost
+//! response or a crash before it was recorded) finds the same thread: a
+//! thread started from a message has the message's id.
+//!
+//! A message that keeps failing holds up only its own ticket: it is retried
+//! with backoff, and after [`MAX_ATTEMPTS`] an event is set aside with a log
+//! line so the thread goes on.
 
 use std::time::Duration;
 
-use serenity::all::{ChannelId, ChannelType, CreateMessage, CreateThread, Http};
+use serenity::all::{ChannelId, CreateMessage, CreateThread, Http, MessageId, Nonce};
+use time::OffsetDateTime;
 
 use super::render;
-use crate::reply::quote_user_text;
+use crate::reply::{limits, quote_user_text};
 use crate::store::{Store, TicketEvent};
 
 /// Events looked at in one pass.
 const BATCH: i64 = 50;
 
-/// Posts what is pending; returns how many events went out.
-pub async fn post_pending(http: &Http, store: &Store, channel: ChannelId) -> anyhow::Result<usize> {
+/// Sends of one event before it is set aside.
+pub const MAX_ATTEMPTS: i64 = 5;
+
+/// Discord's error code for a message that already has a thread.
+const THREAD_ALREADY_CREATED: isize = 160_004;
+
+/// Where the scan for unposted events starts; kept between passes.
+#[derive(Debug, Default)]
+pub struct Cursor(i64);
+
+/// Posts what is pending; returns how many events went out. A ticket whose
+/// message fails is retried later without holding up the others.
+pub async fn post_pending(
+    http: &Http,
+    store: &Store,
+    channel: ChannelId,
+    cursor: &mut Cursor,
+    now: OffsetDateTime,
+) -> anyhow::Result<usize> {
+    cursor.0 = store.thread_cursor(cursor.0).await?;
     let mut posted = 0;
-    for event in store.unposted_events(BATCH).await? {
-        let thread = match store.ticket_thread(event.ticket_id).await? {
-            Some(id) => ChannelId::new(id.parse()?),
-            None => {
-                let subject = store
-                    .ticket(event.ticket_id)
-                    .await?
-                    .map(|t| t.subject)
-                    .unwrap_or_default();
-                let name = crate::text::clip_chars(&format!("Ticket #{}: {subject}", event.ticket_id), 100).to_owned();
-                let thread = channel
-                    .create_thread(http, CreateThread::new(name).kind(ChannelType::PublicThread))
-                    .await?;
-                store.set_ticket_thread(event.ticket_id, &thread.id.to_string()).await?;
-                thread.id
+    let mut held_up: Vec<i64> = Vec::new();
+    for event in store.unposted_events(cursor.0, now, BATCH).await? {
+        if held_up.contains(&event.ticket_id) {
+            continue;
+        }
+        match post_event(http, store, channel, &event).await {
+            Ok(()) => posted += 1,
+            Err(error) => {
+                held_up.push(event.ticket_id);
+                let error = format!("{error:#}");
+                set_back(store, &event, &error, now).await?;
             }
-        };
-        thread
-            .send_message(
-                http,
-                CreateMessage::new()
-                    .content(line(&event))
-                    .allowed_mentions(render::allowed_mentions(None)),
-            )
-            .await?;
-        store.mark_event_posted(event.ticket_id, event.id).await?;
-        posted += 1;
+        }
     }
     Ok(posted)
+}
+
+/// Records a failed send: retried with backoff, or (an event, after
+/// [`MAX_ATTEMPTS`]) set aside so that the ticket's thread goes on.
+async fn set_back(store: &Store, event: &TicketEvent, error: &str, now: OffsetDateTime) -> anyhow::Result<()> {
+    // The failing message is the thread's first until the thread exists.
+    let failing = if store.ticket_thread(event.ticket_id).await?.is_some() {
+        event.id
+    } else {
+        0
+    };
+    let claimed = store.claim_thread_post(event.ticket_id, failing, &new_nonce()).await?;
+    let wait = backoff(claimed.attempts + 1);
+    let retry_at = now + time::Duration::try_from(wait).unwrap_or(time::Duration::minutes(15));
+    let attempts = store
+        .thread_post_failed(event.ticket_id, failing, error, retry_at)
+        .await?;
+    if failing > 0 && attempts >= MAX_ATTEMPTS {
+        store.mark_event_posted(event.ticket_id, event.id).await?;
+        tracing::error!(
+            ticket = event.ticket_id,
+            event = event.id,
+            attempts,
+            error,
+            "ticket event set aside: Discord refused it every time; the ticket's log still has it"
+        );
+    } else {
+        tracing::warn!(
+            ticket = event.ticket_id,
+            event = event.id,
+            attempts,
+            error,
+            retry_in_seconds = wait.as_secs(),
+            "could not post a ticket event; will retry"
+        );
+    }
+    Ok(())
+}
+
+/// 5 s, doubling, at most 15 minutes.
+fn backoff(attempts: i64) -> Duration {
+    let exponent = attempts.clamp(1, 10) as u32 - 1;
+    Duration::from_secs(5u64.saturating_mul(2u64.pow(exponent)).min(900))
+}
+
+fn new_nonce() -> String {
+    // At most 25 characters.
+    format!("t{:016x}", fastrand::u64(..))
+}
+
+#[tracing::instrument(name = "discord.thread_post", skip_all, fields(ticket = event.ticket_id, event = event.id))]
+async fn post_event(http: &Http, store: &Store, channel: ChannelId, event: &TicketEvent) -> anyhow::Result<()> {
+    let thread = thread_of(http, store, channel, event.ticket_id).await?;
+    let post = store.claim_thread_post(event.ticket_id, event.id, &new_nonce()).await?;
+    let message_id = match post.message_id {
+        Some(id) => id,
+        None => thread
+            .send_message(http, once(&line(event), &post.nonce))
+            .await?
+            .id
+            .to_string(),
+    };
+    store.record_thread_post(event.ticket_id, event.id, &message_id).await?;
+    Ok(())
+}
+
+/// A message sent exactly once: its nonce committed before, enforced by
+/// Discord; its content within Discord's limits; pinging nobody.
+fn once(content: &str, nonce: &str) -> CreateMessage {
+    CreateMessage::new()
+        .content(limits::content(content))
+        .nonce(Nonce::String(nonce.to_owned()))
+        .enforce_nonce(true)
+        .allowed_mentions(render::allowed_mentions(None))
+}
+
+/// The ticket's thread, started (once) from a message of its own in the
+/// escalations channel.
+async fn thread_of(http: &Http, store: &Store, channel: ChannelId, ticket_id: i64) -> anyhow::Result<ChannelId> {
+    if let Some(id) = store.ticket_thread(ticket_id).await? {
+        return Ok(ChannelId::new(id.parse()?));
+    }
+    let subject = store.ticket(ticket_id).await?.map(|t| t.subject).unwrap_or_default();
+    let title = format!("Ticket #{ticket_id}: {subject}");
+    let starter = store.claim_thread_post(ticket_id, 0, &new_nonce()).await?;
+    let starter_id = match &starter.message_id {
+        Some(id) => MessageId::new(id.parse()?),
+        None => {
+            let text = format!("🎫 **{}**", quote_user_text(&title, 300));
+            let sent = channel.send_message(http, once(&text, &starter.nonce)).await?;
+            store.record_thread_post(ticket_id, 0, &sent.id.to_string()).await?;
+            sent.id
+        }
+    };
+    let thread = match channel
+        .create_thread_from_message(http, starter_id, CreateThread::new(limits::thread_name(&title)))
+        .await
+    {
+        Ok(thread) => thread.id,
+        // Made before (its answer lost, or not recorded): same id.
+        Err(serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(response)))
+            if response.error.code == THREAD_ALREADY_CREATED =>
+        {
+            ChannelId::new(starter_id.get())
+        }
+        Err(error) => return Err(error.into()),
+    };
+    store.set_ticket_thread(ticket_id, &thread.to_string()).await?;
+    tracing::info!(ticket = ticket_id, thread = %thread, "ticket thread started");
+    Ok(thread)
 }
 
 fn line(event: &TicketEvent) -> String {
@@ -53,7 +179,6 @@ fn line(event: &TicketEvent) -> String {
         "opened" => "opened the ticket",
         "note" => "added a note",
         "approved" => "approved the AWS case",
-        "case_attempt" => "tried to open the AWS case",
         "case_created" => "opened the AWS case",
         "case_failed" => "could not open the AWS case",
         "case_status" => "saw the AWS case status change",
@@ -76,10 +201,12 @@ fn line(event: &TicketEvent) -> String {
 }
 
 /// Posts pending events every `every` until the process stops; failures
-/// are logged and retried on the next pass.
+/// are logged and retried.
 pub async fn run(http: std::sync::Arc<Http>, store: Store, channel: ChannelId, every: Duration) {
+    let mut cursor = Cursor::default();
     loop {
-        match post_pending(&http, &store, channel).await {
+        let now = OffsetDateTime::now_utc();
+        match post_pending(&http, &store, channel, &mut cursor, now).await {
             Ok(0) => {}
             Ok(posted) => tracing::debug!(posted, "ticket events posted to threads"),
             Err(error) => tracing::warn!(error = %format!("{error:#}"), "could not post ticket events; retrying"),

@@ -213,6 +213,27 @@ pub(super) fn fit(reply: Reply, limits: &DiscordLimits) -> Reply {
     }
 }
 
+/// Discord's limit on a message's `content`, in characters.
+pub const CONTENT: usize = 2000;
+/// Discord's limit on a thread's (channel's) name.
+pub const CHANNEL_NAME: usize = 100;
+
+/// A message's plain-text content as it may be sent: shortened to
+/// [`CONTENT`] with an ellipsis, and never empty. Every `content` the bot
+/// sends goes through here, as every embed goes through
+/// [`Reply::fit_to_discord`], last: after users' text has been quoted (and
+/// its mentions neutralized, which lengthens it).
+pub fn content(text: &str) -> String {
+    non_empty(clip(text, CONTENT))
+}
+
+/// A thread's name: one line, mentions neutralized, at most
+/// [`CHANNEL_NAME`] characters, never empty.
+pub fn thread_name(text: &str) -> String {
+    let one_line: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    non_empty(clean(one_line.trim(), CHANNEL_NAME))
+}
+
 /// Checks a reply against the limits; used by tests of every adapter.
 pub fn violations(reply: &Reply, limits: &DiscordLimits) -> Vec<String> {
     let mut problems = Vec::new();
@@ -263,6 +284,18 @@ impl Reply {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn content_is_within_discords_limit_after_mentions_are_neutralized() {
+        let hostile = crate::reply::quote_user_text(&"@!".repeat(750), 1_500);
+        assert!(utf16_len(&hostile) > CONTENT, "neutralized, it grows");
+        let sent = content(&hostile);
+        assert!(utf16_len(&sent) <= CONTENT, "{}", utf16_len(&sent));
+        assert!(sent.ends_with('…'));
+        assert_eq!(content(""), BLANK);
+        let name = thread_name(&format!("Ticket #1: {}\n{}", "x".repeat(200), "@everyone"));
+        assert!(utf16_len(&name) <= CHANNEL_NAME && !name.contains('\n'));
+    }
     use crate::reply::colour;
 
     #[test]

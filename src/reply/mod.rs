@@ -1,8 +1,9 @@
 //! Platform-neutral replies: embeds, buttons and attachments that every
 //! adapter (Discord, console, `ask --json`) renders. Building a reply is pure;
-//! [`Reply::fit_to_discord`] enforces Discord's limits in this one place.
+//! [`Reply::fit_to_discord`] enforces Discord's limits on embeds, and
+//! [`limits::content`] on plain message content, in this one module.
 
-mod limits;
+pub mod limits;
 
 pub use limits::{DiscordLimits, utf16_len};
 

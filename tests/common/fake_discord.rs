@@ -47,6 +47,11 @@ struct Shared {
     /// The next message POST creates its message, then fails with a 500 (a
     /// response lost in transit, or a crash before the bot recorded it).
     lose_next_post: Mutex<bool>,
+    /// The next thread started from a message is made, then the answer is
+    /// lost (a 500).
+    lose_next_thread: Mutex<bool>,
+    /// Threads started from messages (their ids are the messages' ids).
+    threads: Mutex<Vec<String>>,
     /// Channels the bot may not write to (403 Missing Access).
     forbidden: Mutex<Vec<String>>,
     answered_interactions: Mutex<Vec<String>>,
@@ -221,6 +226,32 @@ async fn rest(State(shared): State<Arc<Shared>>, request: Request) -> Response<B
                                    "recipients": [{"id": recipient, "username": format!("user{recipient}")}]}),
             )
         }
+        // Start Thread from Message: the thread takes the message's id; a
+        // message has at most one thread (160004 after that).
+        ("POST", ["channels", parent, "messages", message, "threads"]) => {
+            let mut threads = shared.threads.lock().unwrap();
+            if threads.iter().any(|t| t == message) {
+                return json_response(
+                    StatusCode::BAD_REQUEST,
+                    serde_json::json!({"code": 160004, "message": "A thread has already been created for this message"}),
+                );
+            }
+            threads.push((*message).to_owned());
+            let mut lose = shared.lose_next_thread.lock().unwrap();
+            if *lose {
+                *lose = false;
+                return json_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    serde_json::json!({"code": 0, "message": "500: Internal Server Error"}),
+                );
+            }
+            json_response(
+                StatusCode::CREATED,
+                serde_json::json!({"id": message, "type": 11,
+                                   "guild_id": "500000000000000001", "parent_id": parent,
+                                   "name": body["name"], "flags": 0}),
+            )
+        }
         ("POST", ["channels", parent, "threads"]) => {
             let mut next = shared.sequence.lock().unwrap();
             *next += 1;
@@ -377,6 +408,8 @@ impl FakeDiscord {
             calls: Mutex::new(Vec::new()),
             messages: Mutex::new(Vec::new()),
             lose_next_post: Mutex::new(false),
+            lose_next_thread: Mutex::new(false),
+            threads: Mutex::new(Vec::new()),
             forbidden: Mutex::new(Vec::new()),
             answered_interactions: Mutex::new(Vec::new()),
             dispatched: Mutex::new(std::collections::HashMap::new()),
@@ -440,6 +473,16 @@ impl FakeDiscord {
     /// The next channel message is created but its response lost.
     pub fn lose_next_post(&self) {
         *self.shared.lose_next_post.lock().unwrap() = true;
+    }
+
+    /// The next thread started from a message is made and its answer lost.
+    pub fn lose_next_thread(&self) {
+        *self.shared.lose_next_thread.lock().unwrap() = true;
+    }
+
+    /// The threads started from messages, in order.
+    pub fn threads(&self) -> Vec<String> {
+        self.shared.threads.lock().unwrap().clone()
     }
 
     /// Waits until the bot has identified on the gateway.
