@@ -774,3 +774,41 @@ async fn an_engineers_listing_in_a_customers_channel_shows_only_that_customer() 
     assert!(followup.to_string().contains("belongs to acme"), "{followup}");
     bot.stop().await;
 }
+
+/// A chat message delivered twice (a resumed gateway session replays it)
+/// is acted on once: one escalation, one reply.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_delivered_twice_opens_one_escalation() {
+    let bot = start_with(|config| config.engineers.user_ids = vec!["2000000000000000010".into()]).await;
+    let d = &bot.discord;
+    let text = "<@700000000000000001> open an escalation: the VPN tunnel to Frankfurt dropped at 09:12 UTC";
+    d.message("1600000000000000001", text, true, "2000000000000000010");
+    d.message("1600000000000000001", text, true, "2000000000000000010");
+    d.wait_for("the escalation's reply", || {
+        !d.calls_to("POST", "/channels/600000000000000002/messages").is_empty()
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    d.message(
+        "1600000000000000002",
+        "<@700000000000000001> list my open tickets",
+        true,
+        "2000000000000000010",
+    );
+    d.wait_for("the replies", || {
+        d.calls_to("POST", "/channels/600000000000000002/messages").len() >= 2
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let replies = d.calls_to("POST", "/channels/600000000000000002/messages");
+    assert_eq!(replies.len(), 2, "{replies:?}");
+    let listing = replies
+        .iter()
+        .find(|r| r.body["message_reference"]["message_id"] == "1600000000000000002")
+        .unwrap()
+        .body
+        .to_string();
+    assert!(listing.contains("**#1**"), "{listing}");
+    assert!(!listing.contains("**#2**"), "a second ticket was opened: {listing}");
+    bot.stop().await;
+}

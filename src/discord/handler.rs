@@ -434,6 +434,24 @@ impl EventHandler for Handler {
         if !direct && (!in_support_channel || text.is_empty()) {
             return;
         }
+        // A message delivered again (a resumed gateway session replays
+        // events) is acted on once, like an interaction.
+        match self
+            .app
+            .store()
+            .first_sighting(&format!("message:{}", message.id), time::OffsetDateTime::now_utc())
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::info!(message = %message.id, "message delivered again; already handled");
+                return;
+            }
+            Err(error) => {
+                tracing::error!(error = %crate::error::cause_chain(&error), "could not record the message");
+                return;
+            }
+        }
         let roles = message.member.as_ref().map(|m| m.roles.clone()).unwrap_or_default();
         let nick = message.member.as_ref().and_then(|m| m.nick.as_deref());
         let actor = self.actor(&message.author, nick, &roles, message.guild_id, message.channel_id);
