@@ -13,7 +13,7 @@ static FONT_BYTES: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
 
 #[derive(Debug, thiserror::Error)]
 #[error("could not draw the chart: {0}")]
-pub struct ChartError(String);
+pub struct ChartError(pub String);
 
 fn register_font() -> Result<(), ChartError> {
     static REGISTER: Once = Once::new();

@@ -631,3 +631,23 @@ async fn a_queued_note_is_claimed_by_one_pass_at_a_time() {
     assert_eq!(done, 1);
     assert_eq!(h.aws.cases()[0].communications.len(), 1);
 }
+
+/// AWS refuses a whole DescribeCases call when it does not know one of the
+/// ids: the poll asks for each case instead, so the others still get their
+/// status changes.
+#[tokio::test]
+async fn a_case_aws_does_not_know_does_not_stop_the_status_poll() {
+    let h = harness().await;
+    for text in [
+        "open an escalation: DynamoDB throttling on table orders since 07:00",
+        "open an escalation: the NAT gateway drops packets since 10:00",
+    ] {
+        h.say(engineer(), text).await.ticket.unwrap();
+    }
+    assert_eq!(h.aws.cases().len(), 2);
+    h.aws.forget_case("case-1");
+    h.aws.set_status("case-2", "work-in-progress");
+    assert_eq!(h.app.case_worker().sync_statuses().await.unwrap(), 1);
+    let events = h.app.store().ticket_events(2).await.unwrap();
+    assert!(events.iter().any(|e| e.kind == "case_status"), "{events:?}");
+}

@@ -17,7 +17,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use tokio::sync::watch;
 
-use crate::aws::support::{CaseError, CaseRequest, SupportCases};
+use crate::aws::support::{CaseError, CaseRequest, CaseSummary, SupportCases};
 use crate::clock::Clock;
 use crate::config::EscalationConfig;
 use crate::store::{CaseAction, Store, StoreError, Ticket};
@@ -335,6 +335,28 @@ impl CaseWorker {
         }
     }
 
+    /// The cases AWS knows among `ids`, asked for one at a time; those it
+    /// refuses are logged and skipped.
+    async fn describe_each(&self, account: Option<&crate::domain::AccountId>, ids: &[String]) -> Vec<CaseSummary> {
+        let mut found = Vec::new();
+        for id in ids {
+            match self
+                .bounded(self.cases.describe_cases(account, std::slice::from_ref(id)))
+                .await
+            {
+                Ok(cases) => found.extend(cases),
+                Err(CaseError::Rejected(error)) => {
+                    tracing::warn!(case_id = %id, %error, "AWS does not know this case; its status is not followed");
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "could not poll AWS case statuses; trying again next time");
+                    break;
+                }
+            }
+        }
+        found
+    }
+
     /// Polls the AWS cases of open tickets and records status changes.
     pub async fn sync_statuses(&self) -> Result<usize, StoreError> {
         let tickets = self.store.tickets_with_open_cases().await?;
@@ -351,6 +373,12 @@ impl CaseWorker {
             let ids: Vec<String> = group.iter().filter_map(|t| t.aws_case_id.clone()).collect();
             let cases = match self.bounded(self.cases.describe_cases(account, &ids)).await {
                 Ok(cases) => cases,
+                // One case AWS does not know fails the whole call: ask for
+                // each, and skip the ones it does not know.
+                Err(CaseError::Rejected(error)) if ids.len() > 1 => {
+                    tracing::info!(%error, "a case status poll was refused; asking for each case");
+                    self.describe_each(account, &ids).await
+                }
                 Err(error) => {
                     tracing::warn!(%error, "could not poll AWS case statuses; trying again next time");
                     continue;
@@ -397,14 +425,19 @@ impl CaseWorker {
         }
         if sync {
             report.statuses_changed = self.sync_statuses().await?;
-            // Discord never redelivers an interaction after its token's 15
-            // minutes; a day of ids is plenty to act on each once.
+            // Retention. Discord never redelivers an interaction after its
+            // token's 15 minutes (nor a message after a resumed session); a
+            // day of ids is plenty to act on each once.
             let forgotten = self
                 .store
                 .forget_interactions_before(self.clock.now() - time::Duration::days(1))
                 .await?;
             if forgotten > 0 {
                 tracing::debug!(forgotten, "old interaction ids forgotten");
+            }
+            let pruned = self.store.prune_aws_records(self.clock.now()).await?;
+            if pruned > 0 {
+                tracing::debug!(pruned, "expired AWS answers and old request records removed");
             }
         }
         Ok(report)

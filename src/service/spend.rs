@@ -290,7 +290,9 @@ impl SpendService {
         embed = self.add_breakdown(embed, &b, &names);
         embed = embed.footer(self.footer(actor, &costs.fetched_at, costs.from_cache).await);
         let chart_title = format!("Spend, {} ({})", month_name(period.start), b.unit);
-        let reply = self.with_chart(embed, "spend.png", &chart_title, &b.by_day, None, &b.unit);
+        let reply = self
+            .with_chart(embed, "spend.png", &chart_title, &b.by_day, None, &b.unit)
+            .await;
         Ok(SpendOutcome {
             reply: self.privately(actor, reply),
         })
@@ -414,14 +416,16 @@ impl SpendService {
         }
         let days = so_far.as_ref().map(|b| b.by_day.clone()).unwrap_or_default();
         let chart_title = format!("Spend and estimate, {} ({unit})", month_name(today));
-        let reply = self.with_chart(
-            embed,
-            "estimate.png",
-            &chart_title,
-            &days,
-            Some((month_end, estimate)),
-            &unit,
-        );
+        let reply = self
+            .with_chart(
+                embed,
+                "estimate.png",
+                &chart_title,
+                &days,
+                Some((month_end, estimate)),
+                &unit,
+            )
+            .await;
         Ok(SpendOutcome {
             reply: self.privately(actor, reply),
         })
@@ -526,7 +530,9 @@ struct ChartCache {
 const CHARTS_KEPT: usize = 64;
 
 impl ChartCache {
-    fn png(
+    /// Drawn on a blocking thread (milliseconds of CPU), never on the async
+    /// runtime's threads.
+    async fn png(
         &self,
         title: &str,
         days: &[(Date, f64)],
@@ -544,7 +550,11 @@ impl ChartCache {
         if let Some(hit) = self.pictures.lock().expect("never poisoned").get(&key) {
             return Ok(hit.clone());
         }
-        let picture = Arc::new(crate::chart::spend_png(title, days, projection, unit)?);
+        let (title, days, unit) = (title.to_owned(), days.to_vec(), unit.to_owned());
+        let picture = tokio::task::spawn_blocking(move || crate::chart::spend_png(&title, &days, projection, &unit))
+            .await
+            .map_err(|error| crate::chart::ChartError(format!("drawing stopped: {error}")))??;
+        let picture = Arc::new(picture);
         let mut pictures = self.pictures.lock().expect("never poisoned");
         if pictures.len() >= CHARTS_KEPT {
             pictures.clear();
@@ -557,7 +567,7 @@ impl ChartCache {
 impl SpendService {
     /// The embed with a chart of the days attached; without one when there is
     /// nothing to draw or drawing fails (the figures are in the embed anyway).
-    fn with_chart(
+    async fn with_chart(
         &self,
         embed: Embed,
         filename: &str,
@@ -569,7 +579,7 @@ impl SpendService {
         if days.is_empty() {
             return Reply::embed(embed);
         }
-        match self.charts.png(title, days, projection, unit) {
+        match self.charts.png(title, days, projection, unit).await {
             Ok(bytes) => Reply::embed(embed.image_attachment(filename)).with_attachment(Attachment {
                 filename: filename.to_owned(),
                 content_type: "image/png".to_owned(),

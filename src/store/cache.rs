@@ -85,3 +85,25 @@ impl Store {
         )
     }
 }
+
+/// How long the record of paid requests is kept: this month's count is
+/// shown, and a year (and a month) of history is enough to compare.
+pub const REQUEST_LOG_DAYS: i64 = 400;
+
+impl Store {
+    /// Retention: cached answers a day past their expiry, and paid-request
+    /// records older than [`REQUEST_LOG_DAYS`]. Returns the rows removed.
+    pub async fn prune_aws_records(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
+        let cache = sqlx::query("DELETE FROM aws_cache WHERE expires_at < ?")
+            .bind(timestamp(now - time::Duration::days(1)))
+            .execute(self.pool())
+            .await?
+            .rows_affected();
+        let requests = sqlx::query("DELETE FROM aws_requests WHERE at < ?")
+            .bind(timestamp(now - time::Duration::days(REQUEST_LOG_DAYS)))
+            .execute(self.pool())
+            .await?
+            .rows_affected();
+        Ok(cache + requests)
+    }
+}

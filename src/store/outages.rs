@@ -454,8 +454,11 @@ impl Store {
     pub async fn outages_to_post(&self, closed_since: OffsetDateTime) -> Result<Vec<Outage>, StoreError> {
         let mut conn = self.pool().acquire().await?;
         let rows = sqlx::query(select_outages!(
-            "WHERE status != 'closed' OR coalesce(ended_at, last_updated) >= ?
-                OR EXISTS (SELECT 1 FROM outage_posts p WHERE p.outage_id = o.id AND p.posted_revision < o.revision)
+            "WHERE id IN (
+                 SELECT id FROM outages WHERE status IN ('open', 'upcoming')
+                 UNION SELECT id FROM outages WHERE coalesce(ended_at, last_updated) >= ?
+                 UNION SELECT p.outage_id FROM outage_posts p JOIN outages r ON r.id = p.outage_id
+                       WHERE p.posted_revision < r.revision)
              ORDER BY id"
         ))
         .bind(timestamp(closed_since))

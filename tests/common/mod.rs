@@ -112,6 +112,10 @@ pub mod fakes {
         pub fn calls(&self) -> Vec<String> {
             self.state.lock().unwrap().calls.clone()
         }
+        /// AWS no longer knows a case (another account's, or deleted).
+        pub fn forget_case(&self, case_id: &str) {
+            self.state.lock().unwrap().cases.retain(|c| c.case_id != case_id);
+        }
         pub fn set_status(&self, case_id: &str, status: &str) {
             let mut state = self.state.lock().unwrap();
             if let Some(case) = state.cases.iter_mut().find(|c| c.case_id == case_id) {
@@ -175,6 +179,12 @@ pub mod fakes {
             ids: &[String],
         ) -> Result<Vec<CaseSummary>, CaseError> {
             let state = self.enter("describe_cases")?;
+            // As AWS does: one id it does not know fails the whole call.
+            if let Some(unknown) = ids.iter().find(|id| !state.cases.iter().any(|c| &c.case_id == *id)) {
+                return Err(CaseError::Rejected(format!(
+                    "CaseIdNotFound: Case {unknown} could not be located"
+                )));
+            }
             Ok(state
                 .cases
                 .iter()
