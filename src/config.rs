@@ -135,6 +135,10 @@ pub struct EscalationConfig {
     pub worker_interval_seconds: u64,
     /// How often open tickets' AWS cases are polled for status changes.
     pub sync_interval_seconds: u64,
+    /// After a CreateCase or a note whose outcome is unknown (no answer in
+    /// time, or the answer lost), the least wait before trying again, so
+    /// that AWS has finished what it may still be doing before the lookup.
+    pub settle_seconds: u64,
 }
 
 impl Default for EscalationConfig {
@@ -148,6 +152,7 @@ impl Default for EscalationConfig {
             retry_max_seconds: 900,
             worker_interval_seconds: 5,
             sync_interval_seconds: 300,
+            settle_seconds: 120,
         }
     }
 }
@@ -504,6 +509,12 @@ impl Config {
             return Err(bad(
                 "escalations.retry_initial_seconds",
                 "must be at least 1 and no more than retry_max_seconds",
+            ));
+        }
+        if e.settle_seconds == 0 {
+            return Err(bad(
+                "escalations.settle_seconds",
+                "must be at least 1: AWS needs time to finish a request whose answer was lost",
             ));
         }
         if e.worker_interval_seconds == 0 || e.sync_interval_seconds == 0 {

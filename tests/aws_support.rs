@@ -169,10 +169,16 @@ fn engineer() -> Actor {
 }
 
 async fn app_on(endpoint: &str, dir: &tempfile::TempDir) -> App {
+    app_with_timeout(endpoint, dir, Config::default().aws.call_timeout_seconds).await
+}
+
+async fn app_with_timeout(endpoint: &str, dir: &tempfile::TempDir, call_timeout_seconds: u64) -> App {
     let mut config = Config::default();
+    config.aws.call_timeout_seconds = call_timeout_seconds;
     config.database.url = format!("sqlite://{}", dir.path().join("t.db").display());
     config.escalations.retry_initial_seconds = 1;
     config.escalations.retry_max_seconds = 1;
+    config.escalations.settle_seconds = 1;
     config.customers = vec![CustomerConfig {
         name: "acme".into(),
         account_ids: vec!["111122223333".parse().unwrap()],
@@ -188,6 +194,20 @@ async fn app_on(endpoint: &str, dir: &tempfile::TempDir) -> App {
     )
     .await
     .unwrap()
+}
+
+/// Waits until the notes and resolutions queued for AWS (passed on in the
+/// background by `/ticket note` and `/ticket resolve`) have all gone.
+async fn outbox_emptied(app: &App) {
+    for _ in 0..100 {
+        let later = time::OffsetDateTime::now_utc() + time::Duration::days(1);
+        if app.store().due_case_actions(later, 10).await.unwrap().is_empty() {
+            return;
+        }
+        app.case_worker().deliver_actions(None).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the outbox was not emptied");
 }
 
 async fn pending_until_due(app: &App, id: i64) {
@@ -285,6 +305,7 @@ async fn notes_resolutions_and_status_sync_go_through_to_aws() {
         format!("/ticket note id:{id} text:\"limit raised, testing\""),
     ))
     .await;
+    outbox_emptied(&app).await;
     assert!(
         stub.communications()
             .iter()
@@ -294,6 +315,7 @@ async fn notes_resolutions_and_status_sync_go_through_to_aws() {
     assert!(app.case_worker().sync_statuses().await.unwrap() >= 1);
     app.handle(Inbound::text(engineer(), format!("/ticket resolve id:{id}")))
         .await;
+    outbox_emptied(&app).await;
     assert!(stub.operations().contains(&"ResolveCase".to_owned()));
     let events = app.store().ticket_events(id).await.unwrap();
     assert!(
@@ -342,4 +364,62 @@ async fn an_aws_that_never_answers_leaves_the_ticket_pending_within_the_budget()
     let stored = app.store().ticket(ticket.id).await.unwrap().unwrap();
     assert_eq!(stored.case_state, CaseState::Pending);
     assert!(stored.case_last_error.unwrap().contains("no answer within"));
+}
+
+/// CreateCase's answer lost after moto made the case, three ways (a 500, a
+/// connection reset mid-answer, an answer later than the bot waits), and
+/// the worker killed in the middle of a pass and started again on the same
+/// database: every escalation ends with exactly one case in moto.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_create_case_answers_make_one_case_each_across_a_killed_worker() {
+    let stub = AwsStub::start(&common::moto_endpoint()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let first = Arc::new(app_with_timeout(&stub.endpoint, &dir, 2).await);
+    for fault in [
+        Fault::LoseResponse,
+        Fault::ResetAfter,
+        Fault::SlowAfter(std::time::Duration::from_secs(3)),
+    ] {
+        stub.inject("CreateCase", fault);
+    }
+    let mut references = Vec::new();
+    for problem in [
+        "the Aurora failover did not happen at 03:00",
+        "the NAT gateway dropped all traffic at 04:10",
+        "S3 uploads fail with 503 since 05:20",
+        "the ALB returns 502 for half the requests since 06:30",
+    ] {
+        let ticket = first
+            .handle(Inbound::text(engineer(), format!("open an escalation: {problem}")))
+            .await
+            .ticket
+            .unwrap();
+        references.push(first.store().ticket(ticket.id).await.unwrap().unwrap().case_reference);
+    }
+    // A pass killed in the middle, then the process gone.
+    stub.inject("DescribeCases", Fault::SlowAfter(std::time::Duration::from_secs(3)));
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let worker = first.case_worker();
+    let pass = tokio::spawn(async move { worker.run_once(false).await });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    pass.abort();
+    drop(first);
+
+    let second = app_with_timeout(&stub.endpoint, &dir, 2).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(40);
+    loop {
+        second.case_worker().run_once(false).await.unwrap();
+        let mut all = true;
+        for id in 1..=4 {
+            all &= second.store().ticket(id).await.unwrap().unwrap().case_state == CaseState::Created;
+        }
+        if all {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "cases still pending");
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    for reference in &references {
+        assert_eq!(common::cases_in_moto(reference).await, 1, "{reference}");
+    }
 }

@@ -63,7 +63,7 @@ async fn with_aws_unreachable_the_ticket_is_logged_and_the_worker_makes_one_case
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("bot-config.toml"),
-        "[escalations]\nretry_initial_seconds = 1\nretry_max_seconds = 1\n",
+        "[escalations]\nretry_initial_seconds = 1\nretry_max_seconds = 1\nsettle_seconds = 1\n",
     )
     .unwrap();
     let started = Instant::now();

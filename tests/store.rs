@@ -50,7 +50,7 @@ async fn opening_twice_does_not_migrate_twice() {
     let dir = tempfile::tempdir().unwrap();
     Store::open(&url(&dir)).await.unwrap().close().await;
     let store = Store::open(&url(&dir)).await.unwrap();
-    assert_eq!(store.applied_migrations().await.unwrap(), 7);
+    assert_eq!(store.applied_migrations().await.unwrap(), 9);
 }
 
 #[tokio::test]

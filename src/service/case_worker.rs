@@ -66,11 +66,6 @@ const MAX_CASE_BODY: usize = 8_000;
 /// Tickets looked at in one pass, so one pass stays short.
 const BATCH: i64 = 50;
 
-/// After a CreateCase whose outcome is unknown (no answer in time, or the
-/// answer lost), AWS may still be creating the case: the next attempt, which
-/// looks for it before creating another, waits at least this long.
-const SETTLE: Duration = Duration::from_secs(120);
-
 impl CaseWorker {
     pub fn new(
         store: Store,
@@ -100,6 +95,14 @@ impl CaseWorker {
             .min(self.config.retry_max_seconds);
         let jittered = base as f64 * (0.5 + fastrand::f64() * 0.5);
         Duration::from_secs_f64(jittered.max(1.0))
+    }
+
+    /// After a CreateCase or a note whose outcome is unknown (no answer in
+    /// time, or the answer lost), AWS may still be doing it: the retry (a
+    /// case attempt looks for the case before creating another) waits at
+    /// least this long.
+    fn settle(&self) -> Duration {
+        Duration::from_secs(self.config.settle_seconds)
     }
 
     fn later(&self, now: OffsetDateTime, delay: Duration) -> OffsetDateTime {
@@ -184,7 +187,7 @@ impl CaseWorker {
                     CaseError::NotConfigured => Duration::from_secs(self.config.retry_max_seconds),
                     // The case may exist or be in the making: give AWS time
                     // to finish before the lookup that precedes any new one.
-                    _ if uncertain => self.backoff(ticket.case_attempts).max(SETTLE),
+                    _ if uncertain => self.backoff(ticket.case_attempts).max(self.settle()),
                     _ => self.backoff(ticket.case_attempts),
                 };
                 let retry_at = self.later(now, delay);
@@ -308,7 +311,7 @@ impl CaseWorker {
                     // A note whose answer was lost may have reached the case:
                     // the retry waits for AWS to settle.
                     let delay = match error {
-                        CaseError::Transient(_) => self.backoff(action.attempts + 1).max(SETTLE),
+                        CaseError::Transient(_) => self.backoff(action.attempts + 1).max(self.settle()),
                         _ => self.backoff(action.attempts + 1),
                     };
                     Err((error.to_string(), Some(self.later(now, delay))))

@@ -4,8 +4,9 @@
 //! DescribeEventDetails(ForOrganization), DescribeAffectedEntities and
 //! DescribeAffectedAccountsForOrganization, paginated), forwards everything else to
 //! moto, and injects faults on demand: throttling, 5xx errors, moto being
-//! away (502), and a CreateCase whose response is lost after moto made the
-//! case (as when the bot dies between CreateCase and its commit).
+//! away (502), and a CreateCase whose response is lost, broken off by a
+//! reset, or held past the bot's timeout after moto made the case (as when
+//! the bot dies between CreateCase and its commit).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -35,6 +36,12 @@ pub enum Fault {
     Away,
     /// Forward to moto, then answer 500 as if the response was lost.
     LoseResponse,
+    /// Forward to moto, then reset the connection in the middle of the
+    /// answer (its headers sent, its body broken off).
+    ResetAfter,
+    /// Forward to moto, then hold the answer this long (past the bot's call
+    /// timeout) before a 500: the work is done, the caller saw nothing.
+    SlowAfter(std::time::Duration),
 }
 
 #[derive(Default)]
@@ -214,7 +221,7 @@ async fn handle(State(state): State<Arc<StubState>>, request: Request) -> Respon
             return aws_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError", "try again");
         }
         Some(Fault::Away) => return aws_error(StatusCode::BAD_GATEWAY, "BadGateway", "moto is away"),
-        Some(Fault::LoseResponse) | None => {}
+        Some(Fault::LoseResponse | Fault::ResetAfter | Fault::SlowAfter(_)) | None => {}
     }
 
     let payload: serde_json::Value = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
@@ -362,6 +369,21 @@ async fn handle(State(state): State<Arc<StubState>>, request: Request) -> Respon
         }
         _ => forward(&state, parts, body).await,
     };
+    if fault == Some(Fault::ResetAfter) {
+        let broken = futures_util::stream::once(async {
+            Err::<Bytes, std::io::Error>(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset"))
+        });
+        return Response::builder()
+            .status(StatusCode::OK)
+            .header("content-type", "application/x-amz-json-1.1")
+            .header("content-length", "512")
+            .body(Body::from_stream(broken))
+            .unwrap();
+    }
+    if let Some(Fault::SlowAfter(wait)) = fault {
+        tokio::time::sleep(wait).await;
+        return aws_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError", "too late");
+    }
     if fault == Some(Fault::LoseResponse) {
         return aws_error(
             StatusCode::INTERNAL_SERVER_ERROR,
