@@ -256,3 +256,45 @@ fn the_held_out_split_is_not_among_the_training_tables() {
         );
     }
 }
+
+/// The figures the README states for today are the figures measured: each
+/// row's counts are checked against a fresh run of its tables.
+#[test]
+fn the_readme_states_todays_figures() {
+    let readme = std::fs::read_to_string(format!("{}/README.md", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let rows: [(&str, &[&str]); 4] = [
+        ("`corpus/test.tsv` today", &["corpus/test.tsv"]),
+        ("`corpus/fresh.tsv` today", &["corpus/fresh.tsv"]),
+        ("`intents-dev.tsv` (development set)", &["intents-dev.tsv"]),
+        (
+            "the tables the model was fitted to",
+            &[
+                "corpus/train.tsv",
+                "intents-holdout.tsv",
+                "intents-fresh.tsv",
+                "intents-outage.tsv",
+            ],
+        ),
+    ];
+    for (label, tables) in rows {
+        let cases: Vec<Case> = tables.iter().flat_map(|t| load(t)).collect();
+        let s = score(&cases);
+        let expected = format!(
+            "| {} | {} ({:.1}%) | {}/{} ({:.1}%) | {} | {} |",
+            s.cases,
+            s.intents_right,
+            s.intent_rate() * 100.0,
+            s.verdicts_right,
+            s.verdicts_total,
+            s.verdict_rate() * 100.0,
+            s.silent.len(),
+            s.dangerous.len()
+        )
+        .replace("(100.0%)", "(100%)");
+        let line = readme
+            .lines()
+            .find(|l| l.starts_with(&format!("| {label}")))
+            .unwrap_or_else(|| panic!("the README has no row for {label}"));
+        assert!(line.ends_with(&expected), "README: {line}\nmeasured: {expected}");
+    }
+}
