@@ -74,6 +74,15 @@ fn engineer() -> Actor {
 }
 
 impl Harness {
+    /// An engineer's escalation of `problem`; its ticket id.
+    async fn escalation(&self, problem: &str) -> i64 {
+        self.say(engineer(), &format!("open an escalation: {problem}"))
+            .await
+            .ticket
+            .expect("a ticket")
+            .id
+    }
+
     /// Waits until every queued note and resolution has been passed on (by
     /// the worker or a background pass), within two seconds.
     async fn outbox_emptied(&self) {
@@ -518,15 +527,7 @@ async fn an_uncertain_create_case_is_retried_only_after_aws_settles() {
         CaseError::Transient("no answer within 10 s".into()),
         CaseError::Transient("no answer within 10 s".into()),
     ]);
-    let id = h
-        .say(
-            engineer(),
-            "open an escalation: the NAT gateway drops packets since 10:00",
-        )
-        .await
-        .ticket
-        .unwrap()
-        .id;
+    let id = h.escalation("the NAT gateway drops packets since 10:00").await;
     let stored = h.app.store().ticket(id).await.unwrap().unwrap();
     let retry_at = time::OffsetDateTime::parse(
         stored.case_next_attempt_at.as_deref().unwrap(),
@@ -552,15 +553,7 @@ async fn an_uncertain_create_case_is_retried_only_after_aws_settles() {
 async fn a_resolved_ticket_is_not_attempted_again() {
     let h = harness().await;
     h.aws.fail_next([CaseError::Transient("throttled".into())]);
-    let id = h
-        .say(
-            engineer(),
-            "open an escalation: the NAT gateway drops packets since 10:00",
-        )
-        .await
-        .ticket
-        .unwrap()
-        .id;
+    let id = h.escalation("the NAT gateway drops packets since 10:00").await;
     h.say(
         engineer(),
         &format!("/ticket resolve id:{id} note:\"it came back by itself\""),
@@ -581,15 +574,7 @@ async fn a_resolved_ticket_is_not_attempted_again() {
 #[tokio::test]
 async fn a_queued_note_is_claimed_by_one_pass_at_a_time() {
     let h = harness().await;
-    let id = h
-        .say(
-            engineer(),
-            "open an escalation: the NAT gateway drops packets since 10:00",
-        )
-        .await
-        .ticket
-        .unwrap()
-        .id;
+    let id = h.escalation("the NAT gateway drops packets since 10:00").await;
     h.aws.fail_next([CaseError::Transient("throttled".into())]);
     h.say(
         engineer(),
