@@ -39,12 +39,10 @@ pub enum Scope<'a> {
     Nobody,
 }
 
-/// Whether a command's answer will be for the asker only, decided before
-/// it runs (Discord fixes it when an interaction is deferred): spend
-/// figures in any shared place. Answers found private only after running
-/// (refusals) are kept private by each adapter all the same.
-pub fn answers_privately(actor: &Actor, command: &str) -> bool {
-    matches!(command, "spend" | "estimate") && in_shared_place(actor)
+/// The commands (and intents) whose answers show customers' data: tickets,
+/// spend and estimates, outages, escalations (the ticket made).
+pub fn shows_customer_data(command: &str) -> bool {
+    matches!(command, "ticket" | "spend" | "estimate" | "outage" | "escalate")
 }
 
 /// A guild channel (others may read it), as against a DM or the console.
@@ -121,6 +119,23 @@ impl Directory {
             (_, Audience::Customer(owner)) if own.is_some_and(|c| c.name != owner.name) => Scope::Nobody,
             _ => own.map_or(Scope::Nobody, Scope::Customer),
         }
+    }
+
+    /// Whether an answer showing customers' data must be seen by its asker
+    /// only where the actor is: spend figures in any guild channel, and every
+    /// such answer in a guild channel nobody claims (anyone may read it).
+    /// Decided before the command runs (Discord fixes it when an interaction
+    /// is deferred) and applied again to the reply; answers found private
+    /// only after running (refusals) are kept private by each adapter.
+    pub fn answers_privately(&self, actor: &Actor, command: &str) -> bool {
+        if !in_shared_place(actor) {
+            return false;
+        }
+        let public_place = actor
+            .channel_id
+            .as_deref()
+            .is_some_and(|channel| self.audience(channel, actor.guild_id.as_deref()) == Audience::Public);
+        matches!(command, "spend" | "estimate") || (public_place && shows_customer_data(command))
     }
 
     /// Who reads a channel: a customer's channel (listed by channel) first,

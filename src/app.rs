@@ -183,6 +183,13 @@ impl App {
     }
 
     /// The worker that opens, updates and follows AWS cases.
+    /// Before the process exits: deliveries started in the background end
+    /// (and are recorded), then the database is closed.
+    pub async fn close(&self) {
+        self.case_worker.finish_background().await;
+        self.store.close().await;
+    }
+
     pub fn case_worker(&self) -> Arc<CaseWorker> {
         self.case_worker.clone()
     }
@@ -235,6 +242,10 @@ impl App {
                     failed: false,
                 },
             };
+            // Where others may read, customers' data is for the asker only.
+            if self.directory.answers_privately(&inbound.actor, answer.intent.as_str()) {
+                answer.reply = answer.reply.ephemeral();
+            }
             answer.reply = answer.reply.fit_to_discord();
             tracing::debug!(embeds = answer.reply.embeds.len(), "answered");
             answer
@@ -357,13 +368,31 @@ impl App {
             ServiceError::Internal(internal) => {
                 let reference = error_reference();
                 tracing::error!(reference = %reference, error = %cause_chain(internal.as_ref()), "internal error");
-                Reply::embed(
-                    Embed::new("Something went wrong on our side", colour::ERROR)
-                        .description(format!(
-                            "Sorry, I couldn't answer that. If it keeps happening, e-mail {} and quote reference **{reference}**.",
-                            self.policy.provider.incident_email
-                        )),
-                )
+                let embed = Embed::new("Something went wrong on our side", colour::ERROR);
+                if kind == IntentKind::Escalate {
+                    // Say plainly that nothing was logged, and how to reach a
+                    // person now.
+                    let phones: Vec<String> = self
+                        .policy
+                        .contacts
+                        .regions
+                        .iter()
+                        .map(|r| format!("{}: **{}**", r.name, r.phone))
+                        .collect();
+                    Reply::embed(
+                        embed
+                            .description(format!(
+                                "Sorry: your escalation was **not logged**, nothing was saved. Please try again in a minute. If it keeps happening, e-mail {} and quote reference **{reference}**.",
+                                self.policy.provider.incident_email
+                            ))
+                            .field("Critical? Call us now", phones.join("\n")),
+                    )
+                } else {
+                    Reply::embed(embed.description(format!(
+                        "Sorry, I couldn't answer that. If it keeps happening, e-mail {} and quote reference **{reference}**.",
+                        self.policy.provider.incident_email
+                    )))
+                }
             }
         };
         // A scope question always reports a verdict; with no usable question

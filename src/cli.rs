@@ -164,7 +164,7 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> 
             let result = console::run(&app, actor, history).await;
             let _ = stop.send(true);
             let _ = worker.await;
-            app.store().close().await;
+            app.close().await;
             result?;
             Ok(ExitCode::SUCCESS)
         }
@@ -204,7 +204,7 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> 
                 let _ = stop.send(true);
                 let _ = worker.await;
             }
-            app.store().close().await;
+            app.close().await;
             Ok(ExitCode::SUCCESS)
         }
         Command::Ask(args) => {
@@ -220,7 +220,7 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> 
                 write_out(format_args!("{}", console::render(&answer, style)));
                 console::print_saved(&answer);
             }
-            app.store().close().await;
+            app.close().await;
             // The reply is printed either way; a failure of the bot itself
             // (not a refusal) is also told by the exit code.
             Ok(if answer.failed {
@@ -323,7 +323,7 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> 
                     .map_or("no outage channel".to_owned(), |c| format!("outage channel {c}")),
                 app.store().subscriptions().await?.len()
             );
-            app.store().close().await;
+            app.close().await;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -343,7 +343,7 @@ async fn run(config: Config) -> anyhow::Result<ExitCode> {
     let result = crate::discord::run(app.clone(), &token, shutdown_signal()).await;
     let _ = stop.send(true);
     let _ = worker.await;
-    app.store().close().await;
+    app.close().await;
     result?;
     Ok(ExitCode::SUCCESS)
 }

@@ -667,6 +667,11 @@ pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
 /// once instead of read until memory runs out).
 pub fn read_text_file(path: &Path) -> std::io::Result<String> {
     use std::io::Read;
+    // Looked at before opening: opening a FIFO would wait for a writer.
+    let metadata = std::fs::metadata(path)?;
+    if !metadata.is_file() {
+        return Err(std::io::Error::other("it is not a regular file"));
+    }
     let file = std::fs::File::open(path)?;
     let metadata = file.metadata()?;
     if !metadata.is_file() {

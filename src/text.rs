@@ -137,23 +137,39 @@ fn fold_char(c: char) -> Folded {
         return Folded::Char(latin);
     }
     match c {
-        // zero-width characters, bidi embeddings/overrides/isolates, BOM, soft
-        // hyphen, and other invisible format characters
-        '\u{00AD}'
-        | '\u{034F}'
-        | '\u{061C}'
-        | '\u{180E}'
-        | '\u{200B}'..='\u{200F}'
-        | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{206F}'
-        | '\u{FE00}'..='\u{FE0F}'
-        | '\u{FEFF}' => Folded::Drop,
+        c if is_invisible(c) => Folded::Drop,
         '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{2032}' => Folded::Char('\''),
         '\u{201C}' | '\u{201D}' | '\u{201F}' | '\u{2033}' => Folded::Char('"'),
         '\u{2010}'..='\u{2015}' | '\u{2212}' => Folded::Char('-'),
         c if c.is_control() => Folded::Char(' '),
         c => Folded::Char(c),
     }
+}
+
+/// Zero-width characters, bidi marks, embeddings, overrides and isolates,
+/// BOM, soft hyphen, variation selectors, tag characters, interlinear
+/// annotation marks and other invisible format characters.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF0}'..='\u{FFFB}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
 }
 
 /// A long message's first and last characters, with a sentence break
@@ -208,18 +224,20 @@ fn latin_look_alike(c: char) -> Option<char> {
 /// overrides); a one-line text (`multiline` false) has its line breaks and
 /// tabs turned into spaces, a multi-line one keeps line breaks and tabs.
 pub fn printable(s: &str, multiline: bool) -> std::borrow::Cow<'_, str> {
-    let unwanted = |c: char| {
-        (c.is_control() && !(multiline && matches!(c, '\n' | '\t')))
-            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
-    };
-    if !s.chars().any(unwanted) {
+    let unwanted = |c: char| (c.is_control() && !(multiline && matches!(c, '\n' | '\t'))) || is_invisible(c);
+    let line_break = |c: char| matches!(c, '\n' | '\r' | '\t' | '\u{2028}' | '\u{2029}' | '\u{85}');
+    if !s
+        .chars()
+        .any(|c| unwanted(c) || line_break(c) && (!multiline || !matches!(c, '\n' | '\t')))
+    {
         return std::borrow::Cow::Borrowed(s);
     }
     std::borrow::Cow::Owned(
         s.chars()
             .filter_map(|c| match c {
-                '\n' | '\r' | '\t' if !multiline => Some(' '),
+                c if line_break(c) && !multiline => Some(' '),
                 '\r' => None,
+                '\u{2028}' | '\u{2029}' | '\u{85}' => Some('\n'),
                 c if unwanted(c) => None,
                 c => Some(c),
             })
@@ -298,6 +316,15 @@ mod tests {
         assert_eq!(printable("a\0b\u{1b}c\u{202e}d\u{feff}", false), "abcd");
         assert_eq!(printable("line one\r\nline\ttwo", false), "line one  line two");
         assert_eq!(printable("line one\r\nline\ttwo\0", true), "line one\nline\ttwo");
+        assert_eq!(
+            printable("A\u{2028}B\u{2029}C\u{61C}D\u{2060}E\u{E0041}F\u{AD}G\u{FFF9}H", false),
+            "A B CDEFGH"
+        );
+        assert_eq!(printable("one\u{2028}two", true), "one\ntwo");
+        assert!(matches!(
+            printable("multi\nline\ttext", true),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]

@@ -199,6 +199,7 @@ async fn app_with_timeout(endpoint: &str, dir: &tempfile::TempDir, call_timeout_
 /// Waits until the notes and resolutions queued for AWS (passed on in the
 /// background by `/ticket note` and `/ticket resolve`) have all gone.
 async fn outbox_emptied(app: &App) {
+    app.case_worker().finish_background().await;
     for _ in 0..100 {
         let later = time::OffsetDateTime::now_utc() + time::Duration::days(1);
         if app.store().due_case_actions(later, 10).await.unwrap().is_empty() {

@@ -458,6 +458,17 @@ fn configuration_and_policy_files_that_are_not_regular_small_files_are_refused_a
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("/dev/zero: it is not a regular file"), "{stderr}");
 
+    // A FIFO would block on opening until a writer came: refused at once.
+    let fifo = dir.path().join("fifo.toml");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let output = bin()
+        .current_dir(dir.path())
+        .args(["check-config", "--config", "fifo.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not a regular file"));
+
     std::fs::write(dir.path().join("zero.toml"), "[policy]\nfile = \"/dev/zero\"\n").unwrap();
     let huge = dir.path().join("huge.toml");
     std::fs::write(&huge, "# padding\n".repeat(120_000)).unwrap();
@@ -574,4 +585,9 @@ async fn ask_exits_non_zero_when_the_database_cannot_be_written() {
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("Something went wrong"), "{stdout}");
+    assert!(
+        stdout.contains("not logged"),
+        "say plainly that nothing was saved: {stdout}"
+    );
+    assert!(stdout.contains("Call us now"), "and how to reach a person: {stdout}");
 }

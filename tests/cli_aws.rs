@@ -147,3 +147,55 @@ async fn worker_once_reads_aws_health_and_ask_answers_from_what_it_stored() {
         "{elsewhere}"
     );
 }
+
+/// A note added with `ask` is passed on before the process exits and
+/// recorded as passed on: a worker after it sends nothing again (AWS
+/// Support through the stub, which speaks AddCommunicationToCase in front
+/// of moto).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_note_added_with_ask_reaches_the_case_once() {
+    let stub = common::aws_stub::AwsStub::start(&common::moto_endpoint()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let opened = json(
+        &bin(&dir, &stub.endpoint)
+            .args(["ask", "--json", "--role", "engineer", ESCALATE])
+            .output()
+            .unwrap(),
+    );
+    let id = opened["ticket"]["id"].as_i64().unwrap();
+    for n in 1..=3 {
+        let noted = bin(&dir, &stub.endpoint)
+            .args(["ask", "--json", "--role", "engineer"])
+            .arg(format!("/ticket note id:{id} text:\"plain note {n}\""))
+            .output()
+            .unwrap();
+        assert!(noted.status.success(), "{}", String::from_utf8_lossy(&noted.stderr));
+        // Passed on and recorded before `ask` exited.
+        assert!(
+            stub.communications()
+                .iter()
+                .any(|(_, body)| body.contains(&format!("plain note {n}"))),
+            "note {n} was not passed on before exit"
+        );
+    }
+    let store =
+        platform_desk::store::Store::open(&format!("sqlite://{}", dir.path().join("platform-desk.db").display()))
+            .await
+            .unwrap();
+    let later = time::OffsetDateTime::now_utc() + time::Duration::days(1);
+    assert!(
+        store.due_case_actions(later, 10).await.unwrap().is_empty(),
+        "notes left queued"
+    );
+    store.close().await;
+    let output = bin(&dir, &stub.endpoint).args(["worker", "--once"]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    for n in 1..=3 {
+        let sent = stub
+            .communications()
+            .iter()
+            .filter(|(_, body)| body.contains(&format!("plain note {n}")))
+            .count();
+        assert_eq!(sent, 1, "note {n} sent {sent} times");
+    }
+}

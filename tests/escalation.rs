@@ -94,7 +94,11 @@ impl Harness {
             self.app.case_worker().run_once(false).await.unwrap();
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
-        panic!("the outbox was not emptied");
+        let later = self.clock.now() + time::Duration::days(1);
+        panic!(
+            "the outbox was not emptied: {:?}",
+            self.app.store().due_case_actions(later, 10).await.unwrap()
+        );
     }
 
     async fn say(&self, actor: Actor, text: &str) -> Answer {
@@ -352,9 +356,12 @@ async fn notes_and_resolutions_reach_the_case_even_when_aws_is_away_at_first() {
         )
         .await;
     assert!(noted.ticket.is_some());
+    // The note's own background pass meets the failure.
+    h.app.case_worker().finish_background().await;
     assert!(h.aws.cases()[0].communications.is_empty());
     let resolved = h.say(engineer(), &format!("/ticket resolve id:{id}")).await;
     assert_eq!(resolved.ticket.unwrap().status, "resolved");
+    h.app.case_worker().finish_background().await;
     h.clock.advance(time::Duration::hours(1));
     // The worker and the notes' own background passes share the work;
     // claims keep each action to one sender.
@@ -582,19 +589,7 @@ async fn a_queued_note_is_claimed_by_one_pass_at_a_time() {
     )
     .await;
     // The note's own background pass tries once (and meets the failure).
-    for _ in 0..200 {
-        let tried = h.aws.calls().iter().any(|c| c == "add_communication");
-        let failed = h
-            .app
-            .store()
-            .due_case_actions(h.clock.now() + time::Duration::hours(1), 10)
-            .await
-            .unwrap();
-        if tried && failed.first().is_some_and(|a| a.attempts == 1) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    h.app.case_worker().finish_background().await;
     h.clock.advance(time::Duration::hours(1));
     let store = h.app.store();
     let now = h.clock.now();
@@ -635,4 +630,23 @@ async fn a_case_aws_does_not_know_does_not_stop_the_status_poll() {
     assert_eq!(h.app.case_worker().sync_statuses().await.unwrap(), 1);
     let events = h.app.store().ticket_events(2).await.unwrap();
     assert!(events.iter().any(|e| e.kind == "case_status"), "{events:?}");
+}
+
+/// In a guild channel nobody claims (neither internal nor a customer's),
+/// anyone may read: an engineer's ticket listing there is for the engineer
+/// only; in a DM it is shown as usual.
+#[tokio::test]
+async fn customers_data_in_a_channel_nobody_claims_is_for_the_asker_only() {
+    let h = harness().await;
+    h.escalation("the NAT gateway drops packets since 10:00").await;
+    let mut in_public = engineer();
+    in_public.guild_id = Some("500000000000000001".into());
+    in_public.channel_id = Some("640000000000000001".into());
+    let listed = h.say(in_public.clone(), "/ticket list filter:all").await;
+    assert!(text_of(&listed).contains("NAT gateway"));
+    assert!(listed.reply.ephemeral, "listed for everyone in a public channel");
+    let policy = h.say(in_public, "is patching in scope?").await;
+    assert!(!policy.reply.ephemeral, "policy answers stay in the open");
+    let in_dm = h.say(engineer(), "/ticket list filter:all").await;
+    assert!(!in_dm.reply.ephemeral);
 }

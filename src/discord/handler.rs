@@ -237,7 +237,7 @@ impl Handler {
         );
         if may_call_aws(&command) {
             // Whether the answer will be private must be chosen now.
-            let private = crate::access::answers_privately(&actor, &command.name);
+            let private = self.app.directory().answers_privately(&actor, &command.name);
             self.deferred(ctx, interaction, actor, command, private).await;
             return;
         }

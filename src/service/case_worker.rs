@@ -54,6 +54,9 @@ pub struct WorkerReport {
 }
 
 pub struct CaseWorker {
+    /// Deliveries started in the background (`/ticket note`), awaited by
+    /// [`CaseWorker::finish_background`] before a process exits.
+    background: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
     store: Store,
     cases: Arc<dyn SupportCases>,
     config: EscalationConfig,
@@ -75,6 +78,7 @@ impl CaseWorker {
         call_timeout: Duration,
     ) -> Self {
         Self {
+            background: std::sync::Mutex::new(Vec::new()),
             store,
             cases,
             config,
@@ -124,10 +128,11 @@ impl CaseWorker {
     #[tracing::instrument(name = "case_attempt", skip(self), fields(attempt))]
     pub async fn attempt(&self, ticket_id: i64) -> Result<CaseAttempt, StoreError> {
         let now = self.clock.now();
-        // Held for three call timeouts: long enough for the lookup, the
-        // service codes and the creation, short enough to be picked up again
-        // soon after a crash.
-        let hold_until = self.later(now, self.call_timeout * 3);
+        // Held for the attempt's budget and the settle wait: a process that
+        // dies in the middle of CreateCase leaves a request AWS may still
+        // complete, so the next claim (which looks before creating) comes
+        // only after it would have settled.
+        let hold_until = self.later(now, self.call_timeout * 2 + self.settle());
         let Some(ticket) = self.store.claim_case_attempt(ticket_id, now, hold_until).await? else {
             return Ok(CaseAttempt::NotClaimed);
         };
@@ -287,15 +292,41 @@ impl CaseWorker {
         }
     }
 
+    /// Passes a ticket's queued notes and resolutions on in the background,
+    /// so a reply never waits on AWS. A process that is about to exit (`ask`,
+    /// the console) awaits them with [`CaseWorker::finish_background`]: an
+    /// action sent but not yet recorded would be sent again by the worker.
+    pub fn deliver_in_background(self: &Arc<Self>, ticket_id: i64) {
+        let worker = self.clone();
+        let task = tokio::spawn(async move {
+            if let Err(error) = worker.deliver_actions(Some(ticket_id)).await {
+                tracing::error!(error = %crate::error::cause_chain(&error), "could not record a case update");
+            }
+        });
+        let mut background = self.background.lock().expect("never poisoned");
+        background.retain(|t| !t.is_finished());
+        background.push(task);
+    }
+
+    /// Waits for the deliveries started in the background (each bounded by
+    /// the call timeout).
+    pub async fn finish_background(&self) {
+        let tasks: Vec<_> = std::mem::take(&mut *self.background.lock().expect("never poisoned"));
+        for task in tasks {
+            let _ = task.await;
+        }
+    }
+
     /// Passes queued notes and resolutions on to AWS (for one ticket, or all).
     pub async fn deliver_actions(&self, only_ticket: Option<i64>) -> Result<(usize, usize), StoreError> {
         let now = self.clock.now();
         let due = self.store.due_case_actions(now, BATCH).await?;
         let (mut done, mut waiting) = (0, 0);
         for action in due.iter().filter(|a| only_ticket.is_none_or(|t| a.ticket_id == t)) {
-            // Claimed (held for the call's budget) before it is sent, so no
-            // other pass or process sends it at the same time.
-            let hold_until = self.later(now, self.call_timeout * 3);
+            // Claimed before it is sent, so no other pass or process sends it
+            // at the same time; held for the call and the settle wait, so a
+            // sender that dies mid-call is not followed by another at once.
+            let hold_until = self.later(now, self.call_timeout + self.settle());
             if !self.store.claim_case_action(action.id, now, hold_until).await? {
                 continue;
             }

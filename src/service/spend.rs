@@ -293,9 +293,7 @@ impl SpendService {
         let reply = self
             .with_chart(embed, "spend.png", &chart_title, &b.by_day, None, &b.unit)
             .await;
-        Ok(SpendOutcome {
-            reply: self.privately(actor, reply),
-        })
+        Ok(SpendOutcome { reply })
     }
 
     #[tracing::instrument(name = "estimate", skip_all, fields(role = %actor.role, method))]
@@ -426,9 +424,7 @@ impl SpendService {
                 &unit,
             )
             .await;
-        Ok(SpendOutcome {
-            reply: self.privately(actor, reply),
-        })
+        Ok(SpendOutcome { reply })
     }
 
     fn add_breakdown(&self, mut embed: Embed, b: &Breakdown, names: &BTreeMap<String, String>) -> Embed {
@@ -507,15 +503,6 @@ impl SpendService {
             }
         }
         text
-    }
-
-    /// Spend is private: in a shared channel only the asker sees it.
-    fn privately(&self, actor: &Actor, reply: Reply) -> Reply {
-        if crate::access::in_shared_place(actor) {
-            reply.ephemeral()
-        } else {
-            reply
-        }
     }
 }
 

@@ -46,6 +46,17 @@ pub fn case_line(ticket: &Ticket, support_plan_note: &str) -> String {
                 .map(|s| format!(", status {s}"))
                 .unwrap_or_default()
         ),
+        CaseState::Pending if ticket.status == TicketStatus::Resolved => {
+            let uncertain = if ticket.case_attempts > 0 {
+                format!(
+                    " An earlier attempt may have reached AWS: if a case exists there, its subject carries {}.",
+                    ticket.case_reference
+                )
+            } else {
+                String::new()
+            };
+            format!("Not opened: the ticket was resolved before its AWS case was.{uncertain}")
+        }
         CaseState::Pending => match &ticket.case_last_error {
             Some(error) => format!(
                 "Pending: not opened yet ({}). It is retried automatically{}; the ticket is safe.",

@@ -170,12 +170,7 @@ impl TicketService {
     /// the reply never waits on AWS; each action is claimed before it is
     /// sent, and what fails stays queued for the worker.
     fn pass_on(&self, ticket_id: i64) {
-        let worker = self.worker.clone();
-        tokio::spawn(async move {
-            if let Err(error) = worker.deliver_actions(Some(ticket_id)).await {
-                tracing::error!(error = %crate::error::cause_chain(&error), "could not record a case update");
-            }
-        });
+        self.worker.deliver_in_background(ticket_id);
     }
 
     async fn shown(&self, ticket: Ticket, title: &str) -> Result<TicketOutcome, ServiceError> {

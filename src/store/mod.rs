@@ -110,7 +110,12 @@ impl Store {
 /// (`sqlite://`): each pooled connection would get its own.
 fn names_no_file(url: &str, filename: &std::path::Path) -> bool {
     let name = filename.to_string_lossy();
-    name.is_empty() || name.starts_with("file:sqlx-in-memory-") || name == ":memory:" || url.contains("mode=memory")
+    let url = url.to_ascii_lowercase();
+    name.trim().is_empty()
+        || name.starts_with("file:sqlx-in-memory-")
+        || name.contains(":memory:")
+        || url.contains("mode=memory")
+        || url.contains("vfs=memdb")
 }
 
 /// Timestamps are stored as fixed-width RFC 3339 UTC text with milliseconds,
@@ -129,7 +134,15 @@ mod tests {
 
     #[tokio::test]
     async fn a_url_naming_no_file_is_refused() {
-        for url in ["sqlite://", "sqlite::memory:", "sqlite://x.db?mode=memory", "sqlite:"] {
+        for url in [
+            "sqlite://",
+            "sqlite::memory:",
+            "sqlite://x.db?mode=memory",
+            "sqlite:",
+            "sqlite://file::memory:?cache=shared",
+            "sqlite:file::memory:",
+            "sqlite://x.db?vfs=memdb",
+        ] {
             let error = Store::open(url).await.expect_err(url);
             assert!(error.to_string().contains("names no file"), "{url}: {error}");
         }
