@@ -32,6 +32,9 @@ async fn start_with(adjust: impl FnOnce(&mut Config)) -> Bot {
     config.discord.api_proxy = Some(discord.api.clone());
     config.engineers.role_ids = vec![ENGINEER_ROLE.into()];
     config.outages.post_interval_seconds = 1;
+    // The fake's guild is the provider's own (its customers' channels, when
+    // a test maps them, are theirs).
+    config.discord.internal_guild_ids = vec!["500000000000000001".into()];
     adjust(&mut config);
     let app = Arc::new(App::build(config).await.unwrap());
     let running = RunningBot::start(app, &discord).await;
