@@ -650,3 +650,35 @@ async fn customers_data_in_a_channel_nobody_claims_is_for_the_asker_only() {
     let in_dm = h.say(engineer(), "/ticket list filter:all").await;
     assert!(!in_dm.reply.ephemeral);
 }
+
+/// A process killed in the middle of CreateCase leaves a request AWS may
+/// still complete: the ticket stays held for the attempt's budget and the
+/// settle wait, so the next attempt (which looks first) comes after it.
+#[tokio::test]
+async fn a_case_attempt_killed_mid_call_is_not_retried_before_aws_settles() {
+    let h = harness().await;
+    h.aws.fail_next([CaseError::Transient("throttled".into())]);
+    let id = h.escalation("the NAT gateway drops packets since 10:00").await;
+    h.clock.advance(time::Duration::hours(1));
+    h.aws.slow_next_create(std::time::Duration::from_secs(30));
+    let worker = h.app.case_worker();
+    let killed = tokio::spawn(async move { worker.attempt(id).await });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    killed.abort();
+    let stored = h.app.store().ticket(id).await.unwrap().unwrap();
+    let held_until = time::OffsetDateTime::parse(
+        stored.case_next_attempt_at.as_deref().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let config = platform_desk::config::Config::default();
+    let at_least =
+        time::Duration::seconds((2 * config.aws.call_timeout_seconds + config.escalations.settle_seconds) as i64);
+    assert!(held_until >= h.clock.now() + at_least, "held only until {held_until}");
+    let report = h.app.case_worker().run_once(false).await.unwrap();
+    assert_eq!(
+        report.cases_created + report.cases_pending,
+        0,
+        "retried while AWS may still be creating it"
+    );
+}

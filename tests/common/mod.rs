@@ -88,6 +88,8 @@ pub mod fakes {
         cases: Vec<FakeCase>,
         failures: VecDeque<CaseError>,
         lose_next_create_response: bool,
+        /// The next CreateCase waits this long before it answers.
+        slow_next_create: Option<std::time::Duration>,
         calls: Vec<String>,
     }
 
@@ -102,6 +104,11 @@ pub mod fakes {
     impl FakeSupport {
         pub fn fail_next(&self, errors: impl IntoIterator<Item = CaseError>) {
             self.state.lock().unwrap().failures.extend(errors);
+        }
+        /// The next CreateCase takes `wait` to answer (a process can be
+        /// killed in the middle of it).
+        pub fn slow_next_create(&self, wait: std::time::Duration) {
+            self.state.lock().unwrap().slow_next_create = Some(wait);
         }
         pub fn lose_next_create_response(&self) {
             self.state.lock().unwrap().lose_next_create_response = true;
@@ -144,6 +151,10 @@ pub mod fakes {
     #[async_trait]
     impl SupportCases for FakeSupport {
         async fn create_case(&self, account: Option<&AccountId>, case: &CaseRequest) -> Result<String, CaseError> {
+            let slow = self.state.lock().unwrap().slow_next_create.take();
+            if let Some(wait) = slow {
+                tokio::time::sleep(wait).await;
+            }
             let mut state = self.enter("create_case")?;
             let case_id = format!("case-{}", state.cases.len() + 1);
             state.cases.push(FakeCase {
