@@ -260,17 +260,25 @@ pub fn quote_inline(text: &str, max: usize) -> String {
     out
 }
 
-/// Quotes what a user typed for display: mentions neutralized, control
-/// characters and bidi overrides removed, clipped to `max` characters.
+/// Quotes what a user typed for display: mentions neutralized, control,
+/// bidi and invisible characters removed, masked links ("[text](url)")
+/// broken so typed text cannot disguise a link, code fences broken so a
+/// clipped quote cannot leave one open, clipped to `max` characters.
 pub fn quote_user_text(text: &str, max: usize) -> String {
     let cleaned: String = text
         .chars()
-        .filter(|c| !matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+        .filter(|c| !crate::text::is_invisible(*c))
         .map(|c| if c.is_control() && c != '\n' { ' ' } else { c })
         .collect();
     let trimmed = cleaned.trim();
     let clipped = crate::text::clip_chars(trimmed, max);
     let mut quoted = neutralize_mentions(clipped).into_owned();
+    if quoted.contains("](") {
+        quoted = quoted.replace("](", "]\u{200B}(");
+    }
+    if quoted.contains("```") {
+        quoted = quoted.replace("```", "`\u{200B}`\u{200B}`");
+    }
     if clipped.len() < trimmed.len() {
         quoted.push('…');
     }
@@ -282,13 +290,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_quote_cannot_disguise_a_link_or_leave_a_code_block_open() {
+        let quoted = quote_user_text("see [your invoice](https://evil.example) ```rm -rf", 300);
+        assert!(!quoted.contains("]("), "{quoted}");
+        assert!(!quoted.contains("```"), "{quoted}");
+        assert!(quoted.contains("your invoice") && quoted.contains("evil.example"));
+    }
+
+    #[test]
     fn an_inline_quote_cannot_format_or_link() {
         assert_eq!(
             quote_inline(
                 "is it ok?\n# FREE CREDITS\n[claim here](http://evil.example) **now**",
                 300
             ),
-            "is it ok? # FREE CREDITS \\[claim here\\](http://evil.example) \\*\\*now\\*\\*"
+            "is it ok? # FREE CREDITS \\[claim here\\]\u{200B}(http://evil.example) \\*\\*now\\*\\*"
         );
         assert_eq!(quote_inline("@everyone hi", 300), "@\u{200B}everyone hi");
     }
