@@ -4,6 +4,7 @@
 
 pub mod commands;
 pub mod handler;
+pub mod once;
 pub mod outages;
 pub mod render;
 pub mod threads;

@@ -1,8 +1,8 @@
 //! Outage posts: one message per outage and channel, edited as the outage
 //! changes and marked resolved when it closes.
 //!
-//! Exactly once: the post's row and its nonce are committed before the
-//! message is sent, and the message is sent with `enforce_nonce`, so a resend
+//! Exactly once ([`super::once`]): the post's row and its nonce are
+//! committed before the message is sent with `enforce_nonce`, so a resend
 //! after a crash (or a lost response) returns the message already made
 //! instead of a second one. The message id and the revision it shows are
 //! then recorded in one statement; edits are idempotent by nature.
@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serenity::all::{ChannelId, CreateMessage, EditMessage, Http, MessageId, Nonce, RoleId};
+use serenity::all::{ChannelId, CreateMessage, EditMessage, Http, MessageId, RoleId};
 
 use super::render;
 use crate::app::App;
@@ -21,8 +21,7 @@ use crate::service::outage::{Delivery, announcement, deliveries, reconcile_escal
 const UNKNOWN_MESSAGE: isize = 10008;
 
 fn new_nonce() -> String {
-    // At most 25 characters.
-    format!("o{:016x}", fastrand::u64(..))
+    super::once::nonce('o')
 }
 
 /// Posts that failed, and when to try them again: a channel the bot cannot
@@ -127,10 +126,7 @@ async fn deliver(http: &Http, app: &App, delivery: &Delivery) -> anyhow::Result<
     let ping = |role: RoleId| crate::reply::limits::content(&format!("<@&{role}> 🚨 critical, outage #{}", outage.id));
 
     let Some(message_id) = &post.message_id else {
-        let mut message = CreateMessage::new()
-            .embed(embed)
-            .nonce(Nonce::String(post.nonce.clone()))
-            .enforce_nonce(true)
+        let mut message = super::once::once(CreateMessage::new().embed(embed), &post.nonce)
             .allowed_mentions(render::allowed_mentions(on_call));
         if let Some(role) = on_call {
             message = message.content(ping(role));
@@ -175,12 +171,13 @@ async fn deliver(http: &Http, app: &App, delivery: &Delivery) -> anyhow::Result<
         channel
             .send_message(
                 http,
-                CreateMessage::new()
-                    .content(ping(role))
-                    .reference_message((channel, message_id))
-                    .nonce(Nonce::String(format!("{}p", post.nonce)))
-                    .enforce_nonce(true)
-                    .allowed_mentions(render::allowed_mentions(Some(role))),
+                super::once::once(
+                    CreateMessage::new()
+                        .content(ping(role))
+                        .reference_message((channel, message_id)),
+                    &format!("{}p", post.nonce),
+                )
+                .allowed_mentions(render::allowed_mentions(Some(role))),
             )
             .await?;
     }

@@ -2,7 +2,7 @@
 //! notes, resolution) posted to one thread per ticket in the escalations
 //! channel, in order, each once.
 //!
-//! The same exactly-once machinery as outage posts: each message's row and
+//! The same exactly-once machinery as outage posts ([`super::once`]): each message's row and
 //! nonce are committed before it is sent, the message is sent with
 //! `enforce_nonce` (a resend after a crash or a lost response returns the
 //! message already made), and its id is recorded after. The thread is
@@ -16,7 +16,7 @@
 
 use std::time::Duration;
 
-use serenity::all::{ChannelId, CreateMessage, CreateThread, Http, MessageId, Nonce};
+use serenity::all::{ChannelId, CreateMessage, CreateThread, Http, MessageId};
 use time::OffsetDateTime;
 
 use super::render;
@@ -108,8 +108,7 @@ fn backoff(attempts: i64) -> Duration {
 }
 
 fn new_nonce() -> String {
-    // At most 25 characters.
-    format!("t{:016x}", fastrand::u64(..))
+    super::once::nonce('t')
 }
 
 #[tracing::instrument(name = "discord.thread_post", skip_all, fields(ticket = event.ticket_id, event = event.id))]
@@ -131,10 +130,7 @@ async fn post_event(http: &Http, store: &Store, channel: ChannelId, event: &Tick
 /// A message sent exactly once: its nonce committed before, enforced by
 /// Discord; its content within Discord's limits; pinging nobody.
 fn once(content: &str, nonce: &str) -> CreateMessage {
-    CreateMessage::new()
-        .content(limits::content(content))
-        .nonce(Nonce::String(nonce.to_owned()))
-        .enforce_nonce(true)
+    super::once::once(CreateMessage::new().content(limits::content(content)), nonce)
         .allowed_mentions(render::allowed_mentions(None))
 }
 
