@@ -60,6 +60,10 @@ pub struct ActorArgs {
     /// As if sent in this channel id.
     #[arg(long, value_name = "ID")]
     pub channel: Option<String>,
+    /// As if sent in this guild id (a guild channel; without it the channel
+    /// is read as a direct message).
+    #[arg(long, value_name = "ID", requires = "channel")]
+    pub guild: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -378,7 +382,7 @@ fn actor(app: &App, args: &ActorArgs) -> Actor {
         display_name: console.display_name.clone(),
         role: args.role.unwrap_or(console.role),
         role_ids: Vec::new(),
-        guild_id: None,
+        guild_id: args.guild.clone(),
         channel_id: args.channel.clone(),
     }
 }

@@ -376,7 +376,9 @@ impl Config {
     ) -> Result<Self, ConfigError> {
         let path = match explicit {
             Some(path) => Some(path.to_path_buf()),
-            None => Some(working_dir.join(DEFAULT_CONFIG_FILE)).filter(|p| p.is_file()),
+            // Present but not a regular file (a FIFO, a directory): refused
+            // when read, never silently skipped.
+            None => Some(working_dir.join(DEFAULT_CONFIG_FILE)).filter(|p| p.exists()),
         };
         let mut config = match path {
             Some(path) => {

@@ -154,7 +154,13 @@ pub fn is_invisible(c: char) -> bool {
         c,
         '\u{00AD}'
             | '\u{034F}'
+            | '\u{0600}'..='\u{0605}'
             | '\u{061C}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{0890}'
+            | '\u{0891}'
+            | '\u{08E2}'
             | '\u{115F}'
             | '\u{1160}'
             | '\u{17B4}'
@@ -168,6 +174,11 @@ pub fn is_invisible(c: char) -> bool {
             | '\u{FEFF}'
             | '\u{FFA0}'
             | '\u{FFF0}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
             | '\u{E0000}'..='\u{E0FFF}'
     )
 }
@@ -321,6 +332,7 @@ mod tests {
             "A B CDEFGH"
         );
         assert_eq!(printable("one\u{2028}two", true), "one\ntwo");
+        assert_eq!(printable("A\u{1D173}B\u{1BCA0}C\u{600}D\u{13430}E", false), "ABCDE");
         assert!(matches!(
             printable("multi\nline\ttext", true),
             std::borrow::Cow::Borrowed(_)

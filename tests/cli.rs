@@ -468,6 +468,17 @@ fn configuration_and_policy_files_that_are_not_regular_small_files_are_refused_a
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("not a regular file"));
+    // ...also where the default file is looked for: never silently skipped.
+    let default_dir = tempfile::tempdir().unwrap();
+    let fifo = default_dir.path().join("bot-config.toml");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let output = bin()
+        .current_dir(default_dir.path())
+        .arg("check-config")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not a regular file"));
 
     std::fs::write(dir.path().join("zero.toml"), "[policy]\nfile = \"/dev/zero\"\n").unwrap();
     let huge = dir.path().join("huge.toml");
@@ -590,4 +601,19 @@ async fn ask_exits_non_zero_when_the_database_cannot_be_written() {
         "say plainly that nothing was saved: {stdout}"
     );
     assert!(stdout.contains("Call us now"), "and how to reach a person: {stdout}");
+}
+
+/// `--channel` with `--guild` answers as in a guild channel: nobody claims
+/// this one, so a ticket listing is for the asker only; without `--guild`
+/// the channel reads as a direct message.
+#[test]
+fn ask_answers_as_in_the_channel_and_guild_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = ["--role", "engineer", "--channel", "7777", "/ticket list filter:all"];
+    let (in_dm, _) = ask_json(&dir, &list);
+    assert_eq!(in_dm["ephemeral"], false);
+    let mut in_guild = list.to_vec();
+    in_guild.splice(4..4, ["--guild", "1234"]);
+    let (json, _) = ask_json(&dir, &in_guild);
+    assert_eq!(json["ephemeral"], true, "{json}");
 }

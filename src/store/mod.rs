@@ -110,12 +110,34 @@ impl Store {
 /// (`sqlite://`): each pooled connection would get its own.
 fn names_no_file(url: &str, filename: &std::path::Path) -> bool {
     let name = filename.to_string_lossy();
-    let url = url.to_ascii_lowercase();
+    // Parameters may be percent-encoded ("mo%64e=memory").
+    let url = percent_decoded(url).to_ascii_lowercase();
     name.trim().is_empty()
         || name.starts_with("file:sqlx-in-memory-")
         || name.contains(":memory:")
         || url.contains("mode=memory")
         || url.contains("vfs=memdb")
+}
+
+/// `text` with its %XX escapes decoded (invalid ones kept as they are).
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(high), Some(low)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            out.push((high * 16 + low) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Timestamps are stored as fixed-width RFC 3339 UTC text with milliseconds,
@@ -142,6 +164,8 @@ mod tests {
             "sqlite://file::memory:?cache=shared",
             "sqlite:file::memory:",
             "sqlite://x.db?vfs=memdb",
+            "sqlite://x.db?mo%64e=memory",
+            "sqlite://x.db?v%66s=%6Demdb",
         ] {
             let error = Store::open(url).await.expect_err(url);
             assert!(error.to_string().contains("names no file"), "{url}: {error}");
