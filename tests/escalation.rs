@@ -518,6 +518,24 @@ async fn an_explicit_escalation_is_always_logged_and_control_characters_are_drop
     assert!(!sent.subject.chars().any(char::is_control), "{:?}", sent.subject);
     assert!(!sent.body.contains('\0'), "{:?}", sent.body);
 
+    // Notes too: nothing of it reaches the store.
+    h.app
+        .handle(Inbound {
+            actor: engineer(),
+            content: Content::Command(SlashCommand {
+                name: "ticket".into(),
+                subcommand: Some("note".into()),
+                options: vec![
+                    ("id".to_owned(), OptionValue::Integer(ticket.id)),
+                    option("text", "resolver\0 fixed\u{1b}[2J \u{202e}now"),
+                ],
+            }),
+        })
+        .await;
+    let events = h.app.store().ticket_events(ticket.id).await.unwrap();
+    let note = events.iter().find(|e| e.kind == "note").expect("the note");
+    assert_eq!(note.detail, "resolver fixed[2J now");
+
     // In chat, two words are not enough to act on: details are asked for.
     let thin = h.say(engineer(), "open an escalation: example.com NXDOMAIN").await;
     assert!(thin.ticket.is_none());

@@ -66,7 +66,12 @@ impl TicketService {
             TicketRequest::Note { id, text } => {
                 let ticket = self.visible(actor, id).await?;
                 self.store
-                    .add_note(ticket.id, &actor_ref(actor), &text, self.clock.now())
+                    .add_note(
+                        ticket.id,
+                        &actor_ref(actor),
+                        crate::text::printable(&text, true).trim(),
+                        self.clock.now(),
+                    )
                     .await?;
                 self.pass_on(ticket.id);
                 let mut outcome = self
@@ -124,7 +129,10 @@ impl TicketService {
         title: &str,
     ) -> Result<TicketOutcome, ServiceError> {
         let ticket = self.visible(actor, id).await?;
-        let note = note.unwrap_or_default();
+        // Control characters never reach the store, the threads or AWS.
+        let note = crate::text::printable(note.as_deref().unwrap_or_default(), true)
+            .trim()
+            .to_owned();
         let changed = self
             .store
             .set_ticket_status(ticket.id, status, &actor_ref(actor), &note, self.clock.now())
