@@ -491,9 +491,10 @@ impl FakeDiscord {
             .await;
     }
 
-    /// Waits (up to ten seconds) for a condition, failing the test otherwise.
+    /// Waits (up to thirty seconds: the suite runs many bots at once on two
+    /// cores) for a condition, failing the test otherwise.
     pub async fn wait_for(&self, what: &str, done: impl Fn() -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(30);
         while !done() {
             assert!(
                 Instant::now() < deadline,
