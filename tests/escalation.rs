@@ -575,21 +575,63 @@ async fn an_uncertain_create_case_is_retried_only_after_aws_settles() {
 }
 
 #[tokio::test]
-async fn a_resolved_ticket_is_not_attempted_again() {
+async fn a_resolved_ticket_is_never_given_a_new_case() {
     let h = harness().await;
+    // Never attempted (a customer's, awaiting approval): nothing at all.
+    let customer = person("2001", Role::Customer);
+    let waiting = h
+        .say(
+            customer.clone(),
+            "open an escalation: the NAT gateway drops packets since 10:00",
+        )
+        .await
+        .ticket
+        .unwrap()
+        .id;
+    h.say(customer, &format!("/ticket resolve id:{waiting}")).await;
+    // Attempted, and refused without an answer: looked for, never created.
     h.aws.fail_next([CaseError::Transient("throttled".into())]);
-    let id = h.escalation("the NAT gateway drops packets since 10:00").await;
+    let id = h.escalation("the VPN tunnel dropped at 09:12").await;
     h.say(
         engineer(),
         &format!("/ticket resolve id:{id} note:\"it came back by itself\""),
     )
     .await;
-    let calls_before = h.aws.calls().len();
+    let creates_before = h.aws.calls().iter().filter(|c| *c == "create_case").count();
+    h.clock.advance(time::Duration::hours(2));
+    h.app.case_worker().run_once(false).await.unwrap();
     h.clock.advance(time::Duration::hours(2));
     let report = h.app.case_worker().run_once(false).await.unwrap();
-    assert_eq!(report.cases_created + report.cases_pending + report.cases_failed, 0);
-    assert_eq!(h.aws.calls().len(), calls_before, "{:?}", h.aws.calls());
+    assert_eq!(report.cases_created + report.cases_pending, 0);
+    let creates = h.aws.calls().iter().filter(|c| *c == "create_case").count();
+    assert_eq!(creates, creates_before, "{:?}", h.aws.calls());
     assert!(h.aws.cases().is_empty());
+    let stored = h.app.store().ticket(id).await.unwrap().unwrap();
+    assert_eq!(
+        stored.case_state,
+        CaseState::Failed,
+        "closed out: {:?}",
+        stored.case_last_error
+    );
+}
+
+/// A ticket resolved while its CreateCase had no answer: AWS made the case
+/// after all; the worker finds it, records it, and resolves it too.
+#[tokio::test]
+async fn the_case_of_a_ticket_resolved_meanwhile_is_found_and_resolved() {
+    let h = harness().await;
+    h.aws.lose_next_create_response();
+    let id = h.escalation("the VPN tunnel dropped at 09:12").await;
+    assert_eq!(h.aws.cases().len(), 1, "AWS made the case, the bot did not hear");
+    h.say(engineer(), &format!("/ticket resolve id:{id}")).await;
+    h.clock.advance(time::Duration::hours(1));
+    h.app.case_worker().run_once(false).await.unwrap();
+    h.outbox_emptied().await;
+    assert_eq!(h.aws.cases().len(), 1, "no second case");
+    assert_eq!(h.aws.cases()[0].status, "resolved");
+    let stored = h.app.store().ticket(id).await.unwrap().unwrap();
+    assert_eq!(stored.case_state, CaseState::Created);
+    assert_eq!(stored.aws_case_id.as_deref(), Some("case-1"));
 }
 
 /// A queued note is claimed before it is sent: of two passes that find it

@@ -138,6 +138,9 @@ impl CaseWorker {
         };
         tracing::Span::current().record("attempt", ticket.case_attempts);
         let account = ticket.account_id.as_ref();
+        if ticket.status == crate::store::TicketStatus::Resolved {
+            return self.close_out(&ticket).await;
+        }
 
         // The whole attempt (lookup, service codes, creation) shares one
         // budget of two call timeouts, so that a reply waiting on it stays
@@ -207,6 +210,66 @@ impl CaseWorker {
             }
             Err(error) => {
                 tracing::warn!(error = %error, "AWS refused the case");
+                self.store
+                    .record_case_failure(ticket.id, &error.to_string(), None, now)
+                    .await?;
+                Ok(CaseAttempt::Failed { error })
+            }
+        }
+    }
+
+    /// A ticket resolved while an attempt at its case may have reached AWS:
+    /// the case is looked for, never created. Found, it is recorded and
+    /// resolved like the ticket; not found, the ticket's case is closed out.
+    async fn close_out(&self, ticket: &Ticket) -> Result<CaseAttempt, StoreError> {
+        let since = self.ticket_created_at(ticket) - time::Duration::minutes(10);
+        let found = self
+            .bounded(
+                self.cases
+                    .find_case(ticket.account_id.as_ref(), &ticket.case_reference, since),
+            )
+            .await;
+        let now = self.clock.now();
+        match found {
+            Ok(Some(case)) => {
+                self.store
+                    .record_case_created(
+                        ticket.id,
+                        &case.case_id,
+                        case.display_id.as_deref(),
+                        case.status.as_deref(),
+                        now,
+                    )
+                    .await?;
+                tracing::info!(case_id = %case.case_id, "found the case of a resolved ticket; resolving it");
+                Ok(CaseAttempt::Created {
+                    case_id: case.case_id,
+                    display_id: case.display_id,
+                })
+            }
+            Ok(None) => {
+                let error = CaseError::Rejected("the ticket was resolved before its AWS case was opened".to_owned());
+                self.store
+                    .record_case_failure(
+                        ticket.id,
+                        "resolved before an AWS case was opened; none was found",
+                        None,
+                        now,
+                    )
+                    .await?;
+                Ok(CaseAttempt::Failed { error })
+            }
+            Err(error) if error.is_retryable() => {
+                let retry_at = self.later(now, self.backoff(ticket.case_attempts));
+                self.store
+                    .record_case_failure(ticket.id, &error.to_string(), Some(retry_at), now)
+                    .await?;
+                Ok(CaseAttempt::Pending {
+                    reason: error.to_string(),
+                    retry_at,
+                })
+            }
+            Err(error) => {
                 self.store
                     .record_case_failure(ticket.id, &error.to_string(), None, now)
                     .await?;

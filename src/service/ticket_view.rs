@@ -49,7 +49,7 @@ pub fn case_line(ticket: &Ticket, support_plan_note: &str) -> String {
         CaseState::Pending if ticket.status == TicketStatus::Resolved => {
             let uncertain = if ticket.case_attempts > 0 {
                 format!(
-                    " An earlier attempt may have reached AWS: if a case exists there, its subject carries {}.",
+                    " An earlier attempt may have reached AWS: the case (its subject carries {}) is looked for, and resolved if it exists.",
                     ticket.case_reference
                 )
             } else {

@@ -411,11 +411,13 @@ impl Store {
         Ok(changed)
     }
 
-    /// Pending tickets whose next case attempt is due.
+    /// Pending tickets whose next case attempt is due. A resolved ticket is
+    /// due only when an earlier attempt may have reached AWS (its case is
+    /// then looked for, never created).
     pub async fn due_case_attempts(&self, now: OffsetDateTime, limit: i64) -> Result<Vec<i64>, StoreError> {
         Ok(sqlx::query_scalar(
             "SELECT id FROM tickets
-             WHERE case_state = 'pending' AND status <> 'resolved'
+             WHERE case_state = 'pending' AND (status <> 'resolved' OR case_attempts > 0)
                AND (case_next_attempt_at IS NULL OR case_next_attempt_at <= ?)
              ORDER BY id LIMIT ?",
         )
@@ -437,7 +439,7 @@ impl Store {
         let mut tx = self.write_transaction().await?;
         let claimed = sqlx::query(
             "UPDATE tickets SET case_attempts = case_attempts + 1, case_next_attempt_at = ?, updated_at = ?
-             WHERE id = ? AND case_state = 'pending' AND status <> 'resolved'
+             WHERE id = ? AND case_state = 'pending' AND (status <> 'resolved' OR case_attempts > 0)
                AND (case_next_attempt_at IS NULL OR case_next_attempt_at <= ?)",
         )
         .bind(timestamp(hold_until))
@@ -490,6 +492,15 @@ impl Store {
                 None => format!("AWS case {case_id}"),
             };
             record_event(&mut *tx, id, &system_actor(), "case_created", &detail, at).await?;
+            // A ticket resolved meanwhile has its case resolved too.
+            let resolved: Option<String> =
+                sqlx::query_scalar("SELECT status FROM tickets WHERE id = ? AND status = 'resolved'")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if resolved.is_some() {
+                queue_case_action(&mut *tx, id, "resolve", "", at).await?;
+            }
         }
         tx.commit().await?;
         Ok(changed)
