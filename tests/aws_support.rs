@@ -424,3 +424,39 @@ async fn lost_create_case_answers_make_one_case_each_across_a_killed_worker() {
         assert_eq!(common::cases_in_moto(reference).await, 1, "{reference}");
     }
 }
+
+/// AddCommunicationToCase's answer lost after the stub took the note: the
+/// retry reads the case's communications (DescribeCommunications), finds
+/// the note's mark, and does not send it again.
+#[tokio::test]
+async fn a_note_whose_answer_was_lost_reaches_the_case_once() {
+    let stub = AwsStub::start(&common::moto_endpoint()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = app_on(&stub.endpoint, &dir).await;
+    let id = app
+        .handle(Inbound::text(
+            engineer(),
+            "open an escalation: the SES sending limit blocks our newsletters",
+        ))
+        .await
+        .ticket
+        .unwrap()
+        .id;
+    stub.inject("AddCommunicationToCase", Fault::LoseResponse);
+    app.handle(Inbound::text(
+        engineer(),
+        format!("/ticket note id:{id} text:\"limit raised, testing again\""),
+    ))
+    .await;
+    app.case_worker().finish_background().await;
+    // The settle wait (one second here), then the worker.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    outbox_emptied(&app).await;
+    let sent = stub
+        .communications()
+        .iter()
+        .filter(|(_, body)| body.contains("limit raised, testing again"))
+        .count();
+    assert_eq!(sent, 1, "{:?}", stub.communications());
+    assert!(stub.operations().contains(&"DescribeCommunications".to_owned()));
+}

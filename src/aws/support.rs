@@ -67,6 +67,14 @@ pub trait SupportCases: Send + Sync {
     ) -> Result<Vec<CaseSummary>, CaseError>;
     async fn resolve_case(&self, account: Option<&AccountId>, case_id: &str) -> Result<(), CaseError>;
     async fn add_communication(&self, account: Option<&AccountId>, case_id: &str, body: &str) -> Result<(), CaseError>;
+    /// The bodies of a case's communications added after `since`
+    /// (DescribeCommunications), to tell whether a note already arrived.
+    async fn communication_bodies(
+        &self,
+        account: Option<&AccountId>,
+        case_id: &str,
+        since: OffsetDateTime,
+    ) -> Result<Vec<String>, CaseError>;
     /// The services cases can be opened for.
     async fn services(&self, account: Option<&AccountId>) -> Result<Vec<SupportService>, CaseError>;
 }
@@ -95,6 +103,14 @@ impl SupportCases for NoSupport {
         Err(CaseError::NotConfigured)
     }
     async fn add_communication(&self, _: Option<&AccountId>, _: &str, _: &str) -> Result<(), CaseError> {
+        Err(CaseError::NotConfigured)
+    }
+    async fn communication_bodies(
+        &self,
+        _: Option<&AccountId>,
+        _: &str,
+        _: OffsetDateTime,
+    ) -> Result<Vec<String>, CaseError> {
         Err(CaseError::NotConfigured)
     }
     async fn services(&self, _: Option<&AccountId>) -> Result<Vec<SupportService>, CaseError> {
@@ -289,6 +305,46 @@ impl SupportCases for SdkSupportCases {
             found.extend(output.cases().iter().filter_map(summary));
         }
         Ok(found)
+    }
+
+    #[tracing::instrument(name = "aws.describe_communications", skip_all, fields(account = account.map(AccountId::as_str), case_id))]
+    async fn communication_bodies(
+        &self,
+        account: Option<&AccountId>,
+        case_id: &str,
+        since: OffsetDateTime,
+    ) -> Result<Vec<String>, CaseError> {
+        let client = self.client(account).await?;
+        let after = since
+            .format(&time::format_description::well_known::Rfc3339)
+            .map_err(|e| CaseError::Rejected(e.to_string()))?;
+        let mut bodies = Vec::new();
+        let mut next_token: Option<String> = None;
+        // Pages of up to 100; a note is looked for only among those added
+        // since it was queued, so a few pages at most.
+        for _ in 0..20 {
+            let page = client
+                .describe_communications()
+                .case_id(case_id)
+                .after_time(&after)
+                .max_results(100)
+                .set_next_token(next_token.clone())
+                .send()
+                .await
+                .map_err(classify)?;
+            bodies.extend(page.communications().iter().filter_map(|c| c.body().map(str::to_owned)));
+            match page.next_token() {
+                Some(token)
+                    if !token.is_empty()
+                        && Some(token) != next_token.as_deref()
+                        && !page.communications().is_empty() =>
+                {
+                    next_token = Some(token.to_owned());
+                }
+                _ => break,
+            }
+        }
+        Ok(bodies)
     }
 
     #[tracing::instrument(name = "aws.resolve_case", skip_all, fields(account = account.map(AccountId::as_str), case_id))]

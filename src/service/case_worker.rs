@@ -425,8 +425,23 @@ impl CaseWorker {
                     .await
             }
             _ => {
-                let body = clip_chars(&action.body, MAX_CASE_BODY);
-                self.bounded(self.cases.add_communication(account, &action.aws_case_id, body))
+                // Each note carries a mark of its own, so that a resend after
+                // an attempt that may have reached the case (its answer lost)
+                // can tell whether it already did.
+                let mark = format!("[platform-desk note {}.{}]", action.ticket_id, action.id);
+                if action.attempts > 0 {
+                    let since = self.clock.now() - time::Duration::days(30);
+                    let bodies = self
+                        .bounded(self.cases.communication_bodies(account, &action.aws_case_id, since))
+                        .await?;
+                    if bodies.iter().any(|body| body.contains(&mark)) {
+                        tracing::info!(action = action.id, "the note had reached the case already");
+                        return Ok(());
+                    }
+                }
+                let room = MAX_CASE_BODY.saturating_sub(mark.chars().count() + 2);
+                let body = format!("{}\n\n{mark}", clip_chars(&action.body, room));
+                self.bounded(self.cases.add_communication(account, &action.aws_case_id, &body))
                     .await
             }
         }

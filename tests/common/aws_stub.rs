@@ -1,6 +1,6 @@
 //! A small AWS endpoint for tests, in front of moto. It speaks the JSON 1.1
-//! protocol for operations moto lacks (Support's DescribeServices and
-//! AddCommunicationToCase; all of Health: DescribeEvents(ForOrganization),
+//! protocol for operations moto lacks (Support's DescribeServices,
+//! AddCommunicationToCase and DescribeCommunications; all of Health: DescribeEvents(ForOrganization),
 //! DescribeEventDetails(ForOrganization), DescribeAffectedEntities and
 //! DescribeAffectedAccountsForOrganization, paginated), forwards everything else to
 //! moto, and injects faults on demand: throttling, 5xx errors, moto being
@@ -352,6 +352,21 @@ async fn handle(State(state): State<Arc<StubState>>, request: Request) -> Respon
                 StatusCode::OK,
                 serde_json::json!({"entities": entities, "nextToken": next}),
             )
+        }
+        "DescribeCommunications" => {
+            let case_id = payload["caseId"].as_str().unwrap_or_default().to_owned();
+            let communications: Vec<serde_json::Value> = state
+                .communications
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|(case, _)| *case == case_id)
+                .map(|(case, body)| {
+                    serde_json::json!({"caseId": case, "body": body, "submittedBy": "platform-desk",
+                                       "timeCreated": "2026-11-29T10:00:00.000Z"})
+                })
+                .collect();
+            json(StatusCode::OK, serde_json::json!({"communications": communications}))
         }
         "AddCommunicationToCase" => {
             let case_id = payload["caseId"].as_str().unwrap_or_default().to_owned();

@@ -203,6 +203,20 @@ pub mod fakes {
                 .map(summary)
                 .collect())
         }
+        async fn communication_bodies(
+            &self,
+            _account: Option<&AccountId>,
+            case_id: &str,
+            _since: OffsetDateTime,
+        ) -> Result<Vec<String>, CaseError> {
+            let state = self.enter("communication_bodies")?;
+            Ok(state
+                .cases
+                .iter()
+                .filter(|c| c.case_id == case_id)
+                .flat_map(|c| c.communications.clone())
+                .collect())
+        }
         async fn resolve_case(&self, _account: Option<&AccountId>, case_id: &str) -> Result<(), CaseError> {
             let mut state = self.enter("resolve_case")?;
             match state.cases.iter_mut().find(|c| c.case_id == case_id) {
