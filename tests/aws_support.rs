@@ -196,6 +196,15 @@ async fn app_with_timeout(endpoint: &str, dir: &tempfile::TempDir, call_timeout_
     .unwrap()
 }
 
+/// An engineer's escalation of `problem`; its ticket id.
+async fn escalation(app: &App, problem: &str) -> i64 {
+    app.handle(Inbound::text(engineer(), format!("open an escalation: {problem}")))
+        .await
+        .ticket
+        .expect("a ticket")
+        .id
+}
+
 /// Waits until the notes and resolutions queued for AWS (passed on in the
 /// background by `/ticket note` and `/ticket resolve`) have all gone.
 async fn outbox_emptied(app: &App) {
@@ -291,15 +300,7 @@ async fn notes_resolutions_and_status_sync_go_through_to_aws() {
     let stub = AwsStub::start(&common::moto_endpoint()).await;
     let dir = tempfile::tempdir().unwrap();
     let app = app_on(&stub.endpoint, &dir).await;
-    let id = app
-        .handle(Inbound::text(
-            engineer(),
-            "open an escalation: the SES sending limit blocks our newsletters",
-        ))
-        .await
-        .ticket
-        .unwrap()
-        .id;
+    let id = escalation(&app, "the SES sending limit blocks our newsletters").await;
     let case_id = app.store().ticket(id).await.unwrap().unwrap().aws_case_id.unwrap();
     app.handle(Inbound::text(
         engineer(),
@@ -433,15 +434,7 @@ async fn a_note_whose_answer_was_lost_reaches_the_case_once() {
     let stub = AwsStub::start(&common::moto_endpoint()).await;
     let dir = tempfile::tempdir().unwrap();
     let app = app_on(&stub.endpoint, &dir).await;
-    let id = app
-        .handle(Inbound::text(
-            engineer(),
-            "open an escalation: the SES sending limit blocks our newsletters",
-        ))
-        .await
-        .ticket
-        .unwrap()
-        .id;
+    let id = escalation(&app, "the SES sending limit blocks our newsletters").await;
     stub.inject("AddCommunicationToCase", Fault::LoseResponse);
     app.handle(Inbound::text(
         engineer(),

@@ -118,6 +118,15 @@ impl SupportCases for NoSupport {
     }
 }
 
+/// The token of the next page, if there is one to read: a token that is
+/// empty, repeats the last one, or comes with an empty page ends the
+/// reading (a service that pages forever cannot hold the bot).
+fn next_page(token: Option<&str>, last: &Option<String>, empty_page: bool) -> Option<String> {
+    token
+        .filter(|t| !t.is_empty() && Some(*t) != last.as_deref() && !empty_page)
+        .map(str::to_owned)
+}
+
 /// Support clients by account: the bot's own, and one per member account,
 /// built from STS credentials that are renewed before they expire.
 pub struct SdkSupportCases {
@@ -273,13 +282,9 @@ impl SupportCases for SdkSupportCases {
             {
                 return Ok(summary(found));
             }
-            match page.next_token() {
-                Some(token)
-                    if !token.is_empty() && Some(token) != next_token.as_deref() && !page.cases().is_empty() =>
-                {
-                    next_token = Some(token.to_owned());
-                }
-                _ => break,
+            match next_page(page.next_token(), &next_token, page.cases().is_empty()) {
+                Some(token) => next_token = Some(token),
+                None => break,
             }
         }
         Ok(None)
@@ -333,15 +338,9 @@ impl SupportCases for SdkSupportCases {
                 .await
                 .map_err(classify)?;
             bodies.extend(page.communications().iter().filter_map(|c| c.body().map(str::to_owned)));
-            match page.next_token() {
-                Some(token)
-                    if !token.is_empty()
-                        && Some(token) != next_token.as_deref()
-                        && !page.communications().is_empty() =>
-                {
-                    next_token = Some(token.to_owned());
-                }
-                _ => break,
+            match next_page(page.next_token(), &next_token, page.communications().is_empty()) {
+                Some(token) => next_token = Some(token),
+                None => break,
             }
         }
         Ok(bodies)

@@ -200,22 +200,34 @@ impl CaseWorker {
                 };
                 let retry_at = self.later(now, delay);
                 tracing::warn!(error = %error, retry_at = %crate::store::timestamp(retry_at), "AWS case not created yet");
-                self.store
-                    .record_case_failure(ticket.id, &error.to_string(), Some(retry_at), now)
-                    .await?;
-                Ok(CaseAttempt::Pending {
-                    reason: error.to_string(),
-                    retry_at,
-                })
+                self.failed(ticket.id, error, Some(retry_at), now).await
             }
             Err(error) => {
                 tracing::warn!(error = %error, "AWS refused the case");
-                self.store
-                    .record_case_failure(ticket.id, &error.to_string(), None, now)
-                    .await?;
-                Ok(CaseAttempt::Failed { error })
+                self.failed(ticket.id, error, None, now).await
             }
         }
+    }
+
+    /// Records a failed attempt: retried at `retry_at`, or (without one)
+    /// given up for good.
+    async fn failed(
+        &self,
+        ticket_id: i64,
+        error: CaseError,
+        retry_at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> Result<CaseAttempt, StoreError> {
+        self.store
+            .record_case_failure(ticket_id, &error.to_string(), retry_at, now)
+            .await?;
+        Ok(match retry_at {
+            Some(retry_at) => CaseAttempt::Pending {
+                reason: error.to_string(),
+                retry_at,
+            },
+            None => CaseAttempt::Failed { error },
+        })
     }
 
     /// A ticket resolved while an attempt at its case may have reached AWS:
@@ -261,20 +273,9 @@ impl CaseWorker {
             }
             Err(error) if error.is_retryable() => {
                 let retry_at = self.later(now, self.backoff(ticket.case_attempts));
-                self.store
-                    .record_case_failure(ticket.id, &error.to_string(), Some(retry_at), now)
-                    .await?;
-                Ok(CaseAttempt::Pending {
-                    reason: error.to_string(),
-                    retry_at,
-                })
+                self.failed(ticket.id, error, Some(retry_at), now).await
             }
-            Err(error) => {
-                self.store
-                    .record_case_failure(ticket.id, &error.to_string(), None, now)
-                    .await?;
-                Ok(CaseAttempt::Failed { error })
-            }
+            Err(error) => self.failed(ticket.id, error, None, now).await,
         }
     }
 
