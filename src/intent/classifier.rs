@@ -18,7 +18,7 @@
 use std::sync::Arc;
 
 use super::features;
-use super::model::{CLASSES, CompiledModel, IntentModel, probabilities};
+use super::model::{CLASSES, CompiledModel, IntentModel, probabilities_fast};
 use super::question::{Address, QuestionWords};
 use super::{EscalationRequest, Intent, IntentKind, OutageRequest, SpendRequest, TicketRequest, extract};
 use crate::language::lexicon;
@@ -164,7 +164,7 @@ impl Classifier {
         features::extract(&reading, address, &self.questions, |feature| {
             self.model.add(feature, &mut scores)
         });
-        let probabilities = probabilities(&self.model.classes(&scores));
+        let probabilities = probabilities_fast(&self.model.classes(&scores));
         let best = argmax(&probabilities);
 
         let on_topic = reading.concepts & self.policy.on_topic_concepts() != 0 || reading.scope.touched();

@@ -1,20 +1,16 @@
 //! Pulling the details of an intent out of free text: ticket numbers, account
-//! ids, AWS regions, severities and escalation subjects. Patterns are compiled
-//! once and run only for the intent that needs them.
+//! ids, AWS regions, severities and escalation subjects. They run only for
+//! the intent that needs them; the ones every ticket or escalation needs are
+//! plain scans (a regular expression with captures costs microseconds).
 
 use std::sync::LazyLock;
 
+use aho_corasick::AhoCorasick;
 use regex::Regex;
 
 use super::{TicketFilter, TicketRequest};
 use crate::domain::{AccountId, Severity};
 
-static TICKET_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i-u)\b(?:ticket|case|escalation)s?\s*(?:#|no\.?\s*|number\s*)?(\d{1,12})\b|#(\d{1,12})\b")
-        .expect("valid regex")
-});
-static ACCOUNT_ID: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?-u)\b(\d{4}-?\d{4}-?\d{4})\b").expect("valid regex"));
 static AWS_REGION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i-u)\b((?:us|eu|ap|sa|ca|me|af|il|mx)(?:-gov)?-(?:east|west|north|south|central|northeast|southeast|northwest|southwest)-\d)\b").expect("valid regex")
 });
@@ -22,13 +18,104 @@ static ESCALATION_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i-u)^\s*(?:please\s+)?(?:(?:escalate|escalation)\s*[:\-]\s*|(?:i\s+(?:want|need|would\s+like)\s+to\s+|can\s+you\s+|could\s+you\s+|let'?s\s+)?(?:open|raise|create|file|log|submit|start)\s+(?:a|an|the|new)?\s*(?:[\w-]+\s+){0,3}?(?:case|ticket|escalation|incident)(?:\s+with\s+(?:aws|amazon))?(?:\s*[:,\-]\s*|\s+(?:about|for|because|on|regarding)\s+)?)").expect("valid regex")
 });
 
-/// The ticket number a message refers to ("ticket 42", "#42", "case no. 7").
-pub fn ticket_number(text: &str) -> Option<i64> {
-    if !text.bytes().any(|b| b.is_ascii_digit()) {
+/// A byte of a word, as `\b` in an ASCII regular expression sees it.
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Whether a word starts at `at` (nothing of a word just before it).
+fn word_starts(bytes: &[u8], at: usize) -> bool {
+    at == 0 || !is_word_byte(bytes[at - 1])
+}
+
+/// Whether a word ends at `at` (nothing of a word just after it).
+fn word_ends(bytes: &[u8], at: usize) -> bool {
+    bytes.get(at).is_none_or(|b| !is_word_byte(*b))
+}
+
+fn skip_spaces(bytes: &[u8], mut at: usize) -> usize {
+    while bytes
+        .get(at)
+        .is_some_and(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c))
+    {
+        at += 1;
+    }
+    at
+}
+
+/// `1..=max` digits at `at` ending a word: their value.
+fn number_at(bytes: &[u8], at: usize, max: usize) -> Option<i64> {
+    let digits = bytes[at.min(bytes.len())..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if digits == 0 || digits > max || !word_ends(bytes, at + digits) {
         return None;
     }
-    let captures = TICKET_NUMBER.captures(text)?;
-    captures.get(1).or_else(|| captures.get(2))?.as_str().parse().ok()
+    std::str::from_utf8(&bytes[at..at + digits]).ok()?.parse().ok()
+}
+
+fn starts_with_ignoring_case(bytes: &[u8], at: usize, word: &str) -> bool {
+    bytes
+        .get(at..at + word.len())
+        .is_some_and(|here| here.eq_ignore_ascii_case(word.as_bytes()))
+}
+
+/// The ticket number a message refers to ("ticket 42", "#42", "case no. 7",
+/// "tickets number 9"): the first such phrase wins.
+pub fn ticket_number(text: &str) -> Option<i64> {
+    const MAX_DIGITS: usize = 12;
+    let bytes = text.as_bytes();
+    if !bytes.iter().any(u8::is_ascii_digit) {
+        return None;
+    }
+    for at in 0..bytes.len() {
+        if bytes[at] == b'#' {
+            if let Some(number) = number_at(bytes, at + 1, MAX_DIGITS) {
+                return Some(number);
+            }
+            continue;
+        }
+        if !word_starts(bytes, at) {
+            continue;
+        }
+        let Some(word) = ["ticket", "case", "escalation"]
+            .into_iter()
+            .find(|word| starts_with_ignoring_case(bytes, at, word))
+        else {
+            continue;
+        };
+        let mut after = vec![at + word.len()];
+        if bytes
+            .get(at + word.len())
+            .is_some_and(|b| b.eq_ignore_ascii_case(&b's'))
+        {
+            after.push(at + word.len() + 1);
+        }
+        for end in after {
+            let spaced = skip_spaces(bytes, end);
+            // What may stand between the word and the number, in the order
+            // they are tried: "#", "no", "no.", "number", or nothing.
+            let mut starts = Vec::with_capacity(4);
+            if bytes.get(spaced) == Some(&b'#') {
+                starts.push(spaced + 1);
+            }
+            if starts_with_ignoring_case(bytes, spaced, "no") {
+                starts.push(skip_spaces(bytes, spaced + 2));
+                if bytes.get(spaced + 2) == Some(&b'.') {
+                    starts.push(skip_spaces(bytes, spaced + 3));
+                }
+            }
+            if starts_with_ignoring_case(bytes, spaced, "number") {
+                starts.push(skip_spaces(bytes, spaced + 6));
+            }
+            starts.push(spaced);
+            if let Some(number) = starts.into_iter().find_map(|start| number_at(bytes, start, MAX_DIGITS)) {
+                return Some(number);
+            }
+        }
+    }
+    None
 }
 
 /// Which tickets a list question asks for.
@@ -62,9 +149,30 @@ pub fn ticket_action(normalized: &str, id: i64) -> TicketRequest {
     }
 }
 
-/// A 12-digit account id, with or without dashes.
+/// A 12-digit account id, with or without dashes (`1234-5678-9012`): the
+/// first one standing as a word of its own.
 pub fn account_id(text: &str) -> Option<AccountId> {
-    ACCOUNT_ID.captures(text)?.get(1)?.as_str().parse().ok()
+    let bytes = text.as_bytes();
+    let digits_at = |at: usize| {
+        bytes
+            .get(at..at + 4)
+            .is_some_and(|four| four.iter().all(u8::is_ascii_digit))
+    };
+    (0..bytes.len())
+        .filter(|&at| bytes[at].is_ascii_digit() && word_starts(bytes, at))
+        .find_map(|start| {
+            let mut at = start;
+            for group in 0..3 {
+                if group > 0 && bytes.get(at) == Some(&b'-') {
+                    at += 1;
+                }
+                if !digits_at(at) {
+                    return None;
+                }
+                at += 4;
+            }
+            word_ends(bytes, at).then(|| text[start..at].parse().ok()).flatten()
+        })
 }
 
 /// An AWS region code such as `us-east-1`.
@@ -98,16 +206,17 @@ const SEVERITY_WORDS: [&[&str]; 7] = [
     &["impaired", "degraded", "slow", "intermittent", "timing out", "time out", "times out", "stuck", "failing", "errors"],
 ];
 
-static SEVERITY: LazyLock<(regex::RegexSet, Vec<usize>)> = LazyLock::new(|| {
+/// Every severity word, with its group, searched for in one pass.
+static SEVERITY: LazyLock<(AhoCorasick, Vec<usize>)> = LazyLock::new(|| {
     let mut patterns = Vec::new();
     let mut groups = Vec::new();
     for (group, words) in SEVERITY_WORDS.iter().enumerate() {
         for word in *words {
-            patterns.push(format!(r"(?-u:\b){}(?-u:\b)", regex::escape(word)));
+            patterns.push(*word);
             groups.push(group);
         }
     }
-    (regex::RegexSet::new(patterns).expect("valid severity words"), groups)
+    (AhoCorasick::new(patterns).expect("valid severity words"), groups)
 });
 
 /// A severity named or implied by the words of a problem report: an explicit
@@ -116,8 +225,12 @@ static SEVERITY: LazyLock<(regex::RegexSet, Vec<usize>)> = LazyLock::new(|| {
 pub fn severity(normalized: &str) -> Option<Severity> {
     let (set, groups) = &*SEVERITY;
     let mut named = [false; SEVERITY_WORDS.len()];
-    for pattern in set.matches(normalized) {
-        named[groups[pattern]] = true;
+    let bytes = normalized.as_bytes();
+    for found in set.find_overlapping_iter(normalized) {
+        // Whole words only: "down" is not in "download".
+        if word_starts(bytes, found.start()) && word_ends(bytes, found.end()) {
+            named[groups[found.pattern().as_usize()]] = true;
+        }
     }
     if named[0] {
         Some(Severity::Critical)
@@ -193,6 +306,12 @@ mod tests {
         assert_eq!(ticket_number("what's the status of case no. 42"), Some(42));
         assert_eq!(ticket_number("any news on #9?"), Some(9));
         assert_eq!(ticket_number("what tickets are open?"), None);
+        assert_eq!(ticket_number("Tickets number 31 and 32"), Some(31));
+        assert_eq!(ticket_number("case nothing 5, see #6"), Some(6));
+        assert_eq!(ticket_number("case no 8"), Some(8));
+        assert_eq!(ticket_number("showcase 5"), None);
+        assert_eq!(ticket_number("ticket 1234567890123"), None);
+        assert_eq!(ticket_number("ticket 12a"), None);
     }
 
     #[test]
@@ -227,6 +346,8 @@ mod tests {
         );
         assert_eq!(account_id("account 2109-8765-4321").unwrap().as_str(), "210987654321");
         assert_eq!(account_id("call 1-888-638-6771"), None);
+        assert_eq!(account_id("ids 1234567890123 and x210987654321"), None);
+        assert_eq!(account_id("(2109-87654321)").unwrap().as_str(), "210987654321");
         assert_eq!(
             aws_region("is there an outage in US-East-1?").as_deref(),
             Some("us-east-1")
@@ -252,6 +373,8 @@ mod tests {
             ("lambda functions time out since the deploy", Some(Severity::High)),
             ("create an escalation for the failed account setup", None),
             ("the download page", None),
+            ("the business-critical api is slow", Some(Severity::Critical)),
+            ("sev 2: checkout errors", Some(Severity::Urgent)),
         ];
         for (text, expected) in cases {
             assert_eq!(severity(text), expected, "{text}");

@@ -170,7 +170,7 @@ impl<T: Copy + PartialEq> Vocabulary<T> {
     /// where it was found and whether this is the term's first place in the
     /// message (a term counts once; where it is may matter more than once).
     pub fn find_all(&self, words: &[StemId], mut hit: impl FnMut(T, f32, std::ops::Range<usize>, bool)) {
-        let mut found = Found::new(self.terms.len());
+        let mut found = Found::new();
         for (position, &word) in words.iter().enumerate() {
             let Some(&first) = self.offsets.get(word as usize) else {
                 continue;
@@ -207,36 +207,35 @@ impl<T: Copy + PartialEq> Vocabulary<T> {
     }
 }
 
-/// The terms already found in one message, as a bit set on the stack (on
-/// the heap for vocabularies of more than 4,096 terms).
+/// The terms already found in one message: a short list on the stack (a
+/// message finds a handful), spilling to the heap for long ones.
 struct Found {
-    inline: [u64; 64],
-    more: Vec<u64>,
+    inline: [u32; 32],
+    len: usize,
+    more: Vec<u32>,
 }
 
 impl Found {
-    fn new(terms: usize) -> Self {
+    fn new() -> Self {
         Self {
-            inline: [0; 64],
-            more: if terms > 64 * 64 {
-                vec![0; terms.div_ceil(64)]
-            } else {
-                Vec::new()
-            },
+            inline: [0; 32],
+            len: 0,
+            more: Vec::new(),
         }
     }
 
     /// Adds a term; false when it was already there.
     fn insert(&mut self, index: u32) -> bool {
-        let bits: &mut [u64] = if self.more.is_empty() {
-            &mut self.inline
+        if self.inline[..self.len].contains(&index) || self.more.contains(&index) {
+            return false;
+        }
+        if self.len < self.inline.len() {
+            self.inline[self.len] = index;
+            self.len += 1;
         } else {
-            &mut self.more
-        };
-        let (word, bit) = (index as usize / 64, 1u64 << (index % 64));
-        let fresh = bits[word] & bit == 0;
-        bits[word] |= bit;
-        fresh
+            self.more.push(index);
+        }
+        true
     }
 }
 
