@@ -249,6 +249,7 @@ pub struct QuestionWords {
     /// Bit flags per stem id (see the constants below).
     flags: Vec<u8>,
     not: Option<StemId>,
+    to: Option<StemId>,
     person: StemId,
     /// Whom an auxiliary asks when it comes before them: "you", "someone".
     asked: Vec<StemId>,
@@ -276,7 +277,7 @@ impl QuestionWords {
             POLITE,
             YOU,
             OTHERS,
-            &["not"],
+            &["not", "to"],
         ]
         .into_iter()
         .flatten()
@@ -310,6 +311,7 @@ impl QuestionWords {
         Self {
             flags,
             not: lexicon.stems_of("not").first().copied(),
+            to: lexicon.stems_of("to").first().copied(),
             person: lexicon.special(Special::Person),
             asked: YOU.iter().chain(OTHERS).flat_map(|w| lexicon.stems_of(w)).collect(),
         }
@@ -348,6 +350,15 @@ impl QuestionWords {
                 && form == Form::Statement
             {
                 form = Form::Question;
+            }
+            // "..., need someone to roll out the release", "want you to"
+            if let Some(before) = previous
+                && self.has(before, REQUEST)
+                && self.asked.contains(&word)
+                && words.get(index + 1).is_some_and(|next| Some(*next) == self.to)
+                && form == Form::Statement
+            {
+                form = Form::Request;
             }
             previous = is_word(word).then_some(word);
             let starts_sentence = index == 0 || !is_word(words[index - 1]);
@@ -473,6 +484,18 @@ mod tests {
         assert_eq!(
             address("anybody know if the s3 thing in virginia is fixed").form,
             Form::Question
+        );
+    }
+
+    #[test]
+    fn needing_someone_to_anywhere_requests() {
+        assert_eq!(
+            address("we are short staffed, need someone to roll out the release").form,
+            Form::Request
+        );
+        assert_eq!(
+            address("the bill is odd and i want you to explain it").form,
+            Form::Request
         );
     }
 

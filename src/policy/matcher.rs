@@ -112,7 +112,15 @@ struct Inner {
     /// The first stems of the hands-on verbs: a sentence opening with one
     /// is a request.
     work_verbs: Vec<StemId>,
+    /// Stems of [`DETERMINERS`].
+    determiners: Vec<StemId>,
 }
+
+/// Words after which a hands-on verb is a noun ("the deploy role", "our
+/// rebuild plan", "a restart button").
+const DETERMINERS: &[&str] = &[
+    "the", "a", "an", "our", "my", "your", "their", "this", "that", "these", "those",
+];
 
 impl PolicyMatcher {
     /// Compiles the policy's vocabulary, with a lexicon that also knows the
@@ -141,7 +149,7 @@ impl PolicyMatcher {
         // The policy's words and the question words first, so a corpus
         // learned in `prepare` has them to read its typos against.
         let mut lexicon = Lexicon::new();
-        for word in crate::intent::question::QuestionWords::vocabulary() {
+        for word in crate::intent::question::QuestionWords::vocabulary().chain(DETERMINERS.iter().copied()) {
             lexicon.learn_text(word);
         }
         let terms = terms_of(policy);
@@ -181,6 +189,10 @@ impl PolicyMatcher {
             .collect();
         work_verbs.sort_unstable();
         work_verbs.dedup();
+        let determiners = DETERMINERS
+            .iter()
+            .filter_map(|word| lexicon.stems_of(word).first().copied())
+            .collect();
         Ok(Self {
             inner: Arc::new(Inner {
                 verdicts: policy.scope.iter().map(|item| item.verdict).collect(),
@@ -190,6 +202,7 @@ impl PolicyMatcher {
                 concept_ids: policy.concepts.iter().map(|c| c.id.clone()).collect(),
                 overlaps,
                 work_verbs,
+                determiners,
                 lexicon,
                 vocabulary,
             }),
@@ -225,6 +238,8 @@ impl PolicyMatcher {
         let mut words = Vec::with_capacity(normalized.len() / 4 + 4);
         self.inner.lexicon.analyze(normalized, &mut words);
         let mut points = [0.0f32; MAX_SCOPE_ITEMS];
+        // The items given points, so that only they are compared.
+        let mut touched = 0u64;
         let mut concepts = 0u64;
         let mut free_os = false;
         let mut verb_ends = [0usize; 8];
@@ -234,9 +249,13 @@ impl PolicyMatcher {
             .vocabulary
             .find_all(&words, |target, weight, span, first| match target {
                 _ if !first && !matches!(target, Target::HandsOnVerbWithObject | Target::HandsOnObject) => {}
-                Target::Item(index) => points[index] += weight,
+                Target::Item(index) => {
+                    points[index] += weight;
+                    touched |= 1 << index;
+                }
                 Target::FreeOperatingSystem => free_os = true,
-                Target::HandsOnVerb => hands_on = true,
+                // "the deploy role", "our rebuild plan": a noun, not work asked for.
+                Target::HandsOnVerb => hands_on |= !(span.start > 0 && self.is_determiner(words[span.start - 1])),
                 Target::HandsOnVerbWithObject => {
                     if verbs < verb_ends.len() {
                         verb_ends[verbs] = span.end;
@@ -254,8 +273,13 @@ impl PolicyMatcher {
                 Target::Concept(index) => concepts |= 1 << index,
                 Target::Region(_) | Target::Topic(_) => {}
             });
-        let scope = self.assess(&points, free_os, hands_on);
+        let scope = self.assess(&points, touched, free_os, hands_on);
         Reading { words, scope, concepts }
+    }
+
+    /// "the", "our"...: what makes the next word a noun ("the deploy role").
+    fn is_determiner(&self, word: StemId) -> bool {
+        self.inner.determiners.contains(&word)
     }
 
     /// Decides the verdict for a question already folded by `text::normalize`.
@@ -266,16 +290,22 @@ impl PolicyMatcher {
     fn assess(
         &self,
         points: &[f32],
+        touched: u64,
         mentions_free_operating_system: bool,
         names_hands_on_work: bool,
     ) -> ScopeAssessment {
         let verdicts = &self.inner.verdicts;
-        let points = &points[..verdicts.len()];
+        let mut bits = touched;
+        let items = std::iter::from_fn(move || {
+            let index = bits.trailing_zeros() as usize;
+            bits &= bits.wrapping_sub(1);
+            (index < 64).then_some(index)
+        });
         let best_of = |verdict: Verdict| {
-            points
-                .iter()
-                .enumerate()
-                .filter(|(index, _)| verdicts[*index] == verdict)
+            items
+                .clone()
+                .filter(|index| verdicts[*index] == verdict)
+                .map(|index| (index, &points[index]))
                 .fold(None, |best: Option<(usize, f32)>, (index, &p)| match best {
                     Some((_, best_points)) if best_points >= p => best,
                     _ if p > 0.0 => Some((index, p)),
@@ -585,6 +615,22 @@ mod tests {
         let (verdict, item) = assess("delete the unused resources and re-architect the network so the bill goes down");
         assert_eq!(verdict, Verdict::OutOfScope);
         assert_eq!(item.as_deref(), Some("change-management"));
+        for question in [
+            "our bill is too high, can you switch off the servers we are not using",
+            "pls shut down the idle ec2s so we save money",
+            "need someone to roll out the new release friday night",
+        ] {
+            assert_eq!(assess(question).0, Verdict::OutOfScope, "{question}");
+        }
+    }
+
+    #[test]
+    fn a_hands_on_verb_used_as_a_noun_is_not_work_asked_for() {
+        assert_eq!(
+            assess("our iam policy for the deploy role looks too broad, can you review it").0,
+            Verdict::InScope
+        );
+        assert_eq!(assess("please deploy the new iam policy").0, Verdict::Unclear);
     }
 
     #[test]
