@@ -219,6 +219,7 @@ fn every_expected_intent_name_is_a_real_intent() {
         "corpus/train.tsv",
         "corpus/test.tsv",
         "corpus/fresh.tsv",
+        "corpus/third.tsv",
         "intents-dev.tsv",
         "intents-holdout.tsv",
         "intents-fresh.tsv",
@@ -262,10 +263,10 @@ fn the_held_out_split_is_not_among_the_training_tables() {
         .unwrap(),
     )
     .unwrap();
-    for case in load("corpus/test.tsv") {
+    for case in load("corpus/test.tsv").into_iter().chain(load("corpus/third.tsv")) {
         assert!(
             !train.iter().any(|t| t.text.eq_ignore_ascii_case(&case.text)),
-            "{:?} is in both halves of the corpus",
+            "{:?} is both held out and trained on",
             case.text
         );
     }
@@ -276,8 +277,12 @@ fn the_held_out_split_is_not_among_the_training_tables() {
 #[test]
 fn the_readme_states_todays_figures() {
     let readme = std::fs::read_to_string(format!("{}/README.md", env!("CARGO_MANIFEST_DIR"))).unwrap();
-    let rows: [(&str, &[&str]); 4] = [
+    let rows: [(&str, &[&str]); 5] = [
         ("`corpus/test.tsv` today", &["corpus/test.tsv"]),
+        (
+            "`corpus/third.tsv` after the causes of its misses were fixed in general",
+            &["corpus/third.tsv"],
+        ),
         ("`corpus/fresh.tsv` today", &["corpus/fresh.tsv"]),
         ("`intents-dev.tsv` (development set)", &["intents-dev.tsv"]),
         (
