@@ -15,7 +15,7 @@ use std::borrow::Cow;
 use rust_stemmers::{Algorithm, Stemmer};
 use rustc_hash::FxHashMap;
 
-use super::tokens::{Special, Token, tokenize};
+use super::tokens::{Special, Token, plain_word_end, token_at, tokenize};
 
 /// A stem's id: an index into [`Lexicon::stem`].
 pub type StemId = u32;
@@ -105,18 +105,29 @@ struct Key {
 
 impl Key {
     fn of(text: &str) -> Option<Key> {
-        let b = text.as_bytes();
-        let len = b.len();
-        let load8 = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().expect("eight bytes"));
-        let load4 = |at: usize| u64::from(u32::from_le_bytes(b[at..at + 4].try_into().expect("four bytes")));
+        Key::at(text.as_bytes(), 0, text.len())
+    }
+
+    /// The key of the `len` bytes of `bytes` from `start`: up to eight
+    /// bytes in `low` (zero beyond the word), up to sixteen as the first
+    /// and the last eight. Two loads from the message itself, except in
+    /// its last eight bytes.
+    #[inline(always)]
+    fn at(bytes: &[u8], start: usize, len: usize) -> Option<Key> {
+        let load8 = |at: usize| match bytes.get(at..at + 8) {
+            Some(eight) => u64::from_le_bytes(eight.try_into().expect("eight bytes")),
+            None => {
+                let mut padded = [0u8; 8];
+                let rest = &bytes[at..];
+                padded[..rest.len()].copy_from_slice(rest);
+                u64::from_le_bytes(padded)
+            }
+        };
         let (low, high) = match len {
             0 => return None,
-            1..=3 => (
-                u64::from(b[0]) | u64::from(b[len / 2]) << 8 | u64::from(b[len - 1]) << 16,
-                0,
-            ),
-            4..=7 => (load4(0) | load4(len - 4) << 32, 0),
-            8..=16 => (load8(0), load8(len - 8)),
+            1..=7 => (load8(start) & ((1u64 << (8 * len)) - 1), 0),
+            8 => (load8(start), 0),
+            9..=16 => (load8(start), load8(start + len - 8)),
             _ => return None,
         };
         Some(Key {
@@ -136,9 +147,13 @@ impl Key {
 /// longer ones in an ordinary hash map.
 struct PackedMap<V> {
     /// Each slot holds its key and value side by side (one cache line read
-    /// per probe). Slots with `len == 0` are empty. The capacity is a power
-    /// of two and at least twice the number of keys.
+    /// per probe). The capacity is a power of two and at least twice the
+    /// number of keys.
     slots: Vec<(Key, Option<V>)>,
+    /// One byte of each slot's hash (high bit set), or 0 for an empty slot:
+    /// a probe reads this small array first, so a missing key (an unknown
+    /// word, a typo's deletion) costs no read of the slots at all.
+    tags: Vec<u8>,
     used: usize,
     long: FxHashMap<Box<str>, V>,
     /// Every short key's text, for iteration.
@@ -149,6 +164,7 @@ impl<V> Default for PackedMap<V> {
     fn default() -> Self {
         Self {
             slots: Vec::new(),
+            tags: Vec::new(),
             used: 0,
             long: FxHashMap::default(),
             texts: Vec::new(),
@@ -157,26 +173,36 @@ impl<V> Default for PackedMap<V> {
 }
 
 impl<V> PackedMap<V> {
-    fn home(&self, key: &Key) -> usize {
-        (key.hash() >> (64 - self.slots.len().trailing_zeros())) as usize
+    /// Where a key's probe starts, and its tag.
+    #[inline]
+    fn home(&self, key: &Key) -> (usize, u8) {
+        let hash = key.hash();
+        let index = (hash >> (64 - self.slots.len().trailing_zeros())) as usize;
+        (index, (hash >> 32) as u8 | 0x80)
     }
 
+    #[inline]
     fn slot(&self, key: &Key) -> Option<usize> {
         if self.slots.is_empty() {
             return None;
         }
         let mask = self.slots.len() - 1;
-        let mut index = self.home(key);
+        let (mut index, tag) = self.home(key);
         loop {
-            let here = &self.slots[index].0;
-            if here == key {
+            let here = self.tags[index];
+            if here == tag && self.slots[index].0 == *key {
                 return Some(index);
             }
-            if here.len == 0 {
+            if here == 0 {
                 return None;
             }
             index = (index + 1) & mask;
         }
+    }
+
+    #[inline]
+    fn get_key(&self, key: &Key) -> Option<&V> {
+        self.slot(key).and_then(|i| self.slots[i].1.as_ref())
     }
 
     fn get(&self, text: &str) -> Option<&V> {
@@ -216,15 +242,17 @@ impl<V> PackedMap<V> {
 
     fn place(&mut self, key: Key, value: Option<V>) {
         let mask = self.slots.len() - 1;
-        let mut index = self.home(&key);
-        while self.slots[index].0.len != 0 {
+        let (mut index, tag) = self.home(&key);
+        while self.tags[index] != 0 {
             index = (index + 1) & mask;
         }
         self.slots[index] = (key, value);
+        self.tags[index] = tag;
     }
 
     fn grow(&mut self) {
         let capacity = (self.slots.len() * 2).max(64);
+        self.tags = vec![0; capacity];
         let old = std::mem::replace(&mut self.slots, (0..capacity).map(|_| (Key::default(), None)).collect());
         for (key, value) in old {
             if key.len != 0 {
@@ -493,7 +521,28 @@ impl Lexicon {
     /// the lexicon cannot place and [`SENTENCE_END`] / [`QUESTION_MARK`] for
     /// the breaks. Commas are dropped.
     pub fn analyze(&self, normalized: &str, out: &mut Vec<StemId>) {
-        tokenize(normalized, |token| match token {
+        let bytes = normalized.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            // Nearly every word is plain letters: read it and look it up in
+            // one go, straight from the message's bytes.
+            if bytes[i].is_ascii_lowercase()
+                && let Some(end) = plain_word_end(bytes, i)
+            {
+                let key = Key::at(bytes, i, end - i).expect("one to sixteen letters");
+                if !self.push_entry(self.words.get_key(&key), out) {
+                    self.analyze_unknown(&normalized[i..end], out);
+                }
+                // The space between two words, without a round through `token_at`.
+                i = end + usize::from(bytes.get(end) == Some(&b' '));
+                continue;
+            }
+            i = token_at(normalized, i, &mut |token| self.analyze_token(token, out));
+        }
+    }
+
+    fn analyze_token(&self, token: Token<'_>, out: &mut Vec<StemId>) {
+        match token {
             Token::Word(word) => self.analyze_word(&word, out),
             Token::Special(special) => out.push(self.special(special)),
             Token::Comma => {}
@@ -507,7 +556,7 @@ impl Lexicon {
                 Some(last) if *last == QUESTION_MARK => {}
                 _ => out.push(QUESTION_MARK),
             },
-        });
+        }
     }
 
     fn analyze_word(&self, word: &str, out: &mut Vec<StemId>) {
@@ -524,6 +573,12 @@ impl Lexicon {
             }
             return;
         }
+        self.analyze_unknown(word, out);
+    }
+
+    /// A word of one part that is not a known word: its stem when that is
+    /// known ("configuring"), else the stem a typo away, else [`UNKNOWN`].
+    fn analyze_unknown(&self, word: &str, out: &mut Vec<StemId>) {
         let stem = self.stemmer.stem(word);
         if let Some(id) = self.stem_ids.get(&stem) {
             out.push(*id);
@@ -534,7 +589,12 @@ impl Lexicon {
 
     /// Pushes the stems of a known word or abbreviation; false when unknown.
     fn push_known(&self, word: &str, out: &mut Vec<StemId>) -> bool {
-        match self.words.get(word) {
+        self.push_entry(self.words.get(word), out)
+    }
+
+    #[inline]
+    fn push_entry(&self, entry: Option<&Entry>, out: &mut Vec<StemId>) -> bool {
+        match entry {
             Some(Entry::Stem(id)) => out.push(*id),
             Some(Entry::Expansion(index)) => out.extend_from_slice(&self.expansions[*index as usize]),
             None => return false,

@@ -90,71 +90,101 @@ fn is_joiner(b: u8) -> bool {
 
 /// Calls `emit` with each token of `normalized`, in order.
 pub fn tokenize<'a>(normalized: &'a str, mut emit: impl FnMut(Token<'a>)) {
-    let bytes = normalized.as_bytes();
     let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        // The common cases first: a space, or a word of letters.
-        if b == b' ' {
+    while i < normalized.len() {
+        i = token_at(normalized, i, &mut emit);
+    }
+}
+
+/// Emits the token starting at byte `i` of `normalized` (or the tokens of
+/// one run, such as the parts of "ci/cd"), if any, and returns where the
+/// next one may start. `i` must be the start of a character.
+pub fn token_at<'a>(normalized: &'a str, mut i: usize, emit: &mut impl FnMut(Token<'a>)) -> usize {
+    let bytes = normalized.as_bytes();
+    let b = bytes[i];
+    // The common cases first: a space, or a word of letters.
+    if b == b' ' {
+        return i + 1;
+    }
+    if b.is_ascii_lowercase() {
+        return word_at(normalized, i, emit);
+    }
+    match b {
+        b'?' => {
+            emit(Token::QuestionMark);
             i += 1;
-            continue;
         }
-        if b.is_ascii_lowercase() {
-            i = word_at(normalized, i, &mut emit);
-            continue;
+        b'.' | b'!' | b';' | b':' => {
+            emit(Token::SentenceEnd);
+            i += 1;
         }
-        match b {
-            b'?' => {
-                emit(Token::QuestionMark);
-                i += 1;
-            }
-            b'.' | b'!' | b';' | b':' => {
-                emit(Token::SentenceEnd);
-                i += 1;
-            }
-            b',' => {
-                emit(Token::Comma);
-                i += 1;
-            }
-            b'$' => {
-                emit(Token::Special(Special::Money));
-                i += 1;
-            }
-            b'#' if bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => {
-                i += 1;
-                while bytes.get(i).is_some_and(u8::is_ascii_digit) {
-                    i += 1;
-                }
-                emit(Token::Special(Special::TicketRef));
-            }
-            // "phone #" means "phone number".
-            b'#' => {
-                emit(Token::Word(Cow::Borrowed("number")));
-                i += 1;
-            }
-            b'@' if bytes.get(i + 1).copied().is_some_and(is_word_byte) => {
-                i += 1;
-                while bytes
-                    .get(i)
-                    .copied()
-                    .is_some_and(|b| is_word_byte(b) || b == b'_' || b == b'.')
-                {
-                    i += 1;
-                }
-                emit(Token::Special(Special::Person));
-            }
-            _ if b >= 0x80 && normalized[i..].starts_with(['€', '£']) => {
-                emit(Token::Special(Special::Money));
-                i += normalized[i..].chars().next().map_or(1, char::len_utf8);
-            }
-            b'/' if bytes.get(i + 1).copied().is_some_and(is_word_byte) => {
-                let start = i;
-                (i, _) = run_end(bytes, i + 1);
-                classify_run(&normalized[start..i], &mut emit);
-            }
-            _ if is_word_byte(b) => i = word_at(normalized, i, &mut emit),
-            _ => i += 1,
+        b',' => {
+            emit(Token::Comma);
+            i += 1;
         }
+        b'$' => {
+            emit(Token::Special(Special::Money));
+            i += 1;
+        }
+        b'#' if bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => {
+            i += 1;
+            while bytes.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            emit(Token::Special(Special::TicketRef));
+        }
+        // "phone #" means "phone number".
+        b'#' => {
+            emit(Token::Word(Cow::Borrowed("number")));
+            i += 1;
+        }
+        b'@' if bytes.get(i + 1).copied().is_some_and(is_word_byte) => {
+            i += 1;
+            while bytes
+                .get(i)
+                .copied()
+                .is_some_and(|b| is_word_byte(b) || b == b'_' || b == b'.')
+            {
+                i += 1;
+            }
+            emit(Token::Special(Special::Person));
+        }
+        _ if b >= 0x80 && normalized[i..].starts_with(['€', '£']) => {
+            emit(Token::Special(Special::Money));
+            i += normalized[i..].chars().next().map_or(1, char::len_utf8);
+        }
+        b'/' if bytes.get(i + 1).copied().is_some_and(is_word_byte) => {
+            let start = i;
+            (i, _) = run_end(bytes, i + 1);
+            classify_run(&normalized[start..i], emit);
+        }
+        _ if is_word_byte(b) => i = word_at(normalized, i, emit),
+        // An ASCII byte that starts no token.
+        _ => i += 1,
+    }
+    i
+}
+
+/// The longest word [`plain_word_end`] reads.
+pub const PLAIN_WORD_MAX: usize = 16;
+
+/// Where a plain word starting at `i` ends: one to sixteen ASCII lower-case
+/// letters that are the whole run (followed by a space, the end of the text,
+/// `?`, `!`, `,`, `;`, `:` or a `.` that ends a sentence). Nearly every word
+/// is one; `None` sends the others to [`token_at`].
+#[inline]
+pub fn plain_word_end(bytes: &[u8], i: usize) -> Option<usize> {
+    let mut end = lowercase_end(bytes, i);
+    while bytes.get(end).is_some_and(u8::is_ascii_lowercase) {
+        end += 1;
+    }
+    if end == i || end - i > PLAIN_WORD_MAX {
+        return None;
+    }
+    match bytes.get(end) {
+        None | Some(b' ' | b'?' | b'!' | b',' | b';' | b':') => Some(end),
+        Some(b'.') if !bytes.get(end + 1).copied().is_some_and(is_word_byte) => Some(end),
+        Some(_) => None,
     }
 }
 
@@ -172,8 +202,8 @@ fn word_at<'a>(normalized: &'a str, start: usize, emit: &mut impl FnMut(Token<'a
 /// The end of a run of word bytes joined by joiners, starting at `i`, and
 /// whether the run is a plain word (letters only). A lone letter before a
 /// slash keeps it ("w/", "b/c").
-fn run_end(bytes: &[u8], mut i: usize) -> (usize, bool) {
-    let start = i;
+fn run_end(bytes: &[u8], start: usize) -> (usize, bool) {
+    let mut i = lowercase_end(bytes, start);
     let mut plain = true;
     while i < bytes.len() {
         let b = bytes[i];
@@ -200,6 +230,29 @@ fn run_end(bytes: &[u8], mut i: usize) -> (usize, bool) {
         }
     }
     (i, plain && i > start)
+}
+
+/// Where the ASCII lower-case letters from `i` on end, looking at eight
+/// bytes at a time (most words end in the first eight); the last few bytes
+/// of the text are left to the caller's loop.
+#[inline]
+fn lowercase_end(bytes: &[u8], mut i: usize) -> usize {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const SEVEN_BITS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let low = x & SEVEN_BITS;
+        // Per byte, no carries: the high bit says `>= b'a'`, `> b'z'`.
+        let from_a = low + 0x1f1f_1f1f_1f1f_1f1f;
+        let past_z = low + 0x0505_0505_0505_0505;
+        let letters = from_a & !past_z & !x & HIGH;
+        let others = !letters & HIGH;
+        if others != 0 {
+            return i + (others.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i
 }
 
 /// What a run is made of, found in one pass.
@@ -417,5 +470,38 @@ mod tests {
     #[test]
     fn non_ascii_letters_are_part_of_words() {
         assert_eq!(tokens("olá equipe"), ["olá", "equipe"]);
+    }
+
+    #[test]
+    fn the_eight_byte_letter_scan_ends_where_a_byte_by_byte_scan_ends() {
+        let alphabet = [
+            b'a', b'z', b'm', b'`', b'{', b'A', b'Z', b'0', b' ', b'-', 0x7f, 0x80, 0xc3, 0xff,
+        ];
+        let mut text = [b'a'; 19];
+        for seed in 0u64..20_000 {
+            let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+            for byte in text.iter_mut() {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                // Mostly letters, as in words.
+                *byte = if state % 3 == 0 {
+                    alphabet[(state >> 8) as usize % alphabet.len()]
+                } else {
+                    b'a' + (state >> 16) as u8 % 26
+                };
+            }
+            for start in 0..text.len() {
+                let slow = (start..text.len())
+                    .find(|i| !text[*i].is_ascii_lowercase())
+                    .unwrap_or(text.len());
+                let fast = lowercase_end(&text, start);
+                // The scan may stop early on the last bytes, never late.
+                assert!(
+                    fast <= slow && (fast == slow || text.len() - fast < 8),
+                    "{text:?} from {start}"
+                );
+            }
+        }
     }
 }
