@@ -23,6 +23,7 @@ use super::IntentKind;
 use super::features::{Feature, Fixed};
 use crate::language::Lexicon;
 use crate::language::lexicon::StemId;
+use crate::language::pairs::PairTable;
 
 /// The number of intents the model scores.
 pub const CLASSES: usize = IntentKind::ALL.len();
@@ -228,7 +229,7 @@ pub struct CompiledModel {
     word_rows: Vec<u32>,
     opener_rows: Vec<u32>,
     /// Two neighbouring stems → the row of their pair feature.
-    pairs: PairRows,
+    pairs: PairTable<u32>,
     /// Policy concept index → row.
     concept_rows: Vec<u32>,
     fixed_rows: [u32; Fixed::ALL.len()],
@@ -262,7 +263,7 @@ impl CompiledModel {
             weights: Vec::with_capacity(model.rows.len()),
             word_rows: vec![NO_ROW; lexicon.stem_count()],
             opener_rows: vec![NO_ROW; lexicon.stem_count()],
-            pairs: PairRows::default(),
+            pairs: PairTable::default(),
             concept_rows: vec![NO_ROW; concepts.len()],
             fixed_rows: [NO_ROW; Fixed::ALL.len()],
         };
@@ -295,7 +296,7 @@ impl CompiledModel {
                 compiled.weights.push(fixed(weights));
             }
         }
-        compiled.pairs = PairRows::new(&pair_rows);
+        compiled.pairs = PairTable::new(&pair_rows);
         compiled
     }
 
@@ -335,66 +336,6 @@ impl CompiledModel {
     }
 }
 
-/// Pair features by their two stems, in an open-addressing table: one probe
-/// for nearly every pair, found or not (most pairs of a message are not
-/// features).
-#[derive(Debug, Clone, Default)]
-struct PairRows {
-    /// `(first << 32 | second, row)`; [`NO_PAIR`] marks an empty slot. The
-    /// length is a power of two, at least four times the pairs.
-    slots: Vec<(u64, u32)>,
-    shift: u32,
-}
-
-const NO_PAIR: u64 = u64::MAX;
-
-impl PairRows {
-    fn new(pairs: &[(StemId, StemId, u32)]) -> Self {
-        let capacity = (pairs.len() * 4).next_power_of_two().max(16);
-        let mut table = Self {
-            slots: vec![(NO_PAIR, NO_ROW); capacity],
-            shift: 64 - capacity.trailing_zeros(),
-        };
-        for &(a, b, row) in pairs {
-            let key = Self::key(a, b);
-            let mut index = table.home(key);
-            while table.slots[index].0 != NO_PAIR {
-                index = (index + 1) & (capacity - 1);
-            }
-            table.slots[index] = (key, row);
-        }
-        table
-    }
-
-    fn key(a: StemId, b: StemId) -> u64 {
-        u64::from(a) << 32 | u64::from(b)
-    }
-
-    fn home(&self, key: u64) -> usize {
-        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
-    }
-
-    #[inline]
-    fn get(&self, a: StemId, b: StemId) -> Option<u32> {
-        if self.slots.is_empty() {
-            return None;
-        }
-        let key = Self::key(a, b);
-        let mask = self.slots.len() - 1;
-        let mut index = self.home(key);
-        loop {
-            let (here, row) = self.slots[index];
-            if here == key {
-                return Some(row);
-            }
-            if here == NO_PAIR {
-                return None;
-            }
-            index = (index + 1) & mask;
-        }
-    }
-}
-
 fn place(rows: &mut [u32], id: Option<StemId>, row: u32) -> bool {
     match id.and_then(|id| rows.get_mut(id as usize)) {
         Some(slot) if *slot == NO_ROW => {
@@ -415,9 +356,9 @@ pub fn probabilities_fast(scores: &[f32; CLASSES]) -> [f32; CLASSES] {
     for (p, s) in out.iter_mut().zip(scores) {
         *p = exp_of_negative(s - max);
     }
-    let total: f32 = out.iter().sum();
+    let scale = 1.0 / out.iter().sum::<f32>();
     for p in &mut out {
-        *p /= total;
+        *p *= scale;
     }
     out
 }
@@ -425,7 +366,10 @@ pub fn probabilities_fast(scores: &[f32; CLASSES]) -> [f32; CLASSES] {
 /// `e^x` for `x <= 0`, as `2^(x log2 e)`: the nearest power of two from the
 /// exponent bits, times the Taylor series of `2^f` for the remaining
 /// `|f| <= 1/2` to its seventh term. Below -87 it is 2^-126 (the smallest
-/// normal number), which is zero next to the best class's 1.
+/// normal number), which is zero next to the best class's 1. Only float and
+/// integer additions, multiplications and a shift, so that a loop over the
+/// classes runs in vector registers.
+#[inline]
 fn exp_of_negative(x: f32) -> f32 {
     const LN2: [f32; 7] = [
         1.0,
@@ -436,11 +380,13 @@ fn exp_of_negative(x: f32) -> f32 {
         0.001_333_355_8,
         0.000_154_035_3,
     ];
+    // Adding 1.5 * 2^23 rounds to the nearest integer, which the low bits
+    // of the sum then hold (|t| < 2^22 here).
+    const ROUNDING: f32 = 12_582_912.0;
     let t = x.max(-87.0) * std::f32::consts::LOG2_E;
-    let shifted = t + 0.5;
-    let truncated = shifted as i32;
-    let nearest = truncated - i32::from(shifted < truncated as f32);
-    let f = t - nearest as f32;
+    let rounded = t + ROUNDING;
+    let nearest = rounded.to_bits() as i32 - ROUNDING.to_bits() as i32;
+    let f = t - (rounded - ROUNDING);
     let fraction = LN2.iter().rev().fold(0.0, |sum, c| sum * f + c);
     f32::from_bits(((nearest + 127) as u32) << 23) * fraction
 }

@@ -11,6 +11,7 @@
 //! A term never spans two sentences. Each term counts once per message.
 
 use super::lexicon::{Lexicon, StemId, is_word};
+use super::pairs::PairTable;
 use super::tokens::Special;
 
 /// How many words `*` may stand for.
@@ -85,19 +86,31 @@ struct Term<T> {
 #[derive(Debug, Clone)]
 pub struct Vocabulary<T> {
     terms: Vec<Term<T>>,
-    /// Stem id `s` → the terms that may start with it:
-    /// `starts[offsets[s]..offsets[s + 1]]`.
+    /// Stem id `s` → the terms that start with it and whose second slot, if
+    /// any, is not one given word: `starts[offsets[s]..offsets[s + 1]]`.
     offsets: Vec<u32>,
-    starts: Vec<Start>,
+    starts: Vec<Start<T>>,
+    /// Two stems → the terms that start with these two words:
+    /// `pair_starts[begin..end]`. One lookup per place in a message, found
+    /// or (nearly always) not.
+    pairs: PairTable<(u32, u32)>,
+    pair_starts: Vec<Start<T>>,
 }
 
 /// A term that may start at a word, with what its next word must be, so
 /// that most candidates are settled without looking at the term itself.
+///
+/// A start carries its term's target and weight, so that a term of one or
+/// two words is found without reading the term.
 #[derive(Debug, Clone, Copy)]
-struct Start {
+struct Start<T> {
     term: u32,
     /// [`ALONE`], [`ANY`], or the one stem the next word must be.
     next: StemId,
+    /// Whether more slots follow the second word.
+    longer: bool,
+    weight: f32,
+    target: T,
 }
 
 /// The term is this one word.
@@ -138,22 +151,44 @@ impl<T: Copy + PartialEq> Vocabulary<T> {
         }
         let mut offsets = Vec::with_capacity(by_first.len() + 1);
         let mut starts = Vec::new();
-        for list in &by_first {
+        // (first, next, term), in term order within each pair.
+        let mut by_pair: Vec<(StemId, StemId, Start<T>)> = Vec::new();
+        for (first, list) in by_first.iter().enumerate() {
             offsets.push(starts.len() as u32);
-            starts.extend(list.iter().map(|&term| Start {
-                term,
-                next: match compiled[term as usize].slots.get(1) {
-                    None => ALONE,
-                    Some(Slot::Word(stems)) if stems.len() == 1 => stems[0],
-                    Some(_) => ANY,
-                },
-            }));
+            for &term in list {
+                let compiled = &compiled[term as usize];
+                let start = Start {
+                    term,
+                    next: match compiled.slots.get(1) {
+                        None => ALONE,
+                        Some(Slot::Word(stems)) if stems.len() == 1 => stems[0],
+                        Some(_) => ANY,
+                    },
+                    longer: compiled.slots.len() > 2,
+                    weight: compiled.weight,
+                    target: compiled.target,
+                };
+                match start.next {
+                    ALONE | ANY => starts.push(start),
+                    next => by_pair.push((first as StemId, next, start)),
+                }
+            }
         }
         offsets.push(starts.len() as u32);
+        by_pair.sort_by_key(|(first, next, start)| (*first, *next, start.term));
+        let mut pair_starts = Vec::with_capacity(by_pair.len());
+        let mut ranges = Vec::new();
+        for group in by_pair.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+            let begin = pair_starts.len() as u32;
+            pair_starts.extend(group.iter().map(|(_, _, start)| *start));
+            ranges.push((group[0].0, group[0].1, (begin, pair_starts.len() as u32)));
+        }
         Ok(Self {
             terms: compiled,
             offsets,
             starts,
+            pairs: PairTable::new(&ranges),
+            pair_starts,
         })
     }
 
@@ -179,18 +214,26 @@ impl<T: Copy + PartialEq> Vocabulary<T> {
             for start in &self.starts[first as usize..last as usize] {
                 let end = match start.next {
                     ALONE => position + 1,
-                    ANY => match match_end(&self.terms[start.term as usize].slots[1..], words, position + 1) {
-                        Some(end) => end,
-                        None => continue,
-                    },
-                    next if words.get(position + 1) != Some(&next) => continue,
-                    _ => match match_end(&self.terms[start.term as usize].slots[2..], words, position + 2) {
+                    _ => match match_end(&self.terms[start.term as usize].slots[1..], words, position + 1) {
                         Some(end) => end,
                         None => continue,
                     },
                 };
-                let term = &self.terms[start.term as usize];
-                hit(term.target, term.weight, position..end, found.insert(start.term));
+                hit(start.target, start.weight, position..end, found.insert(start.term));
+            }
+            let Some((begin, end)) = words.get(position + 1).and_then(|next| self.pairs.get(word, *next)) else {
+                continue;
+            };
+            for start in &self.pair_starts[begin as usize..end as usize] {
+                let end = if start.longer {
+                    match match_end(&self.terms[start.term as usize].slots[2..], words, position + 2) {
+                        Some(end) => end,
+                        None => continue,
+                    }
+                } else {
+                    position + 2
+                };
+                hit(start.target, start.weight, position..end, found.insert(start.term));
             }
         }
     }
@@ -208,8 +251,11 @@ impl<T: Copy + PartialEq> Vocabulary<T> {
 }
 
 /// The terms already found in one message: a short list on the stack (a
-/// message finds a handful), spilling to the heap for long ones.
+/// message finds a handful), spilling to the heap for long ones, behind a
+/// 64-bit filter so that a term found for the first time (nearly every
+/// one) is told apart without a scan.
 struct Found {
+    filter: u64,
     inline: [u32; 32],
     len: usize,
     more: Vec<u32>,
@@ -218,6 +264,7 @@ struct Found {
 impl Found {
     fn new() -> Self {
         Self {
+            filter: 0,
             inline: [0; 32],
             len: 0,
             more: Vec::new(),
@@ -225,10 +272,13 @@ impl Found {
     }
 
     /// Adds a term; false when it was already there.
+    #[inline]
     fn insert(&mut self, index: u32) -> bool {
-        if self.inline[..self.len].contains(&index) || self.more.contains(&index) {
+        let bit = 1u64 << (index % 64);
+        if self.filter & bit != 0 && (self.inline[..self.len].contains(&index) || self.more.contains(&index)) {
             return false;
         }
+        self.filter |= bit;
         if self.len < self.inline.len() {
             self.inline[self.len] = index;
             self.len += 1;
@@ -292,14 +342,19 @@ fn match_end(slots: &[Slot], words: &[StemId], position: usize) -> Option<usize>
             }
         }
         Slot::Gap(max) => {
-            for start in position..=position + *max as usize {
-                if start > words.len() {
-                    return None;
-                }
-                if let Some(end) = match_end(rest, words, start) {
+            // A word always follows a gap (`check_term`): look for it in the
+            // next few words of the sentence, and match the rest from there.
+            let Some((Slot::Word(next), after)) = rest.split_first() else {
+                return None;
+            };
+            for at in position..=position + *max as usize {
+                let word = *words.get(at)?;
+                if one_of(next, word)
+                    && let Some(end) = match_end(after, words, at + 1)
+                {
                     return Some(end);
                 }
-                if start < words.len() && !is_word(words[start]) {
+                if !is_word(word) {
                     return None;
                 }
             }
