@@ -82,15 +82,41 @@ fn normalize_ascii(text: &str) -> String {
 }
 
 /// No leading, trailing or doubled space and no other white space or control
-/// character. Branch-free, as most messages pass.
+/// character. For ASCII text; eight bytes at a time and branch-free, as most
+/// messages pass.
 fn is_single_spaced(bytes: &[u8]) -> bool {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const SEVEN_BITS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const fn repeat(byte: u8) -> u64 {
+        u64::from_ne_bytes([byte; 8])
+    }
+    /// The high bit of each byte of `x` that is zero (exact: no carries
+    /// between bytes).
+    fn zero_bytes(x: u64) -> u64 {
+        !(((x & SEVEN_BITS) + SEVEN_BITS) | x) & HIGH
+    }
     let (Some(first), Some(last)) = (bytes.first(), bytes.last()) else {
         return true;
     };
-    let mut bad = u8::from(*first == b' ' || *last == b' ');
-    let mut previous = 0u8;
-    for &byte in bytes {
-        bad |= u8::from(byte < b' ') | u8::from(byte == 0x7f) | (u8::from(byte == b' ') & u8::from(previous == b' '));
+    let mut bad = u64::from(*first == b' ' || *last == b' ');
+    // Whether the byte before the current eight was a space, as the high bit
+    // of the lowest byte.
+    let mut space_before = 0u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        // Bytes below ' ' (ASCII, so no high bit to mask), and DEL.
+        let control = !((x & SEVEN_BITS) + repeat(0x80 - b' ')) & HIGH;
+        let delete = zero_bytes(x ^ repeat(0x7f));
+        let spaces = zero_bytes(x ^ repeat(b' '));
+        let doubled = spaces & ((spaces << 8) | space_before);
+        bad |= control | delete | doubled;
+        space_before = spaces >> 56;
+    }
+    let mut previous = if space_before != 0 { b' ' } else { 0 };
+    for &byte in chunks.remainder() {
+        bad |=
+            u64::from(byte < b' ') | u64::from(byte == 0x7f) | (u64::from(byte == b' ') & u64::from(previous == b' '));
         previous = byte;
     }
     bad == 0
@@ -320,6 +346,35 @@ fn mention_token_len(s: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_word_at_a_time_spacing_check_agrees_with_a_byte_at_a_time_one() {
+        fn slow(bytes: &[u8]) -> bool {
+            bytes.first() != Some(&b' ')
+                && bytes.last() != Some(&b' ')
+                && bytes.iter().all(|b| *b >= b' ' && *b != 0x7f)
+                && !bytes.windows(2).any(|w| w == b"  ")
+        }
+        let alphabet = [b'a', b' ', b' ', b'\t', b'\n', 0x1f, 0x7f, b'~', b'!', 0x00];
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..50_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = (state % 24) as usize;
+            let text: Vec<u8> = (0..len)
+                .map(|i| {
+                    let pick = (state >> (i * 2 % 60)) as usize;
+                    if pick.is_multiple_of(4) {
+                        alphabet[pick / 4 % alphabet.len()]
+                    } else {
+                        b'a' + (pick % 26) as u8
+                    }
+                })
+                .collect();
+            assert_eq!(is_single_spaced(&text), slow(&text), "{text:?}");
+        }
+    }
 
     #[test]
     fn printable_text_has_no_control_or_direction_characters() {

@@ -11,9 +11,6 @@ use regex::Regex;
 use super::{TicketFilter, TicketRequest};
 use crate::domain::{AccountId, Severity};
 
-static AWS_REGION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i-u)\b((?:us|eu|ap|sa|ca|me|af|il|mx)(?:-gov)?-(?:east|west|north|south|central|northeast|southeast|northwest|southwest)-\d)\b").expect("valid regex")
-});
 static ESCALATION_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i-u)^\s*(?:please\s+)?(?:(?:escalate|escalation)\s*[:\-]\s*|(?:i\s+(?:want|need|would\s+like)\s+to\s+|can\s+you\s+|could\s+you\s+|let'?s\s+)?(?:open|raise|create|file|log|submit|start)\s+(?:a|an|the|new)?\s*(?:[\w-]+\s+){0,3}?(?:case|ticket|escalation|incident)(?:\s+with\s+(?:aws|amazon))?(?:\s*[:,\-]\s*|\s+(?:about|for|because|on|regarding)\s+)?)").expect("valid regex")
 });
@@ -177,7 +174,50 @@ pub fn account_id(text: &str) -> Option<AccountId> {
 
 /// An AWS region code such as `us-east-1`.
 pub fn aws_region(text: &str) -> Option<String> {
-    Some(AWS_REGION.captures(text)?.get(1)?.as_str().to_ascii_lowercase())
+    let bytes = text.as_bytes();
+    (0..bytes.len())
+        .filter(|at| word_starts(bytes, *at))
+        .find_map(|at| region_end(bytes, at).map(|end| text[at..end].to_ascii_lowercase()))
+}
+
+/// The two letters an AWS region code starts with.
+const REGION_AREAS: [&[u8; 2]; 9] = [b"us", b"eu", b"ap", b"sa", b"ca", b"me", b"af", b"il", b"mx"];
+/// The direction in the middle of a region code.
+const REGION_DIRECTIONS: [&[u8]; 9] = [
+    b"east",
+    b"west",
+    b"north",
+    b"south",
+    b"central",
+    b"northeast",
+    b"southeast",
+    b"northwest",
+    b"southwest",
+];
+
+/// Where the region code starting at `at` ends (area, `-gov` for
+/// GovCloud, direction, number: `us-gov-west-1`), in any case, as a whole
+/// word.
+fn region_end(bytes: &[u8], at: usize) -> Option<usize> {
+    let has = |at: usize, expected: &[u8]| {
+        bytes
+            .get(at..at + expected.len())
+            .is_some_and(|b| b.eq_ignore_ascii_case(expected))
+    };
+    let mut i = at + REGION_AREAS.iter().find(|area| has(at, &area[..]))?.len();
+    if has(i, b"-gov") {
+        i += 4;
+    }
+    if !has(i, b"-") {
+        return None;
+    }
+    i += 1;
+    i += REGION_DIRECTIONS
+        .iter()
+        .find(|direction| has(i, direction) && has(i + direction.len(), b"-"))?
+        .len()
+        + 1;
+    (bytes.get(i).is_some_and(u8::is_ascii_digit) && word_ends(bytes, i + 1)).then_some(i + 1)
 }
 
 /// Whether the whole text is an AWS region code.
@@ -265,6 +305,9 @@ pub fn escalation_problem(text: &str) -> String {
         .to_owned()
 }
 
+/// How long a subject may be, in characters.
+const SUBJECT_CHARS: usize = 100;
+
 /// A one-line subject from a problem description: its first sentence, at most
 /// 100 characters, cut at a word boundary.
 pub fn subject_from(problem: &str) -> Option<String> {
@@ -272,11 +315,15 @@ pub fn subject_from(problem: &str) -> Option<String> {
         .split(['\n', '.', '!', '?'])
         .map(str::trim)
         .find(|s| !s.is_empty())?;
-    let mut subject = String::new();
+    let mut subject = String::with_capacity(first.len().min(SUBJECT_CHARS * 4));
     let mut chars = 0;
     for word in first.split_whitespace() {
-        let word_chars = word.chars().count();
-        if chars + word_chars + 1 > 100 {
+        let word_chars = if word.is_ascii() {
+            word.len()
+        } else {
+            word.chars().count()
+        };
+        if chars + word_chars + 1 > SUBJECT_CHARS {
             subject.push('…');
             break;
         }
@@ -287,17 +334,64 @@ pub fn subject_from(problem: &str) -> Option<String> {
         subject.push_str(word);
         chars += word_chars;
     }
-    let mut chars = subject.chars();
-    let capitalized = match chars.next() {
-        Some(c) => c.to_uppercase().chain(chars).collect(),
-        None => return None,
-    };
+    let head = subject.chars().next()?;
+    if head.is_ascii() {
+        subject[..1].make_ascii_uppercase();
+        return Some(subject);
+    }
+    let mut capitalized: String = head.to_uppercase().collect();
+    capitalized.push_str(&subject[head.len_utf8()..]);
     Some(capitalized)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn region_codes_are_found_as_the_regular_expression_they_replaced_finds_them() {
+        let regex = Regex::new(r"(?i-u)\b((?:us|eu|ap|sa|ca|me|af|il|mx)(?:-gov)?-(?:east|west|north|south|central|northeast|southeast|northwest|southwest)-\d)\b").unwrap();
+        let pieces = [
+            "us",
+            "US",
+            "eu",
+            "Ap",
+            "xx",
+            "-",
+            "-gov",
+            "-GOV",
+            "east",
+            "northeast",
+            "north",
+            "central",
+            "-1",
+            "2",
+            "12",
+            "_",
+            " ",
+            ".",
+            "a",
+            "é",
+            "?",
+            "west-",
+            "us-east-1",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..50_000 {
+            let mut text = String::new();
+            for _ in 0..(state % 9) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                text.push_str(pieces[(state >> 20) as usize % pieces.len()]);
+            }
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let expected = regex.captures(&text).map(|c| c[1].to_ascii_lowercase());
+            assert_eq!(aws_region(&text), expected, "{text:?}");
+        }
+    }
 
     #[test]
     fn ticket_numbers_are_found_in_common_phrasings() {

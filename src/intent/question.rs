@@ -25,7 +25,7 @@
 //! the desk).
 
 use crate::language::Lexicon;
-use crate::language::lexicon::{QUESTION_MARK, SENTENCE_END, StemId, is_stem, is_word};
+use crate::language::lexicon::{QUESTION_MARK, SENTENCE_END, StemId, is_word};
 use crate::language::tokens::Special;
 
 /// The form of a message.
@@ -246,23 +246,27 @@ const OTHERS: &[&str] = &[
 /// The question words, resolved to stems of one lexicon.
 #[derive(Debug, Clone)]
 pub struct QuestionWords {
-    /// Bit flags per stem id (see the constants below).
-    flags: Vec<u8>,
+    /// Bit flags per stem id (see the constants below), so that a word's
+    /// part in a question is one load.
+    flags: Vec<u16>,
     not: Option<StemId>,
-    to: Option<StemId>,
     person: StemId,
-    /// Whom an auxiliary asks when it comes before them: "you", "someone".
-    asked: Vec<StemId>,
 }
 
-const OPENER: u8 = 1;
-const INTERROGATIVE: u8 = 1 << 1;
-const AUXILIARY: u8 = 1 << 2;
-const REQUEST: u8 = 1 << 3;
-const SUBJECT: u8 = 1 << 4;
-const IMPERATIVE: u8 = 1 << 5;
-const POLITENESS: u8 = 1 << 6;
-const OTHER_PEOPLE: u8 = 1 << 7;
+const OPENER: u16 = 1;
+const INTERROGATIVE: u16 = 1 << 1;
+const AUXILIARY: u16 = 1 << 2;
+const REQUEST: u16 = 1 << 3;
+const SUBJECT: u16 = 1 << 4;
+const IMPERATIVE: u16 = 1 << 5;
+const POLITENESS: u16 = 1 << 6;
+const OTHER_PEOPLE: u16 = 1 << 7;
+/// Whom an auxiliary asks when it comes before them: "you", "someone".
+const ASKED: u16 = 1 << 8;
+/// "to", as in "need someone to".
+const TO: u16 = 1 << 9;
+/// Someone mentioned with `@`.
+const PERSON: u16 = 1 << 10;
 
 impl QuestionWords {
     /// Every word the definition uses, for the lexicon to learn.
@@ -287,13 +291,13 @@ impl QuestionWords {
     /// The question words of `lexicon`, with `work_verbs` (the policy's
     /// hands-on verbs) also read as imperatives.
     pub fn new(lexicon: &Lexicon, work_verbs: &[StemId]) -> Self {
-        let mut flags = vec![0u8; lexicon.stem_count()];
+        let mut flags = vec![0u16; lexicon.stem_count()];
         for verb in work_verbs {
             if let Some(flag) = flags.get_mut(*verb as usize) {
                 *flag |= IMPERATIVE;
             }
         }
-        let mut mark = |words: &[&str], flag: u8| {
+        let mut mark = |words: &[&str], flag: u16| {
             for word in words {
                 for id in lexicon.stems_of(word) {
                     flags[id as usize] |= flag;
@@ -308,12 +312,17 @@ impl QuestionWords {
         mark(IMPERATIVES, IMPERATIVE);
         mark(POLITE, POLITENESS);
         mark(OTHERS, OTHER_PEOPLE);
+        mark(YOU, ASKED);
+        mark(OTHERS, ASKED);
+        if let Some(to) = lexicon.stems_of("to").first() {
+            flags[*to as usize] |= TO;
+        }
+        let person = lexicon.special(Special::Person);
+        flags[person as usize] |= PERSON;
         Self {
             flags,
             not: lexicon.stems_of("not").first().copied(),
-            to: lexicon.stems_of("to").first().copied(),
-            person: lexicon.special(Special::Person),
-            asked: YOU.iter().chain(OTHERS).flat_map(|w| lexicon.stems_of(w)).collect(),
+            person,
         }
     }
 
@@ -323,8 +332,14 @@ impl QuestionWords {
         self.has(id, OPENER) || id == self.person
     }
 
-    fn has(&self, id: StemId, flag: u8) -> bool {
-        is_stem(id) && self.flags.get(id as usize).is_some_and(|f| f & flag != 0)
+    fn has(&self, id: StemId, flag: u16) -> bool {
+        self.flags_of(id) & flag != 0
+    }
+
+    /// The flags of a word; none for a break or an unknown word.
+    #[inline]
+    fn flags_of(&self, id: StemId) -> u16 {
+        self.flags.get(id as usize).copied().unwrap_or(0)
     }
 
     /// How the analyzed message `words` is put.
@@ -332,39 +347,33 @@ impl QuestionWords {
         let mut form = Form::Statement;
         let mut to_others = false;
         let mut to_a_person = false;
-        let mut previous: Option<StemId> = None;
+        // The flags of the word before (none after a break).
+        let mut previous = 0;
+        let mut starts_sentence = true;
         for (index, &word) in words.iter().enumerate() {
+            let flags = self.flags_of(word);
             if word == QUESTION_MARK {
                 form = Form::Question;
             }
-            if word == self.person || self.has(word, OTHER_PEOPLE) {
-                to_others = true;
+            to_others |= flags & (PERSON | OTHER_PEOPLE) != 0;
+            to_a_person |= flags & PERSON != 0;
+            if form == Form::Statement {
+                if flags & POLITENESS != 0 {
+                    form = Form::Request;
+                } else if previous & AUXILIARY != 0 && flags & ASKED != 0 {
+                    form = Form::Question;
+                } else if previous & REQUEST != 0
+                    && flags & ASKED != 0
+                    // "..., need someone to roll out the release", "want you to"
+                    && words.get(index + 1).is_some_and(|next| self.has(*next, TO))
+                {
+                    form = Form::Request;
+                } else if starts_sentence {
+                    form = self.sentence_form(&words[index..]);
+                }
             }
-            to_a_person |= word == self.person;
-            if self.has(word, POLITENESS) && form == Form::Statement {
-                form = Form::Request;
-            }
-            if let Some(before) = previous
-                && self.has(before, AUXILIARY)
-                && self.asked.contains(&word)
-                && form == Form::Statement
-            {
-                form = Form::Question;
-            }
-            // "..., need someone to roll out the release", "want you to"
-            if let Some(before) = previous
-                && self.has(before, REQUEST)
-                && self.asked.contains(&word)
-                && words.get(index + 1).is_some_and(|next| Some(*next) == self.to)
-                && form == Form::Statement
-            {
-                form = Form::Request;
-            }
-            previous = is_word(word).then_some(word);
-            let starts_sentence = index == 0 || !is_word(words[index - 1]);
-            if starts_sentence && form == Form::Statement {
-                form = self.sentence_form(&words[index..]);
-            }
+            previous = flags;
+            starts_sentence = !is_word(word);
         }
         Address {
             form,
