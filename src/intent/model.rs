@@ -352,13 +352,19 @@ fn place(rows: &mut [u32], id: Option<StemId>, row: u32) -> bool {
 /// exact [`probabilities`].
 pub fn probabilities_fast(scores: &[f32; CLASSES]) -> [f32; CLASSES] {
     let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let mut out = [0.0f32; CLASSES];
-    for (p, s) in out.iter_mut().zip(scores) {
-        *p = exp_of_negative(s - max);
+    // Sixteen lanes (the padding's exponentials are computed and ignored):
+    // a loop of fixed length over plain arithmetic runs in vector registers.
+    let mut exponents = [0.0f32; LANES];
+    for (x, s) in exponents.iter_mut().zip(scores) {
+        *x = s - max;
     }
-    let scale = 1.0 / out.iter().sum::<f32>();
-    for p in &mut out {
-        *p *= scale;
+    for x in &mut exponents {
+        *x = exp_of_negative(*x);
+    }
+    let scale = 1.0 / exponents[..CLASSES].iter().sum::<f32>();
+    let mut out = [0.0f32; CLASSES];
+    for (p, e) in out.iter_mut().zip(exponents) {
+        *p = e * scale;
     }
     out
 }

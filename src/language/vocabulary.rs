@@ -272,10 +272,10 @@ impl Found {
     }
 
     /// Adds a term; false when it was already there.
-    #[inline]
+    #[inline(always)]
     fn insert(&mut self, index: u32) -> bool {
         let bit = 1u64 << (index % 64);
-        if self.filter & bit != 0 && (self.inline[..self.len].contains(&index) || self.more.contains(&index)) {
+        if self.filter & bit != 0 && self.contains(index) {
             return false;
         }
         self.filter |= bit;
@@ -286,6 +286,11 @@ impl Found {
             self.more.push(index);
         }
         true
+    }
+
+    #[cold]
+    fn contains(&self, index: u32) -> bool {
+        self.inline[..self.len].contains(&index) || self.more.contains(&index)
     }
 }
 
