@@ -309,30 +309,30 @@ pub fn escalation_problem(text: &str) -> String {
 const SUBJECT_CHARS: usize = 100;
 
 /// A one-line subject from a problem description: its first sentence, at most
-/// 100 characters, cut at a word boundary.
+/// 100 characters, cut at a word boundary (a single longer word is cut).
 pub fn subject_from(problem: &str) -> Option<String> {
-    let first = problem
-        .split(['\n', '.', '!', '?'])
-        .map(str::trim)
-        .find(|s| !s.is_empty())?;
+    let first = first_sentence(problem)?;
     let mut subject = String::with_capacity(first.len().min(SUBJECT_CHARS * 4));
     let mut chars = 0;
     for word in first.split_whitespace() {
+        let space = usize::from(!subject.is_empty());
         let word_chars = if word.is_ascii() {
             word.len()
         } else {
             word.chars().count()
         };
-        if chars + word_chars + 1 > SUBJECT_CHARS {
+        if chars + space + word_chars > SUBJECT_CHARS {
+            if subject.is_empty() {
+                subject.extend(word.chars().take(SUBJECT_CHARS - 1));
+            }
             subject.push('…');
             break;
         }
-        if !subject.is_empty() {
+        if space == 1 {
             subject.push(' ');
-            chars += 1;
         }
         subject.push_str(word);
-        chars += word_chars;
+        chars += space + word_chars;
     }
     let head = subject.chars().next()?;
     if head.is_ascii() {
@@ -342,6 +342,31 @@ pub fn subject_from(problem: &str) -> Option<String> {
     let mut capitalized: String = head.to_uppercase().collect();
     capitalized.push_str(&subject[head.len_utf8()..]);
     Some(capitalized)
+}
+
+/// The first sentence of a text that has a letter or digit in it. A
+/// sentence ends at a line break, `!`, `?`, or a `.` before a space or the
+/// end: "t3.medium" and "app.example.com" do not end one.
+fn first_sentence(text: &str) -> Option<&str> {
+    let bytes = text.as_bytes();
+    let says_something = |piece: &str| piece.chars().any(char::is_alphanumeric);
+    let mut start = 0;
+    for (at, byte) in bytes.iter().enumerate() {
+        let ends = match byte {
+            b'\n' | b'!' | b'?' => true,
+            b'.' => bytes.get(at + 1).is_none_or(u8::is_ascii_whitespace),
+            _ => false,
+        };
+        if ends {
+            let piece = text[start..at].trim().trim_end_matches('.');
+            if says_something(piece) {
+                return Some(piece);
+            }
+            start = at + 1;
+        }
+    }
+    let piece = text[start..].trim().trim_end_matches('.');
+    says_something(piece).then_some(piece)
 }
 
 #[cfg(test)]
@@ -510,5 +535,28 @@ mod tests {
         let subject = subject_from(&long).unwrap();
         assert!(subject.chars().count() <= 101 && subject.ends_with('…'));
         assert_eq!(subject_from("  ...  "), None);
+    }
+
+    #[test]
+    fn a_dot_inside_a_word_does_not_end_the_subject() {
+        assert_eq!(
+            subject_from("our t3.medium instance is down").as_deref(),
+            Some("Our t3.medium instance is down")
+        );
+        assert_eq!(
+            subject_from("app.example.com is down for everyone. Since 9").as_deref(),
+            Some("App.example.com is down for everyone")
+        );
+        assert_eq!(subject_from("db is down... since 10").as_deref(), Some("Db is down"));
+    }
+
+    #[test]
+    fn a_first_word_longer_than_a_subject_is_cut() {
+        let word = "x".repeat(120);
+        let subject = subject_from(&format!("{word} is down")).unwrap();
+        assert_eq!(subject.chars().count(), SUBJECT_CHARS);
+        assert!(subject.starts_with("Xxx") && subject.ends_with('…'));
+        let exact = "y".repeat(SUBJECT_CHARS);
+        assert_eq!(subject_from(&exact).unwrap().chars().count(), SUBJECT_CHARS);
     }
 }
