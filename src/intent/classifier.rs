@@ -160,11 +160,9 @@ impl Classifier {
         let normalized = text::normalize(message);
         let reading = self.policy.read(&normalized);
         let address = self.questions.address(&reading.words);
-        let mut scores = self.model.bias();
-        features::extract(&reading, address, &self.questions, |feature| {
-            self.model.add(feature, &mut scores)
-        });
-        let probabilities = probabilities_fast(&self.model.classes(&scores));
+        let mut scoring = self.model.scoring();
+        features::extract(&reading, address, &self.questions, &mut scoring);
+        let probabilities = probabilities_fast(&self.model.classes(&scoring.scores));
         let best = argmax(&probabilities);
 
         let on_topic = reading.concepts & self.policy.on_topic_concepts() != 0 || reading.scope.touched();

@@ -76,10 +76,25 @@ pub enum Feature {
 
 const LONG_MESSAGE_WORDS: usize = 20;
 
-/// Calls `feature` for each feature of a message. The greetings and names
-/// a sentence opens with ("hey support,", "bot", "hi team") are skipped: they
+/// What receives the features of a message, in order: the trainer names
+/// them (any closure), the classifier adds their weights
+/// ([`super::model::Scoring`], whose method is always inlined, so that the
+/// scores stay in registers).
+pub trait FeatureSink {
+    fn feature(&mut self, feature: Feature);
+}
+
+impl<F: FnMut(Feature)> FeatureSink for F {
+    #[inline(always)]
+    fn feature(&mut self, feature: Feature) {
+        self(feature)
+    }
+}
+
+/// Gives `sink` each feature of a message. The greetings and names a
+/// sentence opens with ("hey support,", "bot", "hi team") are skipped: they
 /// say whom the message is for, not what it asks.
-pub fn extract(reading: &Reading, address: Address, questions: &QuestionWords, mut feature: impl FnMut(Feature)) {
+pub fn extract(reading: &Reading, address: Address, questions: &QuestionWords, sink: &mut impl FeatureSink) {
     let mut previous: Option<StemId> = None;
     let mut sentence_start = true;
     let mut word_count = 0;
@@ -94,12 +109,12 @@ pub fn extract(reading: &Reading, address: Address, questions: &QuestionWords, m
             continue;
         }
         if is_stem(word) {
-            feature(Feature::Word(word));
+            sink.feature(Feature::Word(word));
             if let Some(before) = previous {
-                feature(Feature::Pair(before, word));
+                sink.feature(Feature::Pair(before, word));
             }
             if sentence_start {
-                feature(Feature::Opener(word));
+                sink.feature(Feature::Opener(word));
             }
             previous = Some(word);
         } else {
@@ -110,29 +125,29 @@ pub fn extract(reading: &Reading, address: Address, questions: &QuestionWords, m
     let mut concepts = reading.concepts;
     while concepts != 0 {
         let index = concepts.trailing_zeros() as usize;
-        feature(Feature::Concept(index));
+        sink.feature(Feature::Concept(index));
         concepts &= concepts - 1;
     }
     if address.form != Form::Statement {
-        feature(Feature::Fixed(Fixed::Asks));
+        sink.feature(Feature::Fixed(Fixed::Asks));
     }
     if reading.words.contains(&crate::language::lexicon::QUESTION_MARK) {
-        feature(Feature::Fixed(Fixed::QuestionMark));
+        sink.feature(Feature::Fixed(Fixed::QuestionMark));
     }
     if address.to_others {
-        feature(Feature::Fixed(Fixed::ToOthers));
+        sink.feature(Feature::Fixed(Fixed::ToOthers));
     }
     let scope = &reading.scope;
     if scope.best_in_scope >= ITEM_THRESHOLD {
-        feature(Feature::Fixed(Fixed::InScopeItem));
+        sink.feature(Feature::Fixed(Fixed::InScopeItem));
     }
     if scope.best_out_of_scope >= ITEM_THRESHOLD {
-        feature(Feature::Fixed(Fixed::OutOfScopeItem));
+        sink.feature(Feature::Fixed(Fixed::OutOfScopeItem));
     }
     if scope.touched() && !scope.recognized() {
-        feature(Feature::Fixed(Fixed::ScopeWords));
+        sink.feature(Feature::Fixed(Fixed::ScopeWords));
     }
     if word_count > LONG_MESSAGE_WORDS {
-        feature(Feature::Fixed(Fixed::Long));
+        sink.feature(Feature::Fixed(Fixed::Long));
     }
 }

@@ -20,7 +20,7 @@
 use std::sync::LazyLock;
 
 use super::IntentKind;
-use super::features::{Feature, Fixed};
+use super::features::{Feature, FeatureSink, Fixed};
 use crate::language::Lexicon;
 use crate::language::lexicon::StemId;
 use crate::language::pairs::PairTable;
@@ -300,8 +300,17 @@ impl CompiledModel {
         compiled
     }
 
+    /// Scores for one message, starting from the bias: give it the
+    /// message's features ([`super::features::extract`]).
+    pub fn scoring(&self) -> Scoring<'_> {
+        Scoring {
+            model: self,
+            scores: self.bias,
+        }
+    }
+
     /// Adds one feature's weights to `scores`.
-    #[inline]
+    #[inline(always)]
     pub fn add(&self, feature: Feature, scores: &mut Scores) {
         let row = match feature {
             Feature::Word(w) => self.word_rows.get(w as usize).copied(),
@@ -333,6 +342,19 @@ impl CompiledModel {
 
     pub fn rows(&self) -> usize {
         self.weights.len()
+    }
+}
+
+/// One message's scores as its features arrive.
+pub struct Scoring<'m> {
+    model: &'m CompiledModel,
+    pub scores: Scores,
+}
+
+impl FeatureSink for Scoring<'_> {
+    #[inline(always)]
+    fn feature(&mut self, feature: Feature) {
+        self.model.add(feature, &mut self.scores);
     }
 }
 

@@ -136,7 +136,7 @@ pub fn train(policy: &Policy, examples: &[Example], options: &Options) -> Result
             let reading = matcher.read(&text::normalize(&example.text));
             let address = questions.address(&reading.words);
             let mut keys = Vec::new();
-            features::extract(&reading, address, &questions, |feature: Feature| {
+            features::extract(&reading, address, &questions, &mut |feature: Feature| {
                 keys.push(FeatureKey::of(feature, matcher.lexicon(), matcher.concept_ids()));
             });
             keys
