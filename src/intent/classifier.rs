@@ -171,7 +171,11 @@ impl Classifier {
         // are a query even without a verb.
         let words = reading.words.iter().filter(|w| lexicon::is_word(**w)).count();
         let asks = address.asks() || (words <= SHORT_QUERY_WORDS && on_topic);
-        let (kind, rescued) = if best != IntentKind::None {
+        let (kind, rescued) = if address.to_a_person && !direct {
+            // "@maria is patching in scope?" in a channel: a colleague is
+            // asked, not the desk (a mention of the bot makes it direct).
+            (IntentKind::None, false)
+        } else if best != IntentKind::None {
             (best, false)
         } else if asks && (direct || (on_topic && !address.to_a_person)) {
             (rescue(&probabilities), true)
@@ -342,6 +346,22 @@ mod tests {
                 status: None,
                 customer: None
             })
+        );
+    }
+
+    #[test]
+    fn a_question_put_to_a_colleague_is_left_to_them_unless_the_bot_is_asked_too() {
+        let c = classifier();
+        for text in [
+            "@bob is patching in scope?",
+            "@maria can you check the patching?",
+            "@raj open a ticket for the db",
+        ] {
+            assert_eq!(c.classify(text).kind, IntentKind::None, "{text:?}");
+        }
+        assert_eq!(
+            c.classify_as("@bob is patching in scope?", Addressing::Direct).kind,
+            IntentKind::Scope
         );
     }
 
