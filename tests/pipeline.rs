@@ -124,7 +124,14 @@ async fn hostile_input_always_gets_a_reply_within_discord_limits_and_pings_nobod
         "/troubleshoot topic:<@&1>",
     ];
     for text in hostile {
-        let answer = app.handle(Inbound::text(common::actor(Role::Customer), text)).await;
+        // Overheard, a message that mentions a person is left to them; these
+        // mention the bot as well (the adapter removes its own mention).
+        let inbound = if text.contains("<@") {
+            Inbound::direct(common::actor(Role::Customer), text)
+        } else {
+            Inbound::text(common::actor(Role::Customer), text)
+        };
+        let answer = app.handle(inbound).await;
         let json = answer.to_json();
         let problems = common::embed_limit_problems(&json["embeds"]);
         assert!(problems.is_empty(), "{:?}: {problems:?}", &text[..text.len().min(40)]);

@@ -139,6 +139,7 @@ pub fn token_at<'a>(normalized: &'a str, mut i: usize, emit: &mut impl FnMut(Tok
             i += 1;
         }
         b'@' if bytes.get(i + 1).copied().is_some_and(is_word_byte) => {
+            let start = i;
             i += 1;
             while bytes
                 .get(i)
@@ -147,7 +148,11 @@ pub fn token_at<'a>(normalized: &'a str, mut i: usize, emit: &mut impl FnMut(Tok
             {
                 i += 1;
             }
-            emit(Token::Special(Special::Person));
+            // "@everyone" and "@here" call on the whole channel, the desk
+            // included: no one in particular is asked.
+            if !matches!(&normalized[start..i], "@everyone" | "@here") {
+                emit(Token::Special(Special::Person));
+            }
         }
         _ if b >= 0x80 && normalized[i..].starts_with(['€', '£']) => {
             emit(Token::Special(Special::Money));
@@ -465,6 +470,13 @@ mod tests {
         assert_eq!(tokens("ci/cd pipeline"), ["ci", "cd", "pipeline"]);
         assert_eq!(tokens("t3.medium"), ["t3", "medium"]);
         assert_eq!(tokens("phone # for us"), ["phone", "number", "for", "us"]);
+    }
+
+    #[test]
+    fn a_call_on_the_whole_channel_is_no_person() {
+        assert_eq!(tokens("@everyone is iam in scope?"), tokens("is iam in scope?"));
+        assert_eq!(tokens("@here help"), tokens("help"));
+        assert_eq!(tokens("@maria help"), ["<person>", "help"]);
     }
 
     #[test]
