@@ -177,7 +177,7 @@ impl Classifier {
             (IntentKind::None, false)
         } else if best != IntentKind::None {
             (best, false)
-        } else if asks && (direct || (on_topic && !address.to_a_person)) {
+        } else if asks && (direct || on_topic) {
             (rescue(&probabilities), true)
         } else if direct {
             (IntentKind::Help, true)

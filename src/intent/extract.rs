@@ -10,6 +10,7 @@ use regex::Regex;
 
 use super::{TicketFilter, TicketRequest};
 use crate::domain::{AccountId, Severity};
+use crate::language::tokens::REGION_DIRECTIONS;
 
 static ESCALATION_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i-u)^\s*(?:please\s+)?(?:(?:escalate|escalation)\s*[:\-]\s*|(?:i\s+(?:want|need|would\s+like)\s+to\s+|can\s+you\s+|could\s+you\s+|let'?s\s+)?(?:open|raise|create|file|log|submit|start)\s+(?:a|an|the|new)?\s*(?:[\w-]+\s+){0,3}?(?:case|ticket|escalation|incident)(?:\s+with\s+(?:aws|amazon))?(?:\s*[:,\-]\s*|\s+(?:about|for|because|on|regarding)\s+)?)").expect("valid regex")
@@ -182,18 +183,6 @@ pub fn aws_region(text: &str) -> Option<String> {
 
 /// The two letters an AWS region code starts with.
 const REGION_AREAS: [&[u8; 2]; 9] = [b"us", b"eu", b"ap", b"sa", b"ca", b"me", b"af", b"il", b"mx"];
-/// The direction in the middle of a region code.
-const REGION_DIRECTIONS: [&[u8]; 9] = [
-    b"east",
-    b"west",
-    b"north",
-    b"south",
-    b"central",
-    b"northeast",
-    b"southeast",
-    b"northwest",
-    b"southwest",
-];
 
 /// Where the region code starting at `at` ends (area, `-gov` for
 /// GovCloud, direction, number: `us-gov-west-1`), in any case, as a whole
@@ -214,7 +203,7 @@ fn region_end(bytes: &[u8], at: usize) -> Option<usize> {
     i += 1;
     i += REGION_DIRECTIONS
         .iter()
-        .find(|direction| has(i, direction) && has(i + direction.len(), b"-"))?
+        .find(|direction| has(i, direction.as_bytes()) && has(i + direction.len(), b"-"))?
         .len()
         + 1;
     (bytes.get(i).is_some_and(u8::is_ascii_digit) && word_ends(bytes, i + 1)).then_some(i + 1)

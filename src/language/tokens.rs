@@ -358,6 +358,19 @@ fn special_of(run: &str, shape: &Shape) -> Option<Special> {
 }
 
 /// `us-east-1`, `eu-central-2`, `us-gov-west-1`.
+/// The direction in the middle of an AWS region code (`us-east-1`).
+pub const REGION_DIRECTIONS: [&str; 9] = [
+    "east",
+    "west",
+    "north",
+    "south",
+    "central",
+    "northeast",
+    "southeast",
+    "northwest",
+    "southwest",
+];
+
 pub fn is_region(run: &str) -> bool {
     let mut parts = run.split('-');
     let Some(area) = parts.next() else { return false };
@@ -368,19 +381,8 @@ pub fn is_region(run: &str) -> bool {
     if direction == Some("gov") {
         direction = parts.next();
     }
-    let directions = [
-        "east",
-        "west",
-        "north",
-        "south",
-        "central",
-        "northeast",
-        "southeast",
-        "northwest",
-        "southwest",
-    ];
     let Some(direction) = direction else { return false };
-    if !directions.contains(&direction) {
+    if !REGION_DIRECTIONS.contains(&direction) {
         return false;
     }
     let number = parts.next();
