@@ -28,9 +28,21 @@ pub const MAX_CLASSIFIED_CHARS: usize = CLASSIFIED_HEAD_CHARS + CLASSIFIED_TAIL_
 ///   override characters become spaces or vanish.
 /// - Everything is lower-cased and runs of white space are collapsed.
 pub fn normalize(input: &str) -> String {
+    normalized(input).into_owned()
+}
+
+/// [`normalize`], borrowing the message itself when it is already in folded
+/// form (ASCII, lower case, single-spaced, no mention token: most chat
+/// messages), so that reading it costs no copy.
+pub fn normalized(input: &str) -> std::borrow::Cow<'_, str> {
     let clipped = head_and_tail(input);
+    if let std::borrow::Cow::Borrowed(text) = clipped
+        && is_folded_ascii(text.as_bytes())
+    {
+        return std::borrow::Cow::Borrowed(text);
+    }
     if clipped.is_ascii() {
-        return normalize_ascii(&strip_mention_tokens(&clipped));
+        return std::borrow::Cow::Owned(normalize_ascii(&strip_mention_tokens(&clipped)));
     }
     let displayed = apply_right_to_left_overrides(&clipped);
     let without_mentions = strip_mention_tokens(&displayed);
@@ -53,7 +65,7 @@ pub fn normalize(input: &str) -> String {
     if out.ends_with(' ') {
         out.pop();
     }
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 /// [`normalize`] for ASCII text: the common case, kept fast. Text that is
@@ -118,6 +130,63 @@ fn is_single_spaced(bytes: &[u8]) -> bool {
         bad |=
             u64::from(byte < b' ') | u64::from(byte == 0x7f) | (u64::from(byte == b' ') & u64::from(previous == b' '));
         previous = byte;
+    }
+    bad == 0
+}
+
+/// Whether text is already in folded form: ASCII with no upper-case letter,
+/// no control character, no `<` (which may open a mention token), and no
+/// leading, trailing or doubled space. Eight bytes at a time and
+/// branch-free; the last eight bytes are read as one chunk overlapping the
+/// one before, since every test here only looks for a bad byte.
+fn is_folded_ascii(bytes: &[u8]) -> bool {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const SEVEN_BITS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const fn repeat(byte: u8) -> u64 {
+        u64::from_ne_bytes([byte; 8])
+    }
+    /// The high bit of each byte of `x` that is zero.
+    fn zero_bytes(x: u64) -> u64 {
+        !(((x & SEVEN_BITS) + SEVEN_BITS) | x) & HIGH
+    }
+    /// The high bits of the bad bytes of eight, with the high bit of the
+    /// lowest byte of `space_before` set when the byte before was a space;
+    /// and the high bit of the last byte when it is a space.
+    fn bad_bytes(x: u64, space_before: u64) -> (u64, u64) {
+        let seven = x & SEVEN_BITS;
+        // For a byte below 0x80, adding 0x80 - c sets its high bit exactly
+        // when it is at least c, without a carry into the next byte.
+        let at_least = |c: u8| (seven + repeat(0x80 - c)) & HIGH;
+        let control = !at_least(b' ') & HIGH;
+        let upper = at_least(b'A') & !at_least(b'Z' + 1);
+        let delete = zero_bytes(x ^ repeat(0x7f));
+        let open = zero_bytes(x ^ repeat(b'<'));
+        let spaces = zero_bytes(x ^ repeat(b' '));
+        let doubled = spaces & ((spaces << 8) | space_before);
+        ((x & HIGH) | control | upper | delete | open | doubled, spaces >> 56)
+    }
+    let (Some(first), Some(last)) = (bytes.first(), bytes.last()) else {
+        return true;
+    };
+    let mut bad = u64::from(*first == b' ' || *last == b' ');
+    if bytes.len() < 8 {
+        // Padded with a letter, which is never bad.
+        let mut padded = [b'a'; 8];
+        padded[..bytes.len()].copy_from_slice(bytes);
+        return bad | bad_bytes(u64::from_le_bytes(padded), 0).0 == 0;
+    }
+    let mut space_before = 0u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let (found, space) = bad_bytes(u64::from_le_bytes(chunk.try_into().expect("eight bytes")), space_before);
+        bad |= found;
+        space_before = space;
+    }
+    if !chunks.remainder().is_empty() {
+        let at = bytes.len() - 8;
+        let before = u64::from(at > 0 && bytes[at - 1] == b' ') << 7;
+        let tail = u64::from_le_bytes(bytes[at..].try_into().expect("eight bytes"));
+        bad |= bad_bytes(tail, before).0;
     }
     bad == 0
 }
@@ -373,6 +442,57 @@ mod tests {
                 })
                 .collect();
             assert_eq!(is_single_spaced(&text), slow(&text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn folded_form_is_recognized_eight_bytes_at_a_time_as_one_at_a_time() {
+        fn slow(bytes: &[u8]) -> bool {
+            bytes.first() != Some(&b' ')
+                && bytes.last() != Some(&b' ')
+                && bytes
+                    .iter()
+                    .all(|b| (b' '..0x7f).contains(b) && !b.is_ascii_uppercase() && *b != b'<')
+                && !bytes.windows(2).any(|w| w == b"  ")
+        }
+        let alphabet = [
+            b' ', b' ', b'\t', 0x1f, 0x7f, 0x80, 0xc3, b'<', b'@', b'A', b'Z', b'[', b'`', b'a', b'z', b'{',
+        ];
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        for _ in 0..100_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = (state % 30) as usize;
+            let text: Vec<u8> = (0..len)
+                .map(|i| {
+                    let pick = state.rotate_left(i as u32 * 5) as usize;
+                    if pick % 8 == 0 {
+                        alphabet[pick / 8 % alphabet.len()]
+                    } else {
+                        b'a' + (pick % 26) as u8
+                    }
+                })
+                .collect();
+            assert_eq!(is_folded_ascii(&text), slow(&text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn folded_text_is_borrowed_and_the_rest_is_folded() {
+        assert!(matches!(
+            normalized("is patching in scope?"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        for text in [
+            "Is patching in scope?",
+            "is  patching",
+            " is",
+            "is\tit",
+            "<@123> hi",
+            "café",
+        ] {
+            assert!(matches!(normalized(text), std::borrow::Cow::Owned(_)), "{text:?}");
         }
     }
 

@@ -148,7 +148,7 @@ impl Classifier {
             .iter()
             .copied()
             .filter(|sentence| {
-                let reading = self.policy.read(&text::normalize(sentence));
+                let reading = self.policy.read(&text::normalized(sentence));
                 self.questions.address(&reading.words).asks()
             })
             .collect();
@@ -157,11 +157,10 @@ impl Classifier {
     }
 
     fn classify_text(&self, message: &str, addressing: Addressing) -> Classification {
-        let normalized = text::normalize(message);
+        let normalized = text::normalized(message);
         let reading = self.policy.read(&normalized);
         let address = self.questions.address(&reading.words);
-        let mut scoring = self.model.scoring();
-        features::extract(&reading, address, &self.questions, &mut scoring);
+        let scoring = features::extract(&reading, address, &self.questions, self.model.scoring());
         let probabilities = probabilities_fast(&self.model.classes(&scoring.scores));
         let best = argmax(&probabilities);
 
