@@ -92,10 +92,12 @@ enum Entry {
     Expansion(u32),
 }
 
-/// A key of one to sixteen bytes, read as integers: the first and last
-/// eight bytes (overlapping for shorter keys), or for keys under eight bytes
-/// their first and last four, or every byte; with the length, which makes the
-/// reading unique. Building one is a couple of loads, not a copy.
+/// A key of one to sixteen bytes, read as integers: up to eight bytes in
+/// `low` (zero beyond the key), longer keys as their first and last eight
+/// bytes (overlapping), with the length, which makes the reading unique.
+/// Building one is a couple of loads, not a copy. Keys never hold a zero
+/// byte (those go to the map's ordinary hash map), so that a short key is
+/// told by `low` alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 struct Key {
     low: u64,
@@ -105,13 +107,16 @@ struct Key {
 
 impl Key {
     fn of(text: &str) -> Option<Key> {
+        if text.contains('\0') {
+            return None;
+        }
         Key::at(text.as_bytes(), 0, text.len())
     }
 
-    /// The key of the `len` bytes of `bytes` from `start`: up to eight
-    /// bytes in `low` (zero beyond the word), up to sixteen as the first
-    /// and the last eight. Two loads from the message itself, except in
-    /// its last eight bytes.
+    /// The key of the `len` bytes of `bytes` from `start` (which hold no
+    /// zero byte): up to eight bytes in `low`, up to sixteen as the first
+    /// and the last eight. Two loads from the message itself, except in its
+    /// last eight bytes.
     #[inline(always)]
     fn at(bytes: &[u8], start: usize, len: usize) -> Option<Key> {
         let load8 = |at: usize| match bytes.get(at..at + 8) {
@@ -137,35 +142,129 @@ impl Key {
         })
     }
 
+    fn is_short(&self) -> bool {
+        self.len <= 8
+    }
+}
+
+/// What an open-addressing table is keyed by: a key that is never zero
+/// ([`Default`] marks an empty slot), with its hash.
+trait SlotKey: Copy + Eq + Default {
+    fn hash(&self) -> u64;
+}
+
+/// A key of up to eight bytes, zero-padded.
+impl SlotKey for u64 {
+    #[inline(always)]
+    fn hash(&self) -> u64 {
+        self.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+}
+
+impl SlotKey for Key {
+    #[inline(always)]
     fn hash(&self) -> u64 {
         (self.low ^ self.high.rotate_left(29) ^ u64::from(self.len)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
     }
 }
 
-/// A map keyed by short strings, built for lookups: keys of up to sixteen
-/// bytes (nearly every word) live in an open-addressing table of [`Key`]s;
-/// longer ones in an ordinary hash map.
-struct PackedMap<V> {
-    /// Each slot holds its key and value side by side (one cache line read
-    /// per probe). The capacity is a power of two and at least twice the
-    /// number of keys.
-    slots: Vec<(Key, Option<V>)>,
-    /// One byte of each slot's hash (high bit set), or 0 for an empty slot:
-    /// a probe reads this small array first, so a missing key (an unknown
-    /// word, a typo's deletion) costs no read of the slots at all.
-    tags: Vec<u8>,
+/// Open addressing with linear probing, each slot holding its key and value
+/// side by side and the table at most half full: a lookup, found or not,
+/// nearly always reads one cache line.
+struct Table<K, V> {
+    /// The capacity is a power of two.
+    slots: Vec<(K, Option<V>)>,
     used: usize,
+}
+
+impl<K, V> Default for Table<K, V> {
+    fn default() -> Self {
+        Self {
+            slots: Vec::new(),
+            used: 0,
+        }
+    }
+}
+
+impl<K: SlotKey, V> Table<K, V> {
+    #[inline(always)]
+    fn slot(&self, key: K) -> Option<usize> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut index = (key.hash() >> (64 - self.slots.len().trailing_zeros())) as usize;
+        loop {
+            let here = self.slots[index].0;
+            if here == key {
+                return Some(index);
+            }
+            if here == K::default() {
+                return None;
+            }
+            index = (index + 1) & mask;
+        }
+    }
+
+    #[inline(always)]
+    fn get(&self, key: K) -> Option<&V> {
+        self.slot(key).and_then(|i| self.slots[i].1.as_ref())
+    }
+
+    fn get_mut(&mut self, key: K) -> Option<&mut V> {
+        self.slot(key).and_then(|i| self.slots[i].1.as_mut())
+    }
+
+    /// Inserts or replaces; true when the key is new.
+    fn insert(&mut self, key: K, value: V) -> bool {
+        if let Some(index) = self.slot(key) {
+            self.slots[index].1 = Some(value);
+            return false;
+        }
+        if (self.used + 1) * 2 > self.slots.len() {
+            self.grow();
+        }
+        self.place(key, Some(value));
+        self.used += 1;
+        true
+    }
+
+    fn place(&mut self, key: K, value: Option<V>) {
+        let mask = self.slots.len() - 1;
+        let mut index = (key.hash() >> (64 - self.slots.len().trailing_zeros())) as usize;
+        while self.slots[index].0 != K::default() {
+            index = (index + 1) & mask;
+        }
+        self.slots[index] = (key, value);
+    }
+
+    fn grow(&mut self) {
+        let capacity = (self.slots.len() * 2).max(64);
+        let old = std::mem::replace(&mut self.slots, (0..capacity).map(|_| (K::default(), None)).collect());
+        for (key, value) in old {
+            if key != K::default() {
+                self.place(key, value);
+            }
+        }
+    }
+}
+
+/// A map keyed by short strings, built for lookups: keys of up to eight
+/// bytes (most words) in a table of one integer per key, keys of up to
+/// sixteen in a table of [`Key`]s, longer ones in an ordinary hash map.
+struct PackedMap<V> {
+    short: Table<u64, V>,
+    medium: Table<Key, V>,
     long: FxHashMap<Box<str>, V>,
-    /// Every short key's text, for iteration.
+    /// Every short and medium key's text, for iteration.
     texts: Vec<Box<str>>,
 }
 
 impl<V> Default for PackedMap<V> {
     fn default() -> Self {
         Self {
-            slots: Vec::new(),
-            tags: Vec::new(),
-            used: 0,
+            short: Table::default(),
+            medium: Table::default(),
             long: FxHashMap::default(),
             texts: Vec::new(),
         }
@@ -173,48 +272,26 @@ impl<V> Default for PackedMap<V> {
 }
 
 impl<V> PackedMap<V> {
-    /// Where a key's probe starts, and its tag.
-    #[inline]
-    fn home(&self, key: &Key) -> (usize, u8) {
-        let hash = key.hash();
-        let index = (hash >> (64 - self.slots.len().trailing_zeros())) as usize;
-        (index, (hash >> 32) as u8 | 0x80)
-    }
-
-    #[inline]
-    fn slot(&self, key: &Key) -> Option<usize> {
-        if self.slots.is_empty() {
-            return None;
-        }
-        let mask = self.slots.len() - 1;
-        let (mut index, tag) = self.home(key);
-        loop {
-            let here = self.tags[index];
-            if here == tag && self.slots[index].0 == *key {
-                return Some(index);
-            }
-            if here == 0 {
-                return None;
-            }
-            index = (index + 1) & mask;
-        }
-    }
-
-    #[inline]
+    #[inline(always)]
     fn get_key(&self, key: &Key) -> Option<&V> {
-        self.slot(key).and_then(|i| self.slots[i].1.as_ref())
+        if key.is_short() {
+            self.short.get(key.low)
+        } else {
+            self.medium.get(*key)
+        }
     }
 
     fn get(&self, text: &str) -> Option<&V> {
         match Key::of(text) {
-            Some(key) => self.slot(&key).and_then(|i| self.slots[i].1.as_ref()),
+            Some(key) => self.get_key(&key),
             None => self.long.get(text),
         }
     }
 
     fn get_mut(&mut self, text: &str) -> Option<&mut V> {
         match Key::of(text) {
-            Some(key) => self.slot(&key).and_then(|i| self.slots[i].1.as_mut()),
+            Some(key) if key.is_short() => self.short.get_mut(key.low),
+            Some(key) => self.medium.get_mut(key),
             None => self.long.get_mut(text),
         }
     }
@@ -224,45 +301,21 @@ impl<V> PackedMap<V> {
     }
 
     fn insert(&mut self, text: &str, value: V) {
-        let Some(key) = Key::of(text) else {
-            self.long.insert(text.into(), value);
-            return;
-        };
-        if let Some(index) = self.slot(&key) {
-            self.slots[index].1 = Some(value);
-            return;
-        }
-        if (self.used + 1) * 2 > self.slots.len() {
-            self.grow();
-        }
-        self.place(key, Some(value));
-        self.used += 1;
-        self.texts.push(text.into());
-    }
-
-    fn place(&mut self, key: Key, value: Option<V>) {
-        let mask = self.slots.len() - 1;
-        let (mut index, tag) = self.home(&key);
-        while self.tags[index] != 0 {
-            index = (index + 1) & mask;
-        }
-        self.slots[index] = (key, value);
-        self.tags[index] = tag;
-    }
-
-    fn grow(&mut self) {
-        let capacity = (self.slots.len() * 2).max(64);
-        self.tags = vec![0; capacity];
-        let old = std::mem::replace(&mut self.slots, (0..capacity).map(|_| (Key::default(), None)).collect());
-        for (key, value) in old {
-            if key.len != 0 {
-                self.place(key, value);
+        let fresh = match Key::of(text) {
+            Some(key) if key.is_short() => self.short.insert(key.low, value),
+            Some(key) => self.medium.insert(key, value),
+            None => {
+                self.long.insert(text.into(), value);
+                return;
             }
+        };
+        if fresh {
+            self.texts.push(text.into());
         }
     }
 
     fn len(&self) -> usize {
-        self.used + self.long.len()
+        self.short.used + self.medium.used + self.long.len()
     }
 
     fn clear(&mut self) {
