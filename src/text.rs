@@ -467,7 +467,7 @@ mod tests {
             let text: Vec<u8> = (0..len)
                 .map(|i| {
                     let pick = state.rotate_left(i as u32 * 5) as usize;
-                    if pick % 8 == 0 {
+                    if pick.is_multiple_of(8) {
                         alphabet[pick / 8 % alphabet.len()]
                     } else {
                         b'a' + (pick % 26) as u8
