@@ -64,6 +64,8 @@ fn scope_answer_end_to_end(c: &mut Criterion) {
     group.finish();
 }
 
+const CONCURRENT_CREATORS: usize = 32;
+
 fn ticket_creations(c: &mut Criterion) {
     let (runtime, _dir, config) = setup("tickets.db");
     let url = config.database.url;
@@ -92,6 +94,20 @@ fn ticket_creations(c: &mut Criterion) {
             runtime
                 .block_on(store.open_ticket(&ticket, time::OffsetDateTime::now_utc()))
                 .unwrap()
+        })
+    });
+    // Thirty-two creators at once, as a busy desk or several instances
+    // would: each iteration opens 32 tickets concurrently and waits for all.
+    group.throughput(Throughput::Elements(CONCURRENT_CREATORS as u64));
+    group.bench_function("open_ticket_32_concurrent", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                let creations =
+                    (0..CONCURRENT_CREATORS).map(|_| store.open_ticket(&ticket, time::OffsetDateTime::now_utc()));
+                for created in futures_util::future::join_all(creations).await {
+                    created.unwrap();
+                }
+            })
         })
     });
     group.finish();

@@ -104,6 +104,123 @@ async fn ticket_numbers_are_short_and_increasing() {
     assert_eq!((a, b), (1, 2));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_openings_are_each_committed_once_with_their_own_number_reference_and_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&url(&dir)).await.unwrap();
+    let openings = (0..200).map(|i| {
+        let store = store.clone();
+        tokio::spawn(async move { (i, store.open_ticket(&numbered_ticket(i), now()).await.unwrap()) })
+    });
+    let tickets: Vec<_> = futures_util::future::join_all(openings)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let mut ids: Vec<i64> = tickets.iter().map(|(_, t)| t.id).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, (1..=200).collect::<Vec<i64>>());
+    for (i, ticket) in &tickets {
+        assert_is_its_own(&store, *i, ticket).await;
+    }
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM tickets")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(count, 200);
+}
+
+/// On one thread, the forty openings are all queued before the writer runs,
+/// so they are written as one group (of 32 and 8): each caller still gets
+/// its own ticket, reference and event.
+#[tokio::test]
+async fn openings_written_together_each_get_their_own_ticket_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&url(&dir)).await.unwrap();
+    let tickets: Vec<NewTicket> = (0..40).map(numbered_ticket).collect();
+    let openings = tickets.iter().map(|ticket| store.open_ticket(ticket, now()));
+    let opened = futures_util::future::join_all(openings).await;
+    for (i, ticket) in opened.into_iter().enumerate() {
+        assert_is_its_own(&store, i, &ticket.unwrap()).await;
+    }
+}
+
+/// Ticket `i`, told apart from the others by its subject, opener and severity.
+fn numbered_ticket(i: usize) -> NewTicket {
+    let mut ticket = new_ticket(&format!("ticket {i}"), &format!("description {i}"));
+    ticket.opened_by.id = format!("user-{i}");
+    ticket.severity = [Severity::Low, Severity::Normal, Severity::High, Severity::Urgent][i % 4];
+    ticket
+}
+
+async fn assert_is_its_own(store: &Store, i: usize, ticket: &platform_desk::store::Ticket) {
+    let expected = numbered_ticket(i);
+    assert_eq!(ticket.subject, expected.subject);
+    assert_eq!(ticket.description, expected.description);
+    assert_eq!(ticket.severity, expected.severity);
+    assert_eq!(ticket.opened_by, expected.opened_by);
+    assert!(
+        ticket.case_reference.starts_with(&format!("PD-{}-", ticket.id)),
+        "{ticket:?}"
+    );
+    assert_eq!(store.ticket(ticket.id).await.unwrap().as_ref(), Some(ticket));
+    let events = store.ticket_events(ticket.id).await.unwrap();
+    assert_eq!(events.len(), 1, "ticket {}", ticket.id);
+    assert_eq!(events[0].kind, "opened");
+    assert_eq!(events[0].actor_id, expected.opened_by.id);
+    assert_eq!(events[0].detail, format!("severity {}", expected.severity.code()));
+}
+
+/// On one thread, all forty openings are queued before the writer runs, so
+/// they form one group with the refused ticket in it.
+#[tokio::test]
+async fn a_ticket_the_database_refuses_fails_alone_and_its_group_is_still_written_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&url(&dir)).await.unwrap();
+    sqlx::query(
+        "CREATE TRIGGER refuse_poison BEFORE INSERT ON tickets WHEN NEW.subject = 'poison'
+         BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+    )
+    .execute(store.pool())
+    .await
+    .unwrap();
+    let subjects: Vec<String> = (0..40)
+        .map(|i| {
+            if i == 17 {
+                "poison".to_owned()
+            } else {
+                format!("ticket {i}")
+            }
+        })
+        .collect();
+    let tickets: Vec<NewTicket> = subjects.iter().map(|subject| new_ticket(subject, "d")).collect();
+    let openings = tickets.iter().map(|ticket| store.open_ticket(ticket, now()));
+    let results = futures_util::future::join_all(openings).await;
+    for (subject, result) in subjects.iter().zip(&results) {
+        match subject.as_str() {
+            "poison" => assert!(
+                result.as_ref().unwrap_err().to_string().contains("refused by the test"),
+                "{result:?}"
+            ),
+            _ => assert_eq!(&result.as_ref().unwrap().subject, subject),
+        }
+    }
+    let stored: Vec<String> = sqlx::query_scalar("SELECT subject FROM tickets ORDER BY id")
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    let mut expected: Vec<String> = subjects.into_iter().filter(|s| s != "poison").collect();
+    let mut got = stored.clone();
+    expected.sort();
+    got.sort();
+    assert_eq!(got, expected, "each good ticket once, the refused one not at all");
+    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM ticket_events")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(events, 39);
+}
+
 #[tokio::test]
 async fn the_schema_refuses_an_unknown_severity() {
     let dir = tempfile::tempdir().unwrap();

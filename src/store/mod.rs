@@ -9,6 +9,7 @@
 //! creations per second for no gain against process crashes.
 
 pub mod cache;
+mod group_commit;
 pub mod interactions;
 pub mod outages;
 pub mod threads;
@@ -41,12 +42,17 @@ pub enum StoreError {
     Query(#[from] sqlx::Error),
     #[error("the database holds a value this version does not know: {0}")]
     Corrupt(String),
+    #[error("the store is shutting down: the ticket was not confirmed as written")]
+    WriterStopped,
+    #[error("database error, nothing of this ticket was written: {0}")]
+    GroupFailed(String),
 }
 
 /// A handle on the database; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: SqlitePool,
+    writer: group_commit::TicketWriter,
 }
 
 impl Store {
@@ -72,7 +78,10 @@ impl Store {
             .await
             .map_err(open_error)?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            writer: group_commit::TicketWriter::start(pool.clone()),
+            pool,
+        })
     }
 
     pub fn pool(&self) -> &SqlitePool {

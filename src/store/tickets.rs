@@ -3,7 +3,7 @@
 
 use std::str::FromStr;
 
-use sqlx::{Row, SqliteExecutor, sqlite::SqliteRow};
+use sqlx::{Row, SqliteConnection, SqliteExecutor, sqlite::SqliteRow};
 use time::OffsetDateTime;
 
 use super::{Store, StoreError, timestamp};
@@ -174,38 +174,86 @@ fn ticket_from_row(row: &SqliteRow) -> Result<Ticket, StoreError> {
     })
 }
 
-/// Inserts the ticket row; returns its id.
-pub async fn insert(
-    executor: impl SqliteExecutor<'_>,
-    ticket: &NewTicket,
-    at: OffsetDateTime,
-) -> Result<i64, StoreError> {
-    let now = timestamp(at);
-    let id = sqlx::query_scalar(
+/// Writes new tickets inside `tx`: their rows, case references and `opened`
+/// events, in three statements whatever their number (the rows, the
+/// references, the events), so that a group commit costs little more than
+/// one ticket. Returned in the order given.
+pub(super) async fn create_many(
+    tx: &mut SqliteConnection,
+    tickets: &[(&NewTicket, OffsetDateTime)],
+) -> Result<Vec<Ticket>, StoreError> {
+    if tickets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut rows = sqlx::QueryBuilder::new(
         "INSERT INTO tickets (
              subject, description, severity, customer, account_id, aws_service,
              opened_by_id, opened_by_name, opened_by_role, guild_id, channel_id,
-             case_state, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         RETURNING id",
-    )
-    .bind(&ticket.subject)
-    .bind(&ticket.description)
-    .bind(ticket.severity.code())
-    .bind(&ticket.customer)
-    .bind(ticket.account_id.as_ref().map(AccountId::as_str))
-    .bind(&ticket.aws_service)
-    .bind(&ticket.opened_by.id)
-    .bind(&ticket.opened_by.name)
-    .bind(ticket.opened_by.role.as_str())
-    .bind(&ticket.guild_id)
-    .bind(&ticket.channel_id)
-    .bind(ticket.case_state.as_str())
-    .bind(&now)
-    .bind(&now)
-    .fetch_one(executor)
-    .await?;
-    Ok(id)
+             case_state, created_at, updated_at) ",
+    );
+    rows.push_values(tickets, |mut row, (ticket, at)| {
+        let now = timestamp(*at);
+        row.push_bind(ticket.subject.as_str())
+            .push_bind(ticket.description.as_str())
+            .push_bind(ticket.severity.code())
+            .push_bind(ticket.customer.as_deref())
+            .push_bind(ticket.account_id.as_ref().map(AccountId::as_str))
+            .push_bind(ticket.aws_service.as_deref())
+            .push_bind(ticket.opened_by.id.as_str())
+            .push_bind(ticket.opened_by.name.as_str())
+            .push_bind(ticket.opened_by.role.as_str())
+            .push_bind(ticket.guild_id.as_deref())
+            .push_bind(ticket.channel_id.as_deref())
+            .push_bind(ticket.case_state.as_str())
+            .push_bind(now.clone())
+            .push_bind(now);
+    });
+    rows.push(" RETURNING id");
+    let mut ids: Vec<i64> = rows.build_query_scalar().fetch_all(&mut *tx).await?;
+    // One statement's rows take consecutive ids in the order of its values;
+    // RETURNING itself promises no order.
+    ids.sort_unstable();
+    if ids.len() != tickets.len() {
+        return Err(StoreError::Corrupt(format!(
+            "{} tickets inserted, {} ids returned",
+            tickets.len(),
+            ids.len()
+        )));
+    }
+
+    let mut references = sqlx::QueryBuilder::new("WITH refs(id, reference) AS (");
+    references.push_values(&ids, |mut row, id| {
+        row.push_bind(*id)
+            .push_bind(format!("PD-{id}-{:06x}", fastrand::u32(..0x100_0000)));
+    });
+    references
+        .push(") UPDATE tickets SET case_reference = refs.reference FROM refs WHERE tickets.id = refs.id RETURNING *");
+    let stored = references.build().fetch_all(&mut *tx).await?;
+    let mut by_id = std::collections::HashMap::with_capacity(stored.len());
+    for row in &stored {
+        let ticket = ticket_from_row(row)?;
+        by_id.insert(ticket.id, ticket);
+    }
+
+    let mut events =
+        sqlx::QueryBuilder::new("INSERT INTO ticket_events (ticket_id, at, actor_id, actor_name, kind, detail) ");
+    events.push_values(ids.iter().zip(tickets), |mut row, (id, (ticket, at))| {
+        row.push_bind(*id)
+            .push_bind(timestamp(*at))
+            .push_bind(ticket.opened_by.id.as_str())
+            .push_bind(ticket.opened_by.name.as_str())
+            .push_bind("opened")
+            .push_bind(format!("severity {}", ticket.severity.code()));
+    });
+    events.build().execute(&mut *tx).await?;
+
+    ids.iter()
+        .map(|id| {
+            by_id
+                .remove(id)
+                .ok_or_else(|| StoreError::Corrupt(format!("ticket {id} vanished inside its own transaction")))
+        })
+        .collect()
 }
 
 /// Appends an event to a ticket's log.
@@ -285,23 +333,10 @@ pub fn system_actor() -> ActorRef {
 
 impl Store {
     /// Opens a ticket: the row, its case reference and its `opened` event are
-    /// committed together, before anything else is attempted.
+    /// committed together, before anything else is attempted. Concurrent
+    /// openings share one commit (see [`super::group_commit`]).
     pub async fn open_ticket(&self, ticket: &NewTicket, at: OffsetDateTime) -> Result<Ticket, StoreError> {
-        let mut tx = self.write_transaction().await?;
-        let id = insert(&mut *tx, ticket, at).await?;
-        let reference = format!("PD-{id}-{:06x}", fastrand::u32(..0x100_0000));
-        sqlx::query("UPDATE tickets SET case_reference = ? WHERE id = ?")
-            .bind(&reference)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        let detail = format!("severity {}", ticket.severity.code());
-        record_event(&mut *tx, id, &ticket.opened_by, "opened", &detail, at).await?;
-        let stored = find(&mut *tx, id)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt(format!("ticket {id} vanished inside its own transaction")))?;
-        tx.commit().await?;
-        Ok(stored)
+        self.writer.create(ticket, at).await
     }
 
     pub async fn ticket(&self, id: i64) -> Result<Option<Ticket>, StoreError> {

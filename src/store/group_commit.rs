@@ -1,0 +1,139 @@
+//! Ticket creations committed in groups. Every creation is durable before
+//! its caller hears of it, but concurrent creations share one transaction:
+//! SQLite takes one write lock and syncs its log once per commit, so a desk
+//! opening many tickets at once (a region outage, a burst of escalations)
+//! pays for one commit, not one each.
+//!
+//! One writer task per store takes whatever creations are waiting (up to
+//! [`MAX_GROUP`]), writes them in one transaction and answers each caller
+//! once it has committed. A caller that gives up waiting does not stop the
+//! commit of its ticket. When a group fails (one ticket breaks a constraint,
+//! the commit itself fails), nothing of it was written: when the database
+//! refused what was written (a constraint, a trigger), each of its tickets
+//! is tried again alone, so that one bad ticket fails alone and the others
+//! are still written once; any other failure (the write lock not granted in
+//! time, the disk) is every ticket's answer.
+
+use sqlx::SqlitePool;
+use time::OffsetDateTime;
+use tokio::sync::{mpsc, oneshot};
+
+use super::StoreError;
+use super::tickets::{NewTicket, Ticket, create_many};
+
+/// The most creations one transaction takes.
+pub const MAX_GROUP: usize = 256;
+
+/// Creations waiting for the writer; past this, callers wait to queue.
+const QUEUE: usize = 1024;
+
+/// A creation waiting for its commit.
+struct Pending {
+    ticket: NewTicket,
+    at: OffsetDateTime,
+    done: oneshot::Sender<Result<Ticket, StoreError>>,
+}
+
+/// The queue to a store's writer task.
+#[derive(Debug, Clone)]
+pub(super) struct TicketWriter {
+    queue: mpsc::Sender<Pending>,
+}
+
+impl TicketWriter {
+    /// Starts the writer on the current tokio runtime (the one the pool
+    /// lives on); it stops when the last handle is dropped.
+    pub(super) fn start(pool: SqlitePool) -> Self {
+        let (queue, waiting) = mpsc::channel(QUEUE);
+        tokio::spawn(write_groups(pool, waiting));
+        Self { queue }
+    }
+
+    /// Queues a creation and waits until it is committed.
+    pub(super) async fn create(&self, ticket: &NewTicket, at: OffsetDateTime) -> Result<Ticket, StoreError> {
+        let (done, committed) = oneshot::channel();
+        let pending = Pending {
+            ticket: ticket.clone(),
+            at,
+            done,
+        };
+        self.queue.send(pending).await.map_err(|_| StoreError::WriterStopped)?;
+        committed.await.map_err(|_| StoreError::WriterStopped)?
+    }
+}
+
+async fn write_groups(pool: SqlitePool, mut waiting: mpsc::Receiver<Pending>) {
+    let mut group = Vec::with_capacity(MAX_GROUP);
+    while waiting.recv_many(&mut group, MAX_GROUP).await > 0 {
+        let size = group.len();
+        match commit_group(&pool, &group).await {
+            Ok(tickets) => {
+                tracing::debug!(tickets = size, "ticket creations committed together");
+                for (pending, ticket) in group.drain(..).zip(tickets) {
+                    // A caller that stopped waiting still has its ticket.
+                    let _ = pending.done.send(Ok(ticket));
+                }
+            }
+            Err(error) if size == 1 => {
+                let pending = group.pop().expect("a group of one");
+                let _ = pending.done.send(Err(error));
+            }
+            Err(error) if refused(&error) => {
+                tracing::warn!(tickets = size, %error, "the database refused a ticket of a group; each is tried alone");
+                for pending in group.drain(..) {
+                    let result = commit_one(&pool, &pending).await;
+                    let _ = pending.done.send(result);
+                }
+            }
+            Err(error) => {
+                // Not one ticket's fault (the lock not granted in time, the
+                // disk): trying each alone would only hold the others up.
+                tracing::error!(tickets = size, %error, "a group of ticket creations failed; none was written");
+                let message = error.to_string();
+                for pending in group.drain(..) {
+                    let _ = pending.done.send(Err(StoreError::GroupFailed(message.clone())));
+                }
+            }
+        }
+    }
+}
+
+/// Whether the database refused what a statement wrote (a constraint or a
+/// trigger: SQLite's result codes of the `SQLITE_CONSTRAINT` family), which
+/// may be one ticket's doing.
+fn refused(error: &StoreError) -> bool {
+    const SQLITE_CONSTRAINT: i32 = 19;
+    match error {
+        StoreError::Query(sqlx::Error::Database(database)) => database
+            .code()
+            .and_then(|code| code.parse::<i32>().ok())
+            .is_some_and(|code| code & 0xff == SQLITE_CONSTRAINT),
+        _ => false,
+    }
+}
+
+/// Writes a whole group in one transaction: all of it or none. The group is
+/// written in parts whose sizes are powers of two (37 as 32, 4 and 1), so
+/// that a connection caches at most nine forms of each statement.
+async fn commit_group(pool: &SqlitePool, group: &[Pending]) -> Result<Vec<Ticket>, StoreError> {
+    let tickets: Vec<(&NewTicket, OffsetDateTime)> = group.iter().map(|p| (&p.ticket, p.at)).collect();
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut created = Vec::with_capacity(tickets.len());
+    let mut rest = tickets.as_slice();
+    while !rest.is_empty() {
+        let part = 1 << rest.len().ilog2();
+        created.extend(create_many(&mut tx, &rest[..part]).await?);
+        rest = &rest[part..];
+    }
+    tx.commit().await?;
+    Ok(created)
+}
+
+async fn commit_one(pool: &SqlitePool, pending: &Pending) -> Result<Ticket, StoreError> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut created = create_many(&mut tx, &[(&pending.ticket, pending.at)]).await?;
+    tx.commit().await?;
+    created
+        .pop()
+        .ok_or_else(|| StoreError::Corrupt("a created ticket was not returned".to_owned()))
+}
