@@ -208,31 +208,38 @@ pub(super) async fn create_many(
             .push_bind(now.clone())
             .push_bind(now);
     });
-    rows.push(" RETURNING id");
-    let mut ids: Vec<i64> = rows.build_query_scalar().fetch_all(&mut *tx).await?;
-    // One statement's rows take consecutive ids in the order of its values;
-    // RETURNING itself promises no order.
-    ids.sort_unstable();
-    if ids.len() != tickets.len() {
+    let inserted = rows.build().execute(&mut *tx).await?;
+    // One statement's rows take consecutive ids in the order of its values,
+    // ending at the last id inserted (the write lock is held). The reference
+    // update below checks it: it only touches rows without a reference yet.
+    let count = tickets.len() as i64;
+    if inserted.rows_affected() != count as u64 {
         return Err(StoreError::Corrupt(format!(
-            "{} tickets inserted, {} ids returned",
-            tickets.len(),
-            ids.len()
+            "{count} tickets given, {} inserted",
+            inserted.rows_affected()
         )));
     }
+    let last = inserted.last_insert_rowid();
+    let ids: Vec<i64> = (last - count + 1..=last).collect();
 
-    let mut references = sqlx::QueryBuilder::new("WITH refs(id, reference) AS (");
-    references.push_values(&ids, |mut row, id| {
-        row.push_bind(*id)
-            .push_bind(format!("PD-{id}-{:06x}", fastrand::u32(..0x100_0000)));
+    let references: Vec<String> = ids
+        .iter()
+        .map(|id| format!("PD-{id}-{:06x}", fastrand::u32(..0x100_0000)))
+        .collect();
+    let mut update = sqlx::QueryBuilder::new("WITH refs(id, reference) AS (");
+    update.push_values(ids.iter().zip(&references), |mut row, (id, reference)| {
+        row.push_bind(*id).push_bind(reference.as_str());
     });
-    references
-        .push(") UPDATE tickets SET case_reference = refs.reference FROM refs WHERE tickets.id = refs.id RETURNING *");
-    let stored = references.build().fetch_all(&mut *tx).await?;
-    let mut by_id = std::collections::HashMap::with_capacity(stored.len());
-    for row in &stored {
-        let ticket = ticket_from_row(row)?;
-        by_id.insert(ticket.id, ticket);
+    update.push(
+        ") UPDATE tickets SET case_reference = refs.reference FROM refs
+         WHERE tickets.id = refs.id AND tickets.case_reference IS NULL",
+    );
+    let updated = update.build().execute(&mut *tx).await?.rows_affected();
+    if updated != ids.len() as u64 {
+        return Err(StoreError::Corrupt(format!(
+            "{} tickets inserted, {updated} given their reference",
+            ids.len()
+        )));
     }
 
     let mut events =
@@ -247,13 +254,39 @@ pub(super) async fn create_many(
     });
     events.build().execute(&mut *tx).await?;
 
-    ids.iter()
-        .map(|id| {
-            by_id
-                .remove(id)
-                .ok_or_else(|| StoreError::Corrupt(format!("ticket {id} vanished inside its own transaction")))
+    // The rows as written: what was given, the columns' defaults, and the
+    // reference (the store's tests compare them with the rows read back).
+    Ok(ids
+        .into_iter()
+        .zip(references)
+        .zip(tickets)
+        .map(|((id, case_reference), (ticket, at))| {
+            let now = timestamp(*at);
+            Ticket {
+                id,
+                subject: ticket.subject.clone(),
+                description: ticket.description.clone(),
+                severity: ticket.severity,
+                status: TicketStatus::Open,
+                customer: ticket.customer.clone(),
+                account_id: ticket.account_id.clone(),
+                aws_service: ticket.aws_service.clone(),
+                opened_by: ticket.opened_by.clone(),
+                guild_id: ticket.guild_id.clone(),
+                channel_id: ticket.channel_id.clone(),
+                case_state: ticket.case_state,
+                aws_case_id: None,
+                aws_display_id: None,
+                aws_case_status: None,
+                case_attempts: 0,
+                case_last_error: None,
+                case_next_attempt_at: None,
+                case_reference,
+                created_at: now.clone(),
+                updated_at: now,
+            }
         })
-        .collect()
+        .collect())
 }
 
 /// Appends an event to a ticket's log.
