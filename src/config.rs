@@ -242,7 +242,7 @@ pub struct DiscordConfig {
     /// The role pinged for critical escalations and outages (the only ping
     /// the bot ever sends).
     pub on_call_role_id: Option<String>,
-    /// Send REST calls through this base URL instead of https://discord.com
+    /// Send REST calls through this base URL instead of <https://discord.com>
     /// (an HTTP proxy, or a fake Discord in tests). Disables serenity's
     /// rate limiter, which would otherwise still call discord.com.
     pub api_proxy: Option<String>,

@@ -261,7 +261,7 @@ pub fn quote_inline(text: &str, max: usize) -> String {
 }
 
 /// Quotes what a user typed for display: mentions neutralized, control,
-/// bidi and invisible characters removed, masked links ("[text](url)")
+/// bidi and invisible characters removed, masked links ("\[text\](url)")
 /// broken so typed text cannot disguise a link, code fences broken so a
 /// clipped quote cannot leave one open, clipped to `max` characters.
 pub fn quote_user_text(text: &str, max: usize) -> String {

@@ -367,7 +367,7 @@ pub fn system_actor() -> ActorRef {
 impl Store {
     /// Opens a ticket: the row, its case reference and its `opened` event are
     /// committed together, before anything else is attempted. Concurrent
-    /// openings share one commit (see [`super::group_commit`]).
+    /// openings share one commit (see the `store::group_commit` module).
     pub async fn open_ticket(&self, ticket: &NewTicket, at: OffsetDateTime) -> Result<Ticket, StoreError> {
         self.writer.create(ticket, at).await
     }
