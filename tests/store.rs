@@ -45,6 +45,24 @@ async fn opening_creates_the_file_in_wal_mode_with_every_migration() {
     assert_eq!(store.applied_migrations().await.unwrap(), migrations as i64);
 }
 
+/// Processes started together on a new database (a script running several
+/// `ask` at once) all open it: one migrates, the others wait for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stores_opened_at_once_on_a_new_file_all_open_and_migrate_it_once() {
+    for _ in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let url = url(&dir);
+        let openings = (0..12).map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move { Store::open(&url).await })
+        });
+        for opened in futures_util::future::join_all(openings).await {
+            let store = opened.unwrap().unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(store.applied_migrations().await.unwrap(), 9);
+        }
+    }
+}
+
 #[tokio::test]
 async fn opening_twice_does_not_migrate_twice() {
     let dir = tempfile::tempdir().unwrap();

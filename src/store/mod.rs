@@ -77,7 +77,7 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(open_error)?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
+        migrate(&pool).await?;
         Ok(Self {
             writer: group_commit::TicketWriter::start(pool.clone()),
             pool,
@@ -113,6 +113,23 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Applies the migrations not yet applied, holding SQLite's write lock for
+/// the whole run: processes started together on a new database (several
+/// `ask` at once) would otherwise each create the same tables, and all but
+/// one fail. The others wait for the lock (up to the busy timeout), then
+/// find every migration applied. sqlx's own migration lock does nothing on
+/// SQLite; inside this transaction, each migration's runs as a savepoint.
+async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
+    let mut connection = pool.acquire().await?;
+    let mut tx = sqlx::Connection::begin_with(&mut *connection, "BEGIN IMMEDIATE").await?;
+    // `run_direct` is `run` on a connection already in hand (public, though
+    // hidden from sqlx's docs: `run` on a borrowed connection cannot be
+    // proven `Send` for every lifetime, which `tokio::spawn` needs).
+    sqlx::migrate!("./migrations").run_direct(None, &mut *tx, false).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// An in-memory database (`sqlite::memory:`, `mode=memory`) or none at all
