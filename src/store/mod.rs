@@ -115,19 +115,39 @@ impl Store {
     }
 }
 
-/// Applies the migrations not yet applied, holding SQLite's write lock for
-/// the whole run: processes started together on a new database (several
-/// `ask` at once) would otherwise each create the same tables, and all but
-/// one fail. The others wait for the lock (up to the busy timeout), then
-/// find every migration applied. sqlx's own migration lock does nothing on
-/// SQLite; inside this transaction, each migration's runs as a savepoint.
+/// Applies the migrations not yet applied. When some are missing, it holds
+/// SQLite's write lock for the whole run: processes started together on a
+/// new database (several `ask` at once) would otherwise each create the same
+/// tables, and all but one fail. The others wait for the lock (up to the
+/// busy timeout), then find every migration applied. sqlx's own migration
+/// lock does nothing on SQLite; inside this transaction, each migration
+/// runs as a savepoint. A database already up to date is only read, so a
+/// process opening it never waits for another's write.
 async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
+    let migrator = sqlx::migrate!("./migrations");
+    let bookkept: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations')",
+    )
+    .fetch_one(pool)
+    .await?;
+    let applied: i64 = if bookkept {
+        sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
+            .fetch_one(pool)
+            .await?
+    } else {
+        0
+    };
+    if applied == migrator.iter().count() as i64 {
+        // Checks the applied migrations' checksums; writes nothing.
+        migrator.run(pool).await?;
+        return Ok(());
+    }
     let mut connection = pool.acquire().await?;
     let mut tx = sqlx::Connection::begin_with(&mut *connection, "BEGIN IMMEDIATE").await?;
     // `run_direct` is `run` on a connection already in hand (public, though
     // hidden from sqlx's docs: `run` on a borrowed connection cannot be
     // proven `Send` for every lifetime, which `tokio::spawn` needs).
-    sqlx::migrate!("./migrations").run_direct(None, &mut *tx, false).await?;
+    migrator.run_direct(None, &mut *tx, false).await?;
     tx.commit().await?;
     Ok(())
 }
