@@ -93,20 +93,26 @@ fn normalize_ascii(text: &str) -> String {
     String::from_utf8(out).expect("ASCII in, ASCII out")
 }
 
+/// Eight bytes at a time: the high bit of every byte.
+const HIGH: u64 = 0x8080_8080_8080_8080;
+/// Eight bytes at a time: the low seven bits of every byte.
+const SEVEN_BITS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+
+/// `byte` in each of eight bytes.
+const fn repeat(byte: u8) -> u64 {
+    u64::from_ne_bytes([byte; 8])
+}
+
+/// The high bit of each byte of `x` that is zero (exact: no carries between
+/// bytes).
+fn zero_bytes(x: u64) -> u64 {
+    !(((x & SEVEN_BITS) + SEVEN_BITS) | x) & HIGH
+}
+
 /// No leading, trailing or doubled space and no other white space or control
 /// character. For ASCII text; eight bytes at a time and branch-free, as most
 /// messages pass.
 fn is_single_spaced(bytes: &[u8]) -> bool {
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    const SEVEN_BITS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    const fn repeat(byte: u8) -> u64 {
-        u64::from_ne_bytes([byte; 8])
-    }
-    /// The high bit of each byte of `x` that is zero (exact: no carries
-    /// between bytes).
-    fn zero_bytes(x: u64) -> u64 {
-        !(((x & SEVEN_BITS) + SEVEN_BITS) | x) & HIGH
-    }
     let (Some(first), Some(last)) = (bytes.first(), bytes.last()) else {
         return true;
     };
@@ -140,15 +146,6 @@ fn is_single_spaced(bytes: &[u8]) -> bool {
 /// branch-free; the last eight bytes are read as one chunk overlapping the
 /// one before, since every test here only looks for a bad byte.
 fn is_folded_ascii(bytes: &[u8]) -> bool {
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    const SEVEN_BITS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    const fn repeat(byte: u8) -> u64 {
-        u64::from_ne_bytes([byte; 8])
-    }
-    /// The high bit of each byte of `x` that is zero.
-    fn zero_bytes(x: u64) -> u64 {
-        !(((x & SEVEN_BITS) + SEVEN_BITS) | x) & HIGH
-    }
     /// The high bits of the bad bytes of eight, with the high bit of the
     /// lowest byte of `space_before` set when the byte before was a space;
     /// and the high bit of the last byte when it is a space.
@@ -416,6 +413,29 @@ fn mention_token_len(s: &str) -> Option<usize> {
 mod tests {
     use super::*;
 
+    /// `count` pseudo-random byte strings shorter than `max_len`: lower-case
+    /// letters, with one byte in four drawn from `alphabet` (the bytes the
+    /// code under test must notice).
+    fn random_texts(seed: u64, count: usize, max_len: u64, alphabet: &[u8]) -> impl Iterator<Item = Vec<u8>> {
+        let mut state = seed;
+        (0..count).map(move |_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = (state % max_len) as usize;
+            (0..len)
+                .map(|i| {
+                    let pick = state.rotate_left(i as u32 * 5) as usize;
+                    if pick.is_multiple_of(4) {
+                        alphabet[pick / 4 % alphabet.len()]
+                    } else {
+                        b'a' + (pick % 26) as u8
+                    }
+                })
+                .collect()
+        })
+    }
+
     #[test]
     fn the_word_at_a_time_spacing_check_agrees_with_a_byte_at_a_time_one() {
         fn slow(bytes: &[u8]) -> bool {
@@ -425,22 +445,7 @@ mod tests {
                 && !bytes.windows(2).any(|w| w == b"  ")
         }
         let alphabet = [b'a', b' ', b' ', b'\t', b'\n', 0x1f, 0x7f, b'~', b'!', 0x00];
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        for _ in 0..50_000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            let len = (state % 24) as usize;
-            let text: Vec<u8> = (0..len)
-                .map(|i| {
-                    let pick = (state >> (i * 2 % 60)) as usize;
-                    if pick.is_multiple_of(4) {
-                        alphabet[pick / 4 % alphabet.len()]
-                    } else {
-                        b'a' + (pick % 26) as u8
-                    }
-                })
-                .collect();
+        for text in random_texts(0x9E37_79B9_7F4A_7C15, 50_000, 24, &alphabet) {
             assert_eq!(is_single_spaced(&text), slow(&text), "{text:?}");
         }
     }
@@ -458,22 +463,7 @@ mod tests {
         let alphabet = [
             b' ', b' ', b'\t', 0x1f, 0x7f, 0x80, 0xc3, b'<', b'@', b'A', b'Z', b'[', b'`', b'a', b'z', b'{',
         ];
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
-        for _ in 0..100_000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            let len = (state % 30) as usize;
-            let text: Vec<u8> = (0..len)
-                .map(|i| {
-                    let pick = state.rotate_left(i as u32 * 5) as usize;
-                    if pick.is_multiple_of(8) {
-                        alphabet[pick / 8 % alphabet.len()]
-                    } else {
-                        b'a' + (pick % 26) as u8
-                    }
-                })
-                .collect();
+        for text in random_texts(0x2545_F491_4F6C_DD1D, 100_000, 30, &alphabet) {
             assert_eq!(is_folded_ascii(&text), slow(&text), "{text:?}");
         }
     }

@@ -81,7 +81,9 @@ async fn write_groups(pool: SqlitePool, mut waiting: mpsc::Receiver<Pending>) {
             Err(error) if refused(&error) => {
                 tracing::warn!(tickets = size, %error, "the database refused a ticket of a group; each is tried alone");
                 for pending in group.drain(..) {
-                    let result = commit_one(&pool, &pending).await;
+                    let result = commit_group(&pool, std::slice::from_ref(&pending))
+                        .await
+                        .map(|mut alone| alone.pop().expect("one ticket in, one out"));
                     let _ = pending.done.send(result);
                 }
             }
@@ -127,13 +129,4 @@ async fn commit_group(pool: &SqlitePool, group: &[Pending]) -> Result<Vec<Ticket
     }
     tx.commit().await?;
     Ok(created)
-}
-
-async fn commit_one(pool: &SqlitePool, pending: &Pending) -> Result<Ticket, StoreError> {
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let mut created = create_many(&mut tx, &[(&pending.ticket, pending.at)]).await?;
-    tx.commit().await?;
-    created
-        .pop()
-        .ok_or_else(|| StoreError::Corrupt("a created ticket was not returned".to_owned()))
 }
