@@ -1,6 +1,9 @@
 //! A scope answer end to end, Inbound → Reply (classification, the scope
 //! service, reply building and Discord-limit fitting), and ticket creations
-//! per second on SQLite in WAL mode with synchronous = NORMAL; a warm spend
+//! per second on SQLite in WAL mode with synchronous = NORMAL and, when
+//! `PLATFORM_DESK_BENCH_POSTGRES` names a PostgreSQL server
+//! (`postgres://user@host:port`, no database; a new database is made on it),
+//! on PostgreSQL with the server's settings; a warm spend
 //! answer; and the steady-state cost of an AWS Health poll and of an outage
 //! answer with 200 known events.
 
@@ -68,8 +71,32 @@ const CONCURRENT_CREATORS: usize = 32;
 
 fn ticket_creations(c: &mut Criterion) {
     let (runtime, _dir, config) = setup("tickets.db");
-    let url = config.database.url;
-    let store = runtime.block_on(Store::open(&url)).unwrap();
+    ticket_creations_on(c, "store", &runtime, &config.database.url);
+    if let Some(server) = std::env::var("PLATFORM_DESK_BENCH_POSTGRES")
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+    {
+        let url = runtime.block_on(new_postgres_database(server.trim().trim_end_matches('/')));
+        ticket_creations_on(c, "store_postgres", &runtime, &url);
+    }
+}
+
+/// Makes an empty database on a PostgreSQL server; its URL.
+async fn new_postgres_database(server: &str) -> String {
+    use sqlx::{Connection, Executor};
+    let name = format!("pd_bench_{}_{}", std::process::id(), fastrand::u32(..));
+    let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres"))
+        .await
+        .expect("the PostgreSQL server named by PLATFORM_DESK_BENCH_POSTGRES");
+    admin
+        .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .await
+        .unwrap();
+    format!("{server}/{name}")
+}
+
+fn ticket_creations_on(c: &mut Criterion, group_name: &str, runtime: &tokio::runtime::Runtime, url: &str) {
+    let store = runtime.block_on(Store::open(url)).unwrap();
     let ticket = NewTicket {
         subject: "EC2 status checks failing".into(),
         description: "Instance i-0abc fails system status checks since 10:42 UTC.".into(),
@@ -87,7 +114,7 @@ fn ticket_creations(c: &mut Criterion) {
         case_state: CaseState::Pending,
     };
 
-    let mut group = c.benchmark_group("store");
+    let mut group = c.benchmark_group(group_name);
     group.throughput(Throughput::Elements(1));
     group.bench_function("open_ticket", |b| {
         b.iter(|| {

@@ -207,6 +207,10 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> 
                 }
                 let _ = stop.send(true);
                 let _ = worker.await;
+                // The Health poll goes to another instance at once.
+                if let Err(error) = app.store().release_leases_of(&app.store().instance_id()).await {
+                    tracing::warn!(%error, "could not release this instance's duties; they expire by themselves");
+                }
             }
             app.close().await;
             Ok(ExitCode::SUCCESS)
@@ -247,9 +251,9 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> 
             let store = Store::open(&config.database.url).await?;
             let applied = store.applied_migrations().await?;
             say!(
-                "Database {} is up to date ({applied} migrations applied, journal mode {}).",
-                config.database.url,
-                store.journal_mode().await?
+                "Database {} is up to date ({applied} migrations applied; {}).",
+                crate::store::redacted_url(&config.database.url),
+                store.describe().await?
             );
             store.close().await;
             Ok(ExitCode::SUCCESS)
@@ -259,7 +263,7 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> 
             let policy = app.policy();
             let config = app.config();
             say!("Configuration OK ({}).", config.source);
-            say!("  database:  {}", config.database.url);
+            say!("  database:  {}", crate::store::redacted_url(&config.database.url));
             say!(
                 "  policy:    {} ({} in scope, {} out of scope, {} regions, {} troubleshooting topics)",
                 policy.origin,

@@ -58,11 +58,22 @@ impl std::fmt::Debug for Secret {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseConfig {
-    /// sqlx's URL form: `sqlite://path/to.db`. `DATABASE_URL` overrides it.
+    /// sqlx's URL form: `sqlite://path/to.db` (one machine, the default) or
+    /// `postgres://user:password@host/database` (several instances).
+    /// `DATABASE_URL` overrides it.
     pub url: String,
+}
+
+/// Shown without the URL's password, wherever the configuration is logged.
+impl std::fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field("url", &crate::store::redacted_url(&self.url))
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Default)]
@@ -246,6 +257,27 @@ pub struct DiscordConfig {
     /// (an HTTP proxy, or a fake Discord in tests). Disables serenity's
     /// rate limiter, which would otherwise still call discord.com.
     pub api_proxy: Option<String>,
+    /// The application's public key (Developer Portal, General
+    /// Information: 64 hexadecimal digits), which signs the requests of the
+    /// HTTP interactions endpoint.
+    pub public_key: Option<String>,
+    /// Serve Discord's HTTP interactions endpoint on this address
+    /// (`0.0.0.0:8080`); give Discord `https://<your host>/interactions` as
+    /// the Interactions Endpoint URL. Needs `public_key`. Every instance of
+    /// a fleet can serve it behind a load balancer.
+    pub interactions_listen: Option<String>,
+    /// Whether this instance takes part in holding the gateway connection
+    /// (default true): one instance of a fleet holds it at a time, and the
+    /// others stand by to take over. `false` for instances that only serve
+    /// the interactions endpoint and run duties.
+    pub gateway: Option<bool>,
+}
+
+impl DiscordConfig {
+    /// Whether this instance may hold the gateway connection.
+    pub fn joins_gateway(&self) -> bool {
+        self.gateway.unwrap_or(true)
+    }
 }
 
 /// Who counts as a support engineer on Discord (the console uses `--role`).
@@ -443,10 +475,13 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         let url = self.database.url.trim();
-        if !url.starts_with("sqlite:") {
+        if crate::store::Backend::of_url(url).is_none() {
             return Err(ConfigError::BadValue {
                 key: "database.url".to_owned(),
-                message: format!("{url:?} is not a SQLite URL; write it as sqlite://path/to.db"),
+                message: format!(
+                    "{:?} is neither a SQLite nor a PostgreSQL URL; write it as sqlite://path/to.db or postgres://user:password@host/database",
+                    crate::store::redacted_url(url)
+                ),
             });
         }
         if self.console.user_id.trim().is_empty() {
@@ -588,6 +623,27 @@ impl Config {
         }
         for id in self.engineers.role_ids.iter().chain(&self.engineers.user_ids) {
             snowflake("engineers", id)?;
+        }
+        if let Some(key) = &d.public_key {
+            crate::discord::endpoint::verifier(key).map_err(|error| ConfigError::BadValue {
+                key: "discord.public_key".to_owned(),
+                message: error.to_string(),
+            })?;
+        }
+        if let Some(listen) = &d.interactions_listen {
+            if listen.parse::<std::net::SocketAddr>().is_err() {
+                return Err(ConfigError::BadValue {
+                    key: "discord.interactions_listen".to_owned(),
+                    message: format!("{listen:?} is not an address to listen on, such as 0.0.0.0:8080"),
+                });
+            }
+            if d.public_key.is_none() {
+                return Err(ConfigError::BadValue {
+                    key: "discord.interactions_listen".to_owned(),
+                    message: "the interactions endpoint needs discord.public_key to check Discord's signatures"
+                        .to_owned(),
+                });
+            }
         }
         Ok(())
     }
@@ -782,11 +838,21 @@ mod tests {
     }
 
     #[test]
-    fn a_non_sqlite_database_is_refused() {
+    fn a_database_neither_sqlite_nor_postgres_is_refused_without_its_password() {
         let dir = tempfile::tempdir().unwrap();
-        let env = |key: &str| (key == "DATABASE_URL").then(|| "postgres://x".to_owned());
+        let env = |key: &str| (key == "DATABASE_URL").then(|| "mysql://desk:hunter2@db/desk".to_owned());
         let err = Config::load(None, dir.path(), env).unwrap_err().to_string();
         assert!(err.contains("database.url"), "{err}");
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn a_postgres_database_is_accepted() {
+        let dir = tempfile::tempdir().unwrap();
+        for url in ["postgres://desk:pw@db:5432/desk", "postgresql://db/desk"] {
+            let env = |key: &str| (key == "DATABASE_URL").then(|| url.to_owned());
+            assert_eq!(Config::load(None, dir.path(), env).unwrap().database.url, url);
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod console;
 pub mod discord;
 pub mod domain;
 pub mod error;
+pub mod fleet;
 pub mod inbound;
 pub mod intent;
 pub mod language;

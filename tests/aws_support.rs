@@ -175,7 +175,7 @@ async fn app_on(endpoint: &str, dir: &tempfile::TempDir) -> App {
 async fn app_with_timeout(endpoint: &str, dir: &tempfile::TempDir, call_timeout_seconds: u64) -> App {
     let mut config = Config::default();
     config.aws.call_timeout_seconds = call_timeout_seconds;
-    config.database.url = format!("sqlite://{}", dir.path().join("t.db").display());
+    config.database.url = common::database::url(dir.path(), "t.db");
     config.escalations.retry_initial_seconds = 1;
     config.escalations.retry_max_seconds = 1;
     config.escalations.settle_seconds = 1;
@@ -340,7 +340,7 @@ async fn an_aws_that_never_answers_leaves_the_ticket_pending_within_the_budget()
     });
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::default();
-    config.database.url = format!("sqlite://{}", dir.path().join("t.db").display());
+    config.database.url = common::database::url(dir.path(), "t.db");
     config.aws.call_timeout_seconds = 1;
     let app = App::build_with(
         config,

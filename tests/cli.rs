@@ -5,26 +5,33 @@
 mod common;
 
 use std::io::Write;
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-fn bin() -> Command {
+/// The binary, run in `dir` with no configuration but what the test gives.
+/// Its database is the default (`platform-desk.db` in `dir`), or on the
+/// PostgreSQL pass a database of the server under test made for that path.
+fn bin(dir: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_platform-desk"));
     command
+        .current_dir(dir)
         .env_remove("DATABASE_URL")
         .env_remove("DISCORD_TOKEN")
         .env_remove("RUST_LOG")
         .env_remove("PLATFORM_DESK_LOG_FORMAT");
+    if common::database::on_postgres() {
+        command.env("DATABASE_URL", database_url(dir));
+    }
     command
 }
 
+/// The database the binary uses when run in `dir` by [`bin`].
+fn database_url(dir: &Path) -> String {
+    common::database::url(dir, "platform-desk.db")
+}
+
 fn ask_json(dir: &tempfile::TempDir, args: &[&str]) -> (serde_json::Value, Output) {
-    let output = bin()
-        .current_dir(dir.path())
-        .arg("ask")
-        .arg("--json")
-        .args(args)
-        .output()
-        .unwrap();
+    let output = bin(dir.path()).arg("ask").arg("--json").args(args).output().unwrap();
     assert!(
         output.status.success(),
         "exit {:?}: {}",
@@ -38,8 +45,7 @@ fn ask_json(dir: &tempfile::TempDir, args: &[&str]) -> (serde_json::Value, Outpu
 
 /// The console in `dir`, fed `input` on standard input; its standard output.
 fn console(dir: &tempfile::TempDir, input: &[u8]) -> String {
-    let mut child = bin()
-        .current_dir(dir.path())
+    let mut child = bin(dir.path())
         .arg("console")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -64,20 +70,18 @@ fn ask_json_follows_the_contract_from_a_fresh_directory() {
     assert_eq!(json["ticket"], serde_json::Value::Null);
     assert_eq!(json["ephemeral"], false);
     assert!(json["embeds"][0]["description"].as_str().unwrap().contains("patching"));
-    assert!(
-        dir.path().join("platform-desk.db").exists(),
-        "the default database is created in the working directory"
-    );
+    if !common::database::on_postgres() {
+        assert!(
+            dir.path().join("platform-desk.db").exists(),
+            "the default database is created in the working directory"
+        );
+    }
 }
 
 #[test]
 fn ask_prints_keys_in_the_contract_order() {
     let dir = tempfile::tempdir().unwrap();
-    let output = bin()
-        .current_dir(dir.path())
-        .args(["ask", "--json", "brb coffee"])
-        .output()
-        .unwrap();
+    let output = bin(dir.path()).args(["ask", "--json", "brb coffee"]).output().unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert_eq!(
         stdout.trim(),
@@ -129,11 +133,7 @@ fn ask_takes_role_user_and_channel() {
 #[test]
 fn ask_without_json_prints_readable_text() {
     let dir = tempfile::tempdir().unwrap();
-    let output = bin()
-        .current_dir(dir.path())
-        .args(["ask", "is IAM in scope?"])
-        .output()
-        .unwrap();
+    let output = bin(dir.path()).args(["ask", "is IAM in scope?"]).output().unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(stdout.contains("In scope: IAM policies"), "{stdout}");
     assert!(!stdout.contains('\x1b'), "no colour when not on a terminal");
@@ -142,8 +142,7 @@ fn ask_without_json_prints_readable_text() {
 #[test]
 fn ask_fails_when_the_database_cannot_be_written() {
     let dir = tempfile::tempdir().unwrap();
-    let output = bin()
-        .current_dir(dir.path())
+    let output = bin(dir.path())
         .env("DATABASE_URL", "sqlite:///proc/no-such-dir/x.db")
         .args(["ask", "--json", "is IAM in scope?"])
         .output()
@@ -161,7 +160,7 @@ fn a_bad_configuration_is_refused_with_the_reason() {
         "[databse]\nurl = \"sqlite://x.db\"\n",
     )
     .unwrap();
-    let output = bin().current_dir(dir.path()).args(["ask", "hi"]).output().unwrap();
+    let output = bin(dir.path()).args(["ask", "hi"]).output().unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("databse"));
 }
@@ -171,7 +170,7 @@ fn a_bad_policy_file_is_refused_naming_the_line() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("policy.toml"), "[provider]\nname = \"x\"\nbogus = 1\n").unwrap();
     std::fs::write(dir.path().join("bot-config.toml"), "[policy]\nfile = \"policy.toml\"\n").unwrap();
-    let output = bin().current_dir(dir.path()).arg("check-config").output().unwrap();
+    let output = bin(dir.path()).arg("check-config").output().unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("policy.toml") && stderr.contains("line 3"), "{stderr}");
@@ -180,19 +179,56 @@ fn a_bad_policy_file_is_refused_naming_the_line() {
 #[test]
 fn check_config_and_migrate_report_what_they_found() {
     let dir = tempfile::tempdir().unwrap();
-    let output = bin().current_dir(dir.path()).arg("check-config").output().unwrap();
+    let output = bin(dir.path()).arg("check-config").output().unwrap();
     assert!(output.status.success());
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("14 in scope, 6 out of scope"), "{stdout}");
-    let output = bin().current_dir(dir.path()).arg("migrate").output().unwrap();
-    assert!(output.status.success());
-    assert!(String::from_utf8_lossy(&output.stdout).contains("journal mode wal"));
+    let output = bin(dir.path()).arg("migrate").output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let applied = format!("{} migrations applied", common::database::migrations());
+    assert!(stdout.contains(&applied), "{stdout}");
+    if common::database::on_postgres() {
+        assert!(stdout.contains("; PostgreSQL "), "{stdout}");
+    } else {
+        assert!(stdout.contains("; SQLite, journal mode wal"), "{stdout}");
+    }
+}
+
+/// A PostgreSQL URL's password is never printed, and a server that cannot
+/// be reached is a clear error naming the (redacted) URL.
+#[test]
+fn an_unreachable_postgres_server_is_a_clear_error_without_its_password() {
+    let dir = tempfile::tempdir().unwrap();
+    // A port nothing listens on: bound, then released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let output = bin(dir.path())
+        .env(
+            "DATABASE_URL",
+            format!("postgres://desk:s3cr3t-pw@127.0.0.1:{port}/desk"),
+        )
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "cannot open the database postgres://desk:***@127.0.0.1:{port}/desk"
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("s3cr3t-pw"), "{stderr}");
 }
 
 #[test]
 fn run_refuses_to_start_without_a_token() {
     let dir = tempfile::tempdir().unwrap();
-    let output = bin().current_dir(dir.path()).arg("run").output().unwrap();
+    let output = bin(dir.path()).arg("run").output().unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("DISCORD_TOKEN is not set"));
 }
@@ -219,8 +255,7 @@ fn tickets_confirmed_before_a_kill_9_are_all_on_disk() {
     use std::io::{BufRead, BufReader};
 
     let dir = tempfile::tempdir().unwrap();
-    let mut child = bin()
-        .current_dir(dir.path())
+    let mut child = bin(dir.path())
         .args(["console", "--role", "engineer"])
         .env_remove("AWS_ENDPOINT_URL")
         .env_remove("AWS_ACCESS_KEY_ID")
@@ -260,7 +295,7 @@ fn tickets_confirmed_before_a_kill_9_are_all_on_disk() {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let url = format!("sqlite://{}", dir.path().join("platform-desk.db").display());
+        let url = database_url(dir.path());
         let store = platform_desk::store::Store::open(&url).await.unwrap();
         for id in &confirmed {
             let ticket = store
@@ -358,7 +393,7 @@ fn chit_chat_stays_silent_and_a_question_to_colleagues_is_left_to_them() {
 #[test]
 fn check_config_reports_the_classifier_and_vocabulary_overlaps() {
     let dir = tempfile::tempdir().unwrap();
-    let output = bin().current_dir(dir.path()).arg("check-config").output().unwrap();
+    let output = bin(dir.path()).arg("check-config").output().unwrap();
     assert!(output.status.success());
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("classifier:"), "{stdout}");
@@ -374,7 +409,7 @@ fn check_config_reports_the_classifier_and_vocabulary_overlaps() {
     );
     std::fs::write(dir.path().join("policy.toml"), policy).unwrap();
     std::fs::write(dir.path().join("bot-config.toml"), "[policy]\nfile = \"policy.toml\"\n").unwrap();
-    let output = bin().current_dir(dir.path()).arg("check-config").output().unwrap();
+    let output = bin(dir.path()).arg("check-config").output().unwrap();
     assert!(output.status.success());
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
@@ -398,8 +433,7 @@ fn a_message_starting_with_a_path_is_a_message_not_a_command() {
 #[test]
 fn output_to_a_reader_that_goes_away_is_not_a_failure() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = bin()
-        .current_dir(dir.path())
+    let mut child = bin(dir.path())
         .arg("check-config")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -449,8 +483,7 @@ fn a_line_that_is_not_utf8_is_skipped_and_the_console_goes_on() {
 #[test]
 fn configuration_and_policy_files_that_are_not_regular_small_files_are_refused_at_once() {
     let dir = tempfile::tempdir().unwrap();
-    let output = bin()
-        .current_dir(dir.path())
+    let output = bin(dir.path())
         .args(["check-config", "--config", "/dev/zero"])
         .output()
         .unwrap();
@@ -461,8 +494,7 @@ fn configuration_and_policy_files_that_are_not_regular_small_files_are_refused_a
     // A FIFO would block on opening until a writer came: refused at once.
     let fifo = dir.path().join("fifo.toml");
     assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
-    let output = bin()
-        .current_dir(dir.path())
+    let output = bin(dir.path())
         .args(["check-config", "--config", "fifo.toml"])
         .output()
         .unwrap();
@@ -472,11 +504,7 @@ fn configuration_and_policy_files_that_are_not_regular_small_files_are_refused_a
     let default_dir = tempfile::tempdir().unwrap();
     let fifo = default_dir.path().join("bot-config.toml");
     assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
-    let output = bin()
-        .current_dir(default_dir.path())
-        .arg("check-config")
-        .output()
-        .unwrap();
+    let output = bin(default_dir.path()).arg("check-config").output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("not a regular file"));
 
@@ -488,8 +516,7 @@ fn configuration_and_policy_files_that_are_not_regular_small_files_are_refused_a
         ("zero.toml", "it is not a regular file"),
         ("huge-policy.toml", "it is larger than 1024 KiB"),
     ] {
-        let output = bin()
-            .current_dir(dir.path())
+        let output = bin(dir.path())
             .args(["check-config", "--config", config])
             .output()
             .unwrap();
@@ -508,10 +535,9 @@ async fn concurrent_escalations_beside_a_worker_never_find_the_database_locked()
     const ASKS: usize = 20;
     let dir = tempfile::tempdir().unwrap();
     // Create the database first, as `migrate` would.
-    let migrated = bin().current_dir(dir.path()).arg("migrate").output().unwrap();
+    let migrated = bin(dir.path()).arg("migrate").output().unwrap();
     assert!(migrated.status.success());
-    let mut worker = bin()
-        .current_dir(dir.path())
+    let mut worker = bin(dir.path())
         .arg("worker")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
@@ -520,8 +546,7 @@ async fn concurrent_escalations_beside_a_worker_never_find_the_database_locked()
         .unwrap();
     let asks: Vec<_> = (0..ASKS)
         .map(|n| {
-            bin()
-                .current_dir(dir.path())
+            bin(dir.path())
                 .env("RUST_LOG", "warn")
                 .args(["ask", "--json", "--role", "engineer", "--user", &format!("{}", 4000 + n)])
                 .arg(format!(
@@ -548,10 +573,9 @@ async fn concurrent_escalations_beside_a_worker_never_find_the_database_locked()
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("locked"), "{stderr}");
 
-    let store =
-        platform_desk::store::Store::open(&format!("sqlite://{}", dir.path().join("platform-desk.db").display()))
-            .await
-            .unwrap();
+    let store = platform_desk::store::Store::open(&database_url(dir.path()))
+        .await
+        .unwrap();
     let announced = store
         .open_outages()
         .await
@@ -563,22 +587,28 @@ async fn concurrent_escalations_beside_a_worker_never_find_the_database_locked()
     assert!(store.escalations_out_of_sync().await.unwrap().is_empty());
 }
 
-/// A database another program keeps locked past the busy timeout: `ask`
-/// says something went wrong, with a reference, and exits non-zero.
+/// A SQLite file another program keeps locked past the busy timeout: `ask`
+/// says something went wrong, with a reference, and exits non-zero. (SQLite
+/// on both passes: the lock is SQLite's.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ask_exits_non_zero_when_the_database_cannot_be_written() {
     use sqlx::Connection;
     let dir = tempfile::tempdir().unwrap();
-    let migrated = bin().current_dir(dir.path()).arg("migrate").output().unwrap();
-    assert!(migrated.status.success());
     let url = format!("sqlite://{}", dir.path().join("platform-desk.db").display());
+    let migrated = bin(dir.path())
+        .env("DATABASE_URL", &url)
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(migrated.status.success());
     let mut holder = sqlx::SqliteConnection::connect(&url).await.unwrap();
     sqlx::query("BEGIN EXCLUSIVE").execute(&mut holder).await.unwrap();
     let output = tokio::task::spawn_blocking({
         let path = dir.path().to_owned();
+        let url = url.clone();
         move || {
-            bin()
-                .current_dir(path)
+            bin(&path)
+                .env("DATABASE_URL", url)
                 .args(["ask", "--json", "--role", "engineer"])
                 .arg("/escalate severity:high subject:\"VPN down\" description:\"tunnel 2 dropped at 10:42 UTC\"")
                 .output()

@@ -28,7 +28,7 @@ async fn start_with(adjust: impl FnOnce(&mut Config)) -> Bot {
     let discord = FakeDiscord::start().await;
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::default();
-    config.database.url = format!("sqlite://{}", dir.path().join("bot.db").display());
+    config.database.url = common::database::url(dir.path(), "bot.db");
     config.discord.api_proxy = Some(discord.api.clone());
     config.engineers.role_ids = vec![ENGINEER_ROLE.into()];
     config.outages.post_interval_seconds = 1;

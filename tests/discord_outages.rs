@@ -43,7 +43,7 @@ fn fixture(n: u32, status: &str, updated: u32, scope: &str, accounts: &[&str], t
 
 fn config(dir: &tempfile::TempDir, discord: &FakeDiscord) -> Config {
     let mut config = Config::default();
-    config.database.url = format!("sqlite://{}", dir.path().join("bot.db").display());
+    config.database.url = common::database::url(dir.path(), "bot.db");
     config.discord.api_proxy = Some(discord.api.clone());
     config.discord.outage_channel_id = Some(OPS.into());
     config.discord.on_call_role_id = Some(ON_CALL_ROLE.into());

@@ -40,7 +40,7 @@ fn customer(name: &str, user: &str, account: &str) -> CustomerConfig {
 async fn harness() -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::default();
-    config.database.url = format!("sqlite://{}", dir.path().join("t.db").display());
+    config.database.url = common::database::url(dir.path(), "t.db");
     config.customers = vec![
         customer("acme", "2001", "111111111111"),
         customer("globex", "3001", "222222222222"),

@@ -71,7 +71,7 @@ async fn world_in(dir: tempfile::TempDir, health_enabled: bool) -> World {
 
 async fn world_with(dir: tempfile::TempDir, configure: impl FnOnce(&mut Config)) -> World {
     let mut config = Config::default();
-    config.database.url = format!("sqlite://{}", dir.path().join("outages.db").display());
+    config.database.url = common::database::url(dir.path(), "outages.db");
     config.aws.enabled = Some(true);
     config.customers = customers();
     config.discord.outage_channel_id = Some(OPS_CHANNEL.into());

@@ -114,7 +114,7 @@ struct Harness {
 
 fn config(dir: &tempfile::TempDir) -> Config {
     let mut config = Config::default();
-    config.database.url = format!("sqlite://{}", dir.path().join("t.db").display());
+    config.database.url = common::database::url(dir.path(), "t.db");
     config.customers = vec![
         CustomerConfig {
             name: "acme".into(),
@@ -448,4 +448,68 @@ async fn engineers_may_narrow_spend_to_one_customer() {
     assert_eq!(query.accounts, vec!["222222222222".parse::<AccountId>().unwrap()]);
     let nosy = ask(&h.app, person("2001", Role::Customer, None), "/spend customer:globex").await;
     assert!(text_of(&nosy).contains("Only support engineers"));
+}
+
+/// Two instances on one database (two caches acting as different holders),
+/// asked the same question at the same time: one request for the fleet; the
+/// other instance waits for its answer. When the fetching instance fails,
+/// the other fetches instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_sharing_a_database_pay_for_one_request_per_query() {
+    use platform_desk::service::cost_cache::CostCache;
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let store = platform_desk::store::Store::open(&common::database::url(dir.path(), "t.db"))
+        .await
+        .unwrap();
+    let clock: Arc<dyn platform_desk::clock::Clock> = Arc::new(platform_desk::clock::SystemClock);
+    let ttl = Duration::from_secs(3600);
+    let a = Arc::new(CostCache::for_holder(
+        store.clone(),
+        clock.clone(),
+        ttl,
+        "instance-a".into(),
+    ));
+    let b = Arc::new(CostCache::for_holder(
+        store.clone(),
+        clock.clone(),
+        ttl,
+        "instance-b".into(),
+    ));
+    let requests = Arc::new(AtomicUsize::new(0));
+    let ask = |cache: Arc<CostCache>, query: &'static str, fail: bool| {
+        let requests = requests.clone();
+        tokio::spawn(async move {
+            cache
+                .get_or_fetch("ce:GetCostAndUsage", &query, || async move {
+                    requests.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(400)).await;
+                    if fail {
+                        Err(AwsError::Transient("throttled".into()))
+                    } else {
+                        Ok((format!("answer to {query}"), 1))
+                    }
+                })
+                .await
+        })
+    };
+    let (first, second) = tokio::join!(ask(a.clone(), "november", false), ask(b.clone(), "november", false));
+    let (first, second) = (first.unwrap().unwrap(), second.unwrap().unwrap());
+    assert_eq!(requests.load(Ordering::SeqCst), 1, "one request for both instances");
+    assert_eq!(first.value, "answer to november");
+    assert_eq!(second.value, "answer to november");
+    assert_eq!(
+        [first.from_cache, second.from_cache].iter().filter(|c| **c).count(),
+        1,
+        "one fetched, the other read its answer"
+    );
+
+    // The instance that fetches first fails: the other one fetches.
+    requests.store(0, Ordering::SeqCst);
+    let failing = ask(a.clone(), "december", true);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let waiting = ask(b.clone(), "december", false);
+    assert!(failing.await.unwrap().is_err());
+    assert_eq!(waiting.await.unwrap().unwrap().value, "answer to december");
+    assert_eq!(requests.load(Ordering::SeqCst), 2);
 }

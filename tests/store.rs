@@ -1,13 +1,17 @@
-//! The store against a real SQLite file: creation, WAL mode, migrations,
-//! tickets with their events, interaction de-duplication, and outages with
-//! their posts.
+//! The store against a real database (a SQLite file, or a PostgreSQL
+//! server when `PLATFORM_DESK_TEST_POSTGRES` names one): creation, WAL mode,
+//! migrations, tickets with their events, interaction de-duplication, and
+//! outages with their posts.
+
+mod common;
 
 use platform_desk::domain::{Role, Severity};
 use platform_desk::store::tickets::ActorRef;
-use platform_desk::store::{CaseState, NewTicket, Store, TicketStatus};
+use platform_desk::store::{Backend, CaseState, NewTicket, Store, TicketStatus};
 
+/// A new database for one test (see `common::database`).
 fn url(dir: &tempfile::TempDir) -> String {
-    format!("sqlite://{}", dir.path().join("store.db").display())
+    common::database::url(dir.path(), "store.db")
 }
 
 fn new_ticket(subject: &str, description: &str) -> NewTicket {
@@ -34,15 +38,39 @@ fn now() -> time::OffsetDateTime {
 }
 
 #[tokio::test]
-async fn opening_creates_the_file_in_wal_mode_with_every_migration() {
+async fn opening_creates_the_database_with_every_migration_and_sqlite_in_wal_mode() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&url(&dir)).await.unwrap();
-    assert!(dir.path().join("store.db").exists());
-    assert_eq!(store.journal_mode().await.unwrap(), "wal");
-    let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+    let backend = match store.backend() {
+        Backend::Sqlite => {
+            assert!(dir.path().join("store.db").exists());
+            assert_eq!(store.journal_mode().await.unwrap().as_deref(), Some("wal"));
+            "sqlite"
+        }
+        Backend::Postgres => {
+            assert!(common::database::on_postgres());
+            assert!(store.describe().await.unwrap().starts_with("PostgreSQL "));
+            "postgres"
+        }
+    };
+    let migrations = std::fs::read_dir(format!("{}/migrations/{backend}", env!("CARGO_MANIFEST_DIR")))
         .unwrap()
         .count();
     assert_eq!(store.applied_migrations().await.unwrap(), migrations as i64);
+}
+
+/// Both backends have the same migrations, version for version.
+#[test]
+fn each_backend_has_the_same_migrations() {
+    let versions = |backend: &str| {
+        let mut names: Vec<String> = std::fs::read_dir(format!("{}/migrations/{backend}", env!("CARGO_MANIFEST_DIR")))
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(versions("sqlite"), versions("postgres"));
 }
 
 /// Processes started together on a new database (a script running several
@@ -58,7 +86,10 @@ async fn stores_opened_at_once_on_a_new_file_all_open_and_migrate_it_once() {
         });
         for opened in futures_util::future::join_all(openings).await {
             let store = opened.unwrap().unwrap_or_else(|e| panic!("{e}"));
-            assert_eq!(store.applied_migrations().await.unwrap(), 9);
+            assert_eq!(
+                store.applied_migrations().await.unwrap(),
+                common::database::migrations() as i64
+            );
         }
     }
 }
@@ -66,9 +97,13 @@ async fn stores_opened_at_once_on_a_new_file_all_open_and_migrate_it_once() {
 #[tokio::test]
 async fn opening_twice_does_not_migrate_twice() {
     let dir = tempfile::tempdir().unwrap();
-    Store::open(&url(&dir)).await.unwrap().close().await;
-    let store = Store::open(&url(&dir)).await.unwrap();
-    assert_eq!(store.applied_migrations().await.unwrap(), 9);
+    let url = url(&dir);
+    Store::open(&url).await.unwrap().close().await;
+    let store = Store::open(&url).await.unwrap();
+    assert_eq!(
+        store.applied_migrations().await.unwrap(),
+        common::database::migrations() as i64
+    );
 }
 
 #[tokio::test]
@@ -90,10 +125,11 @@ async fn a_ticket_is_committed_with_its_opened_event() {
 #[tokio::test]
 async fn a_committed_ticket_survives_closing_and_reopening_the_database() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&url(&dir)).await.unwrap();
+    let url = url(&dir);
+    let store = Store::open(&url).await.unwrap();
     let id = store.open_ticket(&new_ticket("s", "d"), now()).await.unwrap().id;
     drop(store);
-    let reopened = Store::open(&url(&dir)).await.unwrap();
+    let reopened = Store::open(&url).await.unwrap();
     assert_eq!(reopened.ticket(id).await.unwrap().unwrap().subject, "s");
 }
 
@@ -195,13 +231,23 @@ async fn assert_is_its_own(store: &Store, i: usize, ticket: &platform_desk::stor
 async fn a_ticket_the_database_refuses_fails_alone_and_its_group_is_still_written_once() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&url(&dir)).await.unwrap();
-    sqlx::query(
-        "CREATE TRIGGER refuse_poison BEFORE INSERT ON tickets WHEN NEW.subject = 'poison'
-         BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
-    )
-    .execute(store.pool())
-    .await
-    .unwrap();
+    let refuse_poison: &[&'static str] = match store.backend() {
+        Backend::Sqlite => &[
+            "CREATE TRIGGER refuse_poison BEFORE INSERT ON tickets WHEN NEW.subject = 'poison'
+             BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+        ],
+        Backend::Postgres => &[
+            "CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN
+                 IF NEW.subject = 'poison' THEN RAISE EXCEPTION 'refused by the test'; END IF;
+                 RETURN NEW;
+             END $$",
+            "CREATE TRIGGER refuse_poison BEFORE INSERT ON tickets FOR EACH ROW EXECUTE FUNCTION refuse_poison()",
+        ],
+    };
+    for statement in refuse_poison {
+        sqlx::query(*statement).execute(store.pool()).await.unwrap();
+    }
     let subjects: Vec<String> = (0..40)
         .map(|i| {
             if i == 17 {
@@ -386,4 +432,82 @@ async fn an_outage_post_keeps_its_first_nonce_and_records_its_message_in_one_ste
     store.close().await;
     let store = Store::open(&url(&dir)).await.unwrap();
     assert_eq!(store.outage_posts(id).await.unwrap(), posts);
+}
+
+#[tokio::test]
+async fn health_poll_failures_are_counted_until_a_success() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&url(&dir)).await.unwrap();
+    let at = time::macros::datetime!(2026-11-29 09:00 UTC);
+    assert_eq!(store.record_poll(at, Some("throttled")).await.unwrap(), 1);
+    assert_eq!(store.record_poll(at, Some("timed out")).await.unwrap(), 2);
+    let state = store.poll_state().await.unwrap();
+    assert_eq!((state.failures, state.last_error.as_deref()), (2, Some("timed out")));
+    assert_eq!(store.record_poll(at, None).await.unwrap(), 0);
+    assert_eq!(store.poll_state().await.unwrap().failures, 0);
+}
+
+#[tokio::test]
+async fn a_lease_has_one_holder_until_it_expires_or_is_released() {
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&url(&dir)).await.unwrap();
+    let ttl = Duration::from_millis(600);
+    assert!(store.acquire_lease("health-poll", "a", ttl).await.unwrap());
+    assert!(
+        !store.acquire_lease("health-poll", "b", ttl).await.unwrap(),
+        "b must wait"
+    );
+    assert!(
+        store.acquire_lease("other-duty", "b", ttl).await.unwrap(),
+        "leases are per name"
+    );
+    assert!(store.acquire_lease("health-poll", "a", ttl).await.unwrap(), "a renews");
+    let held = store.lease_holder("health-poll").await.unwrap().unwrap();
+    assert_eq!(held.holder, "a");
+    assert!(held.remaining <= ttl && held.remaining > Duration::ZERO, "{held:?}");
+
+    tokio::time::sleep(ttl + Duration::from_millis(100)).await;
+    assert_eq!(store.lease_holder("health-poll").await.unwrap(), None, "expired");
+    assert!(
+        store.acquire_lease("health-poll", "b", ttl).await.unwrap(),
+        "b takes it over"
+    );
+    assert!(!store.acquire_lease("health-poll", "a", ttl).await.unwrap());
+
+    assert!(
+        !store.release_lease("health-poll", "a").await.unwrap(),
+        "only the holder releases"
+    );
+    assert!(store.release_lease("health-poll", "b").await.unwrap());
+    assert!(
+        store.acquire_lease("health-poll", "a", ttl).await.unwrap(),
+        "free at once after a release"
+    );
+}
+
+/// Many instances racing for a free lease: exactly one gets it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_instances_racing_for_a_lease_exactly_one_gets_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&url(&dir)).await.unwrap();
+    for round in 0..10 {
+        let name = format!("duty-{round}");
+        let racers = (0..16).map(|i| {
+            let store = store.clone();
+            let name = name.clone();
+            tokio::spawn(async move {
+                store
+                    .acquire_lease(&name, &format!("instance-{i}"), std::time::Duration::from_secs(30))
+                    .await
+                    .unwrap()
+            })
+        });
+        let won = futures_util::future::join_all(racers)
+            .await
+            .into_iter()
+            .filter(|won| *won.as_ref().unwrap())
+            .count();
+        assert_eq!(won, 1, "round {round}");
+    }
 }

@@ -1,7 +1,10 @@
-//! The gateway handler: turns serenity's events into `Inbound`s for the
-//! pipeline and its answers back into Discord calls. Slash commands that may
-//! call AWS are deferred within Discord's 3 seconds and completed by editing
-//! the original response; each interaction id is acted on once; chat
+//! The Discord handler: turns serenity's events into `Inbound`s for the
+//! pipeline and its answers back into Discord calls. Interactions come from
+//! the gateway or from the HTTP interactions endpoint (`endpoint`) and take
+//! the same path ([`Handler::interaction`]); only where the first response
+//! goes differs ([`FirstResponse`]). Slash commands that may call AWS are
+//! deferred within Discord's 3 seconds and completed by editing the original
+//! response; each interaction id is acted on once, across instances; chat
 //! messages are answered when the bot is mentioned, in DMs, or in the
 //! configured support channels.
 
@@ -9,10 +12,11 @@ use std::sync::Arc;
 
 use serenity::all::{
     ActionRowComponent, ChannelId, CommandDataOption, CommandDataOptionValue, CommandInteraction, ComponentInteraction,
-    Context, CreateInteractionResponse, CreateInteractionResponseMessage, EventHandler, GuildId, Interaction, Message,
-    ModalInteraction, Ready, RoleId, UserId,
+    Context, CreateInteractionResponse, CreateInteractionResponseMessage, EventHandler, GuildId, Http, Interaction,
+    Message, ModalInteraction, Ready, RoleId, UserId,
 };
 use serenity::async_trait;
+use tokio::sync::oneshot;
 
 use super::render;
 use crate::app::App;
@@ -24,6 +28,64 @@ use crate::reply::ButtonAction;
 pub struct Handler {
     app: Arc<App>,
     bot_id: std::sync::OnceLock<UserId>,
+}
+
+/// Where an interaction's first response goes: to Discord's callback
+/// endpoint (an interaction from the gateway), or into the body of the HTTP
+/// request it came in (the interactions endpoint).
+pub struct FirstResponse(std::sync::Mutex<Option<oneshot::Sender<CreateInteractionResponse>>>);
+
+impl FirstResponse {
+    /// Through the REST API (the gateway).
+    pub fn rest() -> Self {
+        Self(std::sync::Mutex::new(None))
+    }
+
+    /// As the HTTP answer, sent on `body`.
+    pub fn http(body: oneshot::Sender<CreateInteractionResponse>) -> Self {
+        Self(std::sync::Mutex::new(Some(body)))
+    }
+
+    fn take(&self) -> Option<oneshot::Sender<CreateInteractionResponse>> {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take()
+    }
+}
+
+/// Sends an interaction's first response where it goes. When the HTTP
+/// answer has already gone (the endpoint deferred privately because the
+/// handler took too long), a message becomes the edit of that deferral.
+async fn send_first(
+    http: &Http,
+    first: &FirstResponse,
+    interaction: &impl Deferrable,
+    response: CreateInteractionResponse,
+) -> serenity::Result<()> {
+    let Some(body) = first.take() else {
+        return interaction.respond(http, response).await;
+    };
+    let Err(late) = body.send(response) else {
+        return Ok(());
+    };
+    let late = serde_json::to_value(&late)?;
+    match late["type"].as_u64() {
+        // A message: the deferral's edit takes its content (the deferral
+        // is private, so the answer is at least as private as meant).
+        Some(4) => {
+            let mut data = late["data"].clone();
+            if let Some(fields) = data.as_object_mut() {
+                fields.remove("flags");
+            }
+            http.edit_original_interaction_response(interaction.token(), &data, Vec::new())
+                .await
+                .map(|_| ())
+        }
+        // A deferral: already deferred.
+        Some(5 | 6) => Ok(()),
+        _ => {
+            tracing::warn!(kind = %late["type"], "a form or suggestions came too late for the interaction");
+            Ok(())
+        }
+    }
 }
 
 impl Handler {
@@ -78,7 +140,7 @@ impl Handler {
     /// A button press: "Open escalation" opens the form; the engineers'
     /// buttons act through the same pipeline as `/ticket`, and anyone else
     /// pressing them gets a private refusal.
-    async fn component(&self, ctx: &Context, interaction: &ComponentInteraction) {
+    async fn component(&self, http: &Http, first: &FirstResponse, interaction: &ComponentInteraction) {
         let Some(action) = render::parse_custom_id(&interaction.data.custom_id) else {
             tracing::info!(custom_id = %interaction.data.custom_id, "a button that is not ours");
             return;
@@ -99,14 +161,14 @@ impl Handler {
                     .ephemeral(true)
                     .allowed_mentions(render::allowed_mentions(None)),
             );
-            if let Err(error) = interaction.create_response(&ctx.http, refusal).await {
+            if let Err(error) = send_first(http, first, interaction, refusal).await {
                 tracing::error!(%error, "could not refuse the button press");
             }
             return;
         }
         let (subcommand, ticket) = match action {
             ButtonAction::OpenEscalation => {
-                if let Err(error) = interaction.create_response(&ctx.http, render::escalation_modal()).await {
+                if let Err(error) = send_first(http, first, interaction, render::escalation_modal()).await {
                     tracing::error!(%error, "could not open the escalation form");
                 }
                 return;
@@ -119,11 +181,11 @@ impl Handler {
             subcommand: Some(subcommand.to_owned()),
             options: vec![("id".to_owned(), OptionValue::Integer(ticket))],
         };
-        self.deferred(ctx, interaction, actor, command, false).await;
+        self.deferred(http, first, interaction, actor, command, false).await;
     }
 
     /// Suggestions while an option is typed: only what the asker may see.
-    async fn autocomplete(&self, ctx: &Context, interaction: &CommandInteraction) {
+    async fn autocomplete(&self, http: &Http, first: &FirstResponse, interaction: &CommandInteraction) {
         use serenity::all::CreateAutocompleteResponse;
         let Some(focused) = interaction.data.autocomplete() else {
             return;
@@ -146,16 +208,20 @@ impl Handler {
                 crate::service::suggest::Suggestion::Account { label, id } => response.add_string_choice(label, id),
             };
         }
-        if let Err(error) = interaction
-            .create_response(&ctx.http, CreateInteractionResponse::Autocomplete(response))
-            .await
+        if let Err(error) = send_first(
+            http,
+            first,
+            interaction,
+            CreateInteractionResponse::Autocomplete(response),
+        )
+        .await
         {
             tracing::error!(%error, "could not send suggestions");
         }
     }
 
     /// The escalation form, submitted.
-    async fn modal(&self, ctx: &Context, interaction: &ModalInteraction) {
+    async fn modal(&self, http: &Http, first: &FirstResponse, interaction: &ModalInteraction) {
         if interaction.data.custom_id != render::ESCALATION_MODAL {
             return;
         }
@@ -179,20 +245,21 @@ impl Handler {
             subcommand: None,
             options,
         };
-        self.deferred(ctx, interaction, actor, command, false).await;
+        self.deferred(http, first, interaction, actor, command, false).await;
     }
 
     /// Defers, runs the command through the pipeline, and completes the
     /// interaction by editing its response.
     async fn deferred(
         &self,
-        ctx: &Context,
+        http: &Http,
+        first: &FirstResponse,
         interaction: &impl Deferrable,
         actor: Actor,
         command: SlashCommand,
         private: bool,
     ) {
-        if let Err(error) = interaction.respond(&ctx.http, render::deferral(private)).await {
+        if let Err(error) = send_first(http, first, interaction, render::deferral(private)).await {
             tracing::error!(%error, "could not defer the interaction");
             return;
         }
@@ -208,26 +275,23 @@ impl Handler {
             // the open response only says so; the answer follows, seen by
             // the asker alone.
             let pointer = render::interaction_edit(&crate::reply::Reply::private_pointer_here());
-            if let Err(error) = interaction.edit(&ctx.http, pointer).await {
+            if let Err(error) = interaction.edit(http, pointer).await {
                 tracing::error!(%error, "could not answer the interaction");
             }
             if let Err(error) = interaction
-                .followup(&ctx.http, render::private_followup(&answer.reply))
+                .followup(http, render::private_followup(&answer.reply))
                 .await
             {
                 tracing::error!(%error, "could not send the private answer");
             }
             return;
         }
-        if let Err(error) = interaction
-            .edit(&ctx.http, render::interaction_edit(&answer.reply))
-            .await
-        {
+        if let Err(error) = interaction.edit(http, render::interaction_edit(&answer.reply)).await {
             tracing::error!(%error, "could not answer the interaction");
         }
     }
 
-    async fn command(&self, ctx: &Context, interaction: &CommandInteraction) {
+    async fn command(&self, http: &Http, first: &FirstResponse, interaction: &CommandInteraction) {
         let command = slash_command(&interaction.data.name, &interaction.data.options);
         let actor = self.member_actor(
             &interaction.user,
@@ -238,7 +302,7 @@ impl Handler {
         if may_call_aws(&command) {
             // Whether the answer will be private must be chosen now.
             let private = self.app.directory().answers_privately(&actor, &command.name);
-            self.deferred(ctx, interaction, actor, command, private).await;
+            self.deferred(http, first, interaction, actor, command, private).await;
             return;
         }
         let answer = self
@@ -248,10 +312,7 @@ impl Handler {
                 content: Content::Command(command),
             })
             .await;
-        if let Err(error) = interaction
-            .create_response(&ctx.http, render::interaction_message(&answer.reply))
-            .await
-        {
+        if let Err(error) = send_first(http, first, interaction, render::interaction_message(&answer.reply)).await {
             tracing::error!(%error, "could not answer the interaction");
         }
     }
@@ -261,6 +322,8 @@ impl Handler {
 /// commands, button presses and form submissions (serenity gives each its
 /// own type).
 trait Deferrable: Sync {
+    /// The interaction's token (for its webhook: edits, follow-ups).
+    fn token(&self) -> &str;
     async fn respond(&self, http: &serenity::http::Http, response: CreateInteractionResponse) -> serenity::Result<()>;
     async fn edit(
         &self,
@@ -277,6 +340,9 @@ trait Deferrable: Sync {
 macro_rules! deferrable {
     ($($kind:ty),*) => {$(
         impl Deferrable for $kind {
+            fn token(&self) -> &str {
+                &self.token
+            }
             async fn respond(&self, http: &serenity::http::Http, response: CreateInteractionResponse) -> serenity::Result<()> {
                 self.create_response(http, response).await
             }
@@ -337,6 +403,36 @@ fn flat(option: &CommandDataOption) -> Option<(String, OptionValue)> {
 }
 
 impl Handler {
+    /// An interaction, from the gateway or the HTTP endpoint: acted on once
+    /// (its id is recorded in the shared store first), then answered.
+    #[tracing::instrument(name = "interaction", skip_all, fields(id = %interaction.id()))]
+    pub async fn interaction(&self, http: &Http, interaction: Interaction, first: FirstResponse) {
+        let id = interaction.id().to_string();
+        match self
+            .app
+            .store()
+            .first_sighting(&id, time::OffsetDateTime::now_utc())
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::info!(interaction = %id, "interaction delivered again; already handled");
+                return;
+            }
+            Err(error) => {
+                tracing::error!(error = %crate::error::cause_chain(&error), "could not record the interaction");
+                return;
+            }
+        }
+        match &interaction {
+            Interaction::Command(command) => self.command(http, &first, command).await,
+            Interaction::Component(component) => self.component(http, &first, component).await,
+            Interaction::Modal(modal) => self.modal(http, &first, modal).await,
+            Interaction::Autocomplete(typing) => self.autocomplete(http, &first, typing).await,
+            _ => {}
+        }
+    }
+
     /// A reply only its asker may see (spend figures, refusals), to a
     /// message in a shared channel: Discord has no private replies to
     /// messages, so it goes by direct message and the channel is told where.
@@ -387,30 +483,7 @@ impl EventHandler for Handler {
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
-        let id = interaction.id().to_string();
-        match self
-            .app
-            .store()
-            .first_sighting(&id, time::OffsetDateTime::now_utc())
-            .await
-        {
-            Ok(true) => {}
-            Ok(false) => {
-                tracing::info!(interaction = %id, "interaction delivered again; already handled");
-                return;
-            }
-            Err(error) => {
-                tracing::error!(error = %crate::error::cause_chain(&error), "could not record the interaction");
-                return;
-            }
-        }
-        match &interaction {
-            Interaction::Command(command) => self.command(&ctx, command).await,
-            Interaction::Component(component) => self.component(&ctx, component).await,
-            Interaction::Modal(modal) => self.modal(&ctx, modal).await,
-            Interaction::Autocomplete(typing) => self.autocomplete(&ctx, typing).await,
-            _ => {}
-        }
+        self.interaction(&ctx.http, interaction, FirstResponse::rest()).await;
     }
 
     async fn message(&self, ctx: Context, message: Message) {

@@ -199,15 +199,18 @@ async fn deliver(http: &Http, app: &App, delivery: &Delivery) -> anyhow::Result<
     Ok(())
 }
 
-/// Posts pending outages every `every` until the process stops.
+/// Posts pending outages every `every` until the process stops, while this
+/// instance holds the `outage-posts` duty (see `fleet`).
 pub async fn run(http: Arc<Http>, app: Arc<App>, every: Duration) {
+    let duty = crate::fleet::Duty::new(app.store().clone(), "outage-posts");
     let mut retries = Retries::default();
     loop {
-        match post_pending(&http, &app, &mut retries, every).await {
-            Ok(0) => {}
-            Ok(sent) => tracing::debug!(sent, "outage posts sent"),
-            Err(error) => tracing::warn!(error = %format!("{error:#}"), "could not post outages; retrying"),
+        let sent = duty.run_if_held(post_pending(&http, &app, &mut retries, every)).await;
+        match &sent {
+            None | Some(Ok(0)) => {}
+            Some(Ok(sent)) => tracing::debug!(sent, "outage posts sent"),
+            Some(Err(error)) => tracing::warn!(error = %format!("{error:#}"), "could not post outages; retrying"),
         }
-        tokio::time::sleep(every).await;
+        duty.wait(every, sent.is_some()).await;
     }
 }

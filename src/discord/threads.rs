@@ -196,17 +196,22 @@ fn line(event: &TicketEvent) -> String {
     )
 }
 
-/// Posts pending events every `every` until the process stops; failures
-/// are logged and retried.
+/// Posts pending events every `every` until the process stops, while this
+/// instance holds the `thread-posts` duty (see `fleet`); failures are logged
+/// and retried.
 pub async fn run(http: std::sync::Arc<Http>, store: Store, channel: ChannelId, every: Duration) {
+    let duty = crate::fleet::Duty::new(store.clone(), "thread-posts");
     let mut cursor = Cursor::default();
     loop {
         let now = OffsetDateTime::now_utc();
-        match post_pending(&http, &store, channel, &mut cursor, now).await {
-            Ok(0) => {}
-            Ok(posted) => tracing::debug!(posted, "ticket events posted to threads"),
-            Err(error) => tracing::warn!(error = %format!("{error:#}"), "could not post ticket events; retrying"),
+        let posted = duty
+            .run_if_held(post_pending(&http, &store, channel, &mut cursor, now))
+            .await;
+        match &posted {
+            None | Some(Ok(0)) => {}
+            Some(Ok(posted)) => tracing::debug!(posted, "ticket events posted to threads"),
+            Some(Err(error)) => tracing::warn!(error = %format!("{error:#}"), "could not post ticket events; retrying"),
         }
-        tokio::time::sleep(every).await;
+        duty.wait(every, posted.is_some()).await;
     }
 }

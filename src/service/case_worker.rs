@@ -557,32 +557,39 @@ impl CaseWorker {
     }
 
     /// Runs until `shutdown` turns true: a pass every worker interval, a
-    /// status poll every sync interval. A failing pass is logged and the loop
-    /// goes on.
+    /// status poll every sync interval, while this instance holds the
+    /// `case-worker` duty (one instance of a fleet at a time; the others
+    /// stand by, see `fleet`). A failing pass is logged and the loop goes on.
     pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
         let every = Duration::from_secs(self.config.worker_interval_seconds);
         let sync_every = Duration::from_secs(self.config.sync_interval_seconds);
+        let duty = crate::fleet::Duty::new(self.store.clone(), "case-worker");
         let mut last_sync: Option<tokio::time::Instant> = None;
         loop {
             let sync = last_sync.is_none_or(|at| at.elapsed() >= sync_every);
-            match self.run_once(sync).await {
-                Ok(report) => {
+            let pass = duty.run_if_held(self.run_once(sync)).await;
+            match &pass {
+                None => {}
+                Some(Ok(report)) => {
                     if sync {
                         last_sync = Some(tokio::time::Instant::now());
                     }
-                    if report != WorkerReport::default() {
+                    if *report != WorkerReport::default() {
                         tracing::info!(?report, "case worker pass");
                     }
                 }
-                Err(error) => tracing::error!(error = %crate::error::cause_chain(&error), "case worker pass failed"),
+                Some(Err(error)) => {
+                    tracing::error!(error = %crate::error::cause_chain(error), "case worker pass failed")
+                }
             }
             tokio::select! {
-                _ = tokio::time::sleep(every) => {}
+                _ = duty.wait(every, pass.is_some()) => {}
                 _ = shutdown.changed() => {}
             }
             if *shutdown.borrow() {
                 break;
             }
         }
+        duty.release().await;
     }
 }

@@ -1,7 +1,9 @@
-//! The cache in front of paid AWS APIs: answers are kept in SQLite, keyed by
-//! the exact query, for a configured time (so a restart does not pay again),
-//! and concurrent identical questions make one request (single flight: the
-//! second waits for the first and reads its answer).
+//! The cache in front of paid AWS APIs: answers are kept in the store, keyed
+//! by the exact query, for a configured time (so a restart does not pay
+//! again), and concurrent identical questions make one request (single
+//! flight: the second waits for the first and reads its answer), within a
+//! process (a lock per query) and across the instances of a fleet (a lease
+//! per query in the shared store, see `fleet`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -36,15 +38,32 @@ pub struct CostCache {
     clock: Arc<dyn Clock>,
     ttl: Duration,
     in_flight: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// This instance, as the holder of fetch leases.
+    holder: Arc<str>,
 }
+
+/// How long a fetch's lease lasts unless renewed (it is renewed while the
+/// fetch runs); an instance killed mid-fetch holds the query up this long.
+const FETCH_LEASE: Duration = Duration::from_secs(30);
+
+/// How often an instance waiting for another's fetch looks for its answer.
+const FETCH_WAIT_CHECK: Duration = Duration::from_millis(200);
 
 impl CostCache {
     pub fn new(store: Store, clock: Arc<dyn Clock>, ttl: Duration) -> Self {
+        let holder = store.instance_id();
+        Self::for_holder(store, clock, ttl, holder)
+    }
+
+    /// A cache acting as the instance `holder` (tests run two instances in
+    /// one process).
+    pub fn for_holder(store: Store, clock: Arc<dyn Clock>, ttl: Duration, holder: Arc<str>) -> Self {
         Self {
             store,
             clock,
             ttl,
             in_flight: Mutex::new(HashMap::new()),
+            holder,
         }
     }
 
@@ -70,18 +89,53 @@ impl CostCache {
             in_flight.entry(key.clone()).or_default().clone()
         };
         let _turn = gate.lock().await;
-        // Whoever held the gate before us may have fetched it.
-        if let Some(hit) = self.lookup(&key).await? {
-            return Ok(hit);
+        // Across instances: one fetches under the query's lease, the others
+        // wait for its answer (or take the lease when it fails or dies).
+        let lease = crate::fleet::Duty::with_holder(
+            self.store.clone(),
+            &format!("fetch:{key}"),
+            self.holder.clone(),
+            FETCH_LEASE,
+        )
+        .quiet();
+        loop {
+            // Whoever fetched before us (here or elsewhere) may have the answer.
+            if let Some(hit) = self.lookup(&key).await? {
+                return Ok(hit);
+            }
+            if self
+                .store
+                .acquire_lease(lease.name(), &self.holder, FETCH_LEASE)
+                .await?
+            {
+                break;
+            }
+            tokio::time::sleep(FETCH_WAIT_CHECK).await;
         }
+        let fetched = lease.renewing(self.fetch_and_store(api, &key, fetch)).await;
+        lease.release().await;
+        self.in_flight
+            .lock()
+            .expect("the in-flight map is never poisoned")
+            .remove(&key);
+        fetched
+    }
+
+    /// Fetches, stores the answer and logs the paid request.
+    async fn fetch_and_store<T, F, Fut>(&self, api: &str, key: &str, fetch: F) -> Result<Cached<T>, CacheError>
+    where
+        T: Serialize,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<(T, u32), AwsError>>,
+    {
         let fetched_at = self.clock.now();
         let result = fetch().await;
-        let outcome = match result {
+        match result {
             Ok((value, pages)) => {
                 let json = serde_json::to_string(&value).expect("answers serialize");
                 let expires = fetched_at + time::Duration::try_from(self.ttl).unwrap_or(time::Duration::HOUR);
                 self.store
-                    .cache_answer(&key, &json, api, pages, fetched_at, expires)
+                    .cache_answer(key, &json, api, pages, fetched_at, expires)
                     .await?;
                 Ok(Cached {
                     value,
@@ -95,12 +149,7 @@ impl CostCache {
                 }
                 Err(CacheError::Aws(error))
             }
-        };
-        self.in_flight
-            .lock()
-            .expect("the in-flight map is never poisoned")
-            .remove(&key);
-        outcome
+        }
     }
 
     async fn lookup<T: DeserializeOwned>(&self, key: &str) -> Result<Option<Cached<T>>, CacheError> {

@@ -148,23 +148,28 @@ impl HealthPoller {
         Duration::from_secs((doubled - jitter).max(interval.min(cap)))
     }
 
-    /// Polls until the process stops.
+    /// Polls until the process stops, while this instance holds the
+    /// `health-poll` duty (one poll per interval for the whole fleet; see
+    /// `fleet`).
     pub async fn run(self: Arc<Self>) {
+        let duty = crate::fleet::Duty::new(self.store.clone(), "health-poll");
         let mut failures = 0u32;
         loop {
-            match self.poll_once().await {
-                Ok(_) => failures = 0,
-                Err(_) => failures = failures.saturating_add(1),
+            let polled = duty.run_if_held(self.poll_once()).await;
+            match &polled {
+                None => {}
+                Some(Ok(_)) => failures = 0,
+                Some(Err(_)) => failures = failures.saturating_add(1),
             }
             let delay = self.delay_after(failures);
-            if failures > 0 {
+            if failures > 0 && polled.is_some() {
                 tracing::info!(
                     failures,
                     retry_in_seconds = delay.as_secs(),
                     "AWS Health poll backing off"
                 );
             }
-            tokio::time::sleep(delay).await;
+            duty.wait(delay, polled.is_some()).await;
         }
     }
 }

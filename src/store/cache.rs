@@ -15,7 +15,7 @@ impl Store {
     /// The cached answer for `key`, unless it expired before `now`.
     pub async fn cached(&self, key: &str, now: OffsetDateTime) -> Result<Option<CachedValue>, StoreError> {
         let row: Option<(String, String)> =
-            sqlx::query_as("SELECT value, fetched_at FROM aws_cache WHERE key = ? AND expires_at > ?")
+            sqlx::query_as("SELECT value, fetched_at FROM aws_cache WHERE key = $1 AND expires_at > $2")
                 .bind(key)
                 .bind(timestamp(now))
                 .fetch_optional(self.pool())
@@ -35,7 +35,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.write_transaction().await?;
         sqlx::query(
-            "INSERT INTO aws_cache (key, value, fetched_at, expires_at) VALUES (?, ?, ?, ?)
+            "INSERT INTO aws_cache (key, value, fetched_at, expires_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value, fetched_at = excluded.fetched_at,
                                              expires_at = excluded.expires_at",
         )
@@ -52,12 +52,12 @@ impl Store {
 
     async fn log_request(
         &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        tx: &mut super::Transaction,
         api: &str,
         pages: u32,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO aws_requests (at, api, pages) VALUES (?, ?, ?)")
+        sqlx::query("INSERT INTO aws_requests (at, api, pages) VALUES ($1, $2, $3)")
             .bind(timestamp(at))
             .bind(api)
             .bind(i64::from(pages))
@@ -76,13 +76,13 @@ impl Store {
 
     /// Paid requests (pages) to `api` since `since`.
     pub async fn paid_requests_since(&self, api: &str, since: OffsetDateTime) -> Result<i64, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT coalesce(sum(pages), 0) FROM aws_requests WHERE api = ? AND at >= ?")
-                .bind(api)
-                .bind(timestamp(since))
-                .fetch_one(self.pool())
-                .await?,
+        Ok(sqlx::query_scalar(
+            "SELECT CAST(coalesce(sum(pages), 0) AS BIGINT) FROM aws_requests WHERE api = $1 AND at >= $2",
         )
+        .bind(api)
+        .bind(timestamp(since))
+        .fetch_one(self.pool())
+        .await?)
     }
 }
 
@@ -94,12 +94,12 @@ impl Store {
     /// Retention: cached answers a day past their expiry, and paid-request
     /// records older than [`REQUEST_LOG_DAYS`]. Returns the rows removed.
     pub async fn prune_aws_records(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
-        let cache = sqlx::query("DELETE FROM aws_cache WHERE expires_at < ?")
+        let cache = sqlx::query("DELETE FROM aws_cache WHERE expires_at < $1")
             .bind(timestamp(now - time::Duration::days(1)))
             .execute(self.pool())
             .await?
             .rows_affected();
-        let requests = sqlx::query("DELETE FROM aws_requests WHERE at < ?")
+        let requests = sqlx::query("DELETE FROM aws_requests WHERE at < $1")
             .bind(timestamp(now - time::Duration::days(REQUEST_LOG_DAYS)))
             .execute(self.pool())
             .await?

@@ -1,6 +1,7 @@
 //! Ticket creations committed in groups. Every creation is durable before
 //! its caller hears of it, but concurrent creations share one transaction:
-//! SQLite takes one write lock and syncs its log once per commit, so a desk
+//! the database syncs its log once per commit (and SQLite takes its one
+//! write lock once), so a desk
 //! opening many tickets at once (a region outage, a burst of escalations)
 //! pays for one commit, not one each.
 //!
@@ -14,12 +15,12 @@
 //! are still written once; any other failure (the write lock not granted in
 //! time, the disk) is every ticket's answer.
 
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 
-use super::StoreError;
 use super::tickets::{NewTicket, Ticket, create_many};
+use super::{Backend, StoreError};
 
 /// The most creations one transaction takes.
 pub const MAX_GROUP: usize = 256;
@@ -43,9 +44,9 @@ pub(super) struct TicketWriter {
 impl TicketWriter {
     /// Starts the writer on the current tokio runtime (the one the pool
     /// lives on); it stops when the last handle is dropped.
-    pub(super) fn start(pool: SqlitePool) -> Self {
+    pub(super) fn start(pool: AnyPool, backend: Backend) -> Self {
         let (queue, waiting) = mpsc::channel(QUEUE);
-        tokio::spawn(write_groups(pool, waiting));
+        tokio::spawn(write_groups(pool, backend, waiting));
         Self { queue }
     }
 
@@ -62,11 +63,11 @@ impl TicketWriter {
     }
 }
 
-async fn write_groups(pool: SqlitePool, mut waiting: mpsc::Receiver<Pending>) {
+async fn write_groups(pool: AnyPool, backend: Backend, mut waiting: mpsc::Receiver<Pending>) {
     let mut group = Vec::with_capacity(MAX_GROUP);
     while waiting.recv_many(&mut group, MAX_GROUP).await > 0 {
         let size = group.len();
-        match commit_group(&pool, &group).await {
+        match commit_group(&pool, backend, &group).await {
             Ok(tickets) => {
                 tracing::debug!(tickets = size, "ticket creations committed together");
                 for (pending, ticket) in group.drain(..).zip(tickets) {
@@ -78,10 +79,10 @@ async fn write_groups(pool: SqlitePool, mut waiting: mpsc::Receiver<Pending>) {
                 let pending = group.pop().expect("a group of one");
                 let _ = pending.done.send(Err(error));
             }
-            Err(error) if refused(&error) => {
+            Err(error) if refused(&error, backend) => {
                 tracing::warn!(tickets = size, %error, "the database refused a ticket of a group; each is tried alone");
                 for pending in group.drain(..) {
-                    let result = commit_group(&pool, std::slice::from_ref(&pending))
+                    let result = commit_group(&pool, backend, std::slice::from_ref(&pending))
                         .await
                         .map(|mut alone| alone.pop().expect("one ticket in, one out"));
                     let _ = pending.done.send(result);
@@ -101,30 +102,40 @@ async fn write_groups(pool: SqlitePool, mut waiting: mpsc::Receiver<Pending>) {
 }
 
 /// Whether the database refused what a statement wrote (a constraint or a
-/// trigger: SQLite's result codes of the `SQLITE_CONSTRAINT` family), which
-/// may be one ticket's doing.
-fn refused(error: &StoreError) -> bool {
+/// trigger), which may be one ticket's doing: on SQLite, the result codes of
+/// the `SQLITE_CONSTRAINT` family; on PostgreSQL, the SQLSTATE class 23
+/// (integrity constraint violation) and P0001 (raised by a trigger).
+fn refused(error: &StoreError, backend: Backend) -> bool {
     const SQLITE_CONSTRAINT: i32 = 19;
-    match error {
-        StoreError::Query(sqlx::Error::Database(database)) => database
-            .code()
-            .and_then(|code| code.parse::<i32>().ok())
-            .is_some_and(|code| code & 0xff == SQLITE_CONSTRAINT),
-        _ => false,
+    let StoreError::Query(sqlx::Error::Database(database)) = error else {
+        return false;
+    };
+    let Some(code) = database.code() else {
+        return false;
+    };
+    match backend {
+        Backend::Sqlite => code.parse::<i32>().is_ok_and(|code| code & 0xff == SQLITE_CONSTRAINT),
+        Backend::Postgres => code.starts_with("23") || code == "P0001",
     }
 }
 
 /// Writes a whole group in one transaction: all of it or none. The group is
 /// written in parts whose sizes are powers of two (37 as 32, 4 and 1), so
-/// that a connection caches at most nine forms of each statement.
-async fn commit_group(pool: &SqlitePool, group: &[Pending]) -> Result<Vec<Ticket>, StoreError> {
+/// that a connection caches at most nine forms of each statement. On SQLite
+/// the transaction takes the write lock first (the ids are taken from what
+/// is written); on PostgreSQL the ids come from the shared sequence and
+/// nothing else is read, so groups of several instances commit side by side.
+async fn commit_group(pool: &AnyPool, backend: Backend, group: &[Pending]) -> Result<Vec<Ticket>, StoreError> {
     let tickets: Vec<(&NewTicket, OffsetDateTime)> = group.iter().map(|p| (&p.ticket, p.at)).collect();
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = match backend {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
+        Backend::Postgres => pool.begin().await?,
+    };
     let mut created = Vec::with_capacity(tickets.len());
     let mut rest = tickets.as_slice();
     while !rest.is_empty() {
         let part = 1 << rest.len().ilog2();
-        created.extend(create_many(&mut tx, &rest[..part]).await?);
+        created.extend(create_many(&mut tx, backend, &rest[..part]).await?);
         rest = &rest[part..];
     }
     tx.commit().await?;

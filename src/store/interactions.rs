@@ -10,7 +10,7 @@ impl Store {
     /// every later delivery.
     pub async fn first_sighting(&self, interaction_id: &str, at: OffsetDateTime) -> Result<bool, StoreError> {
         let result = sqlx::query(
-            "INSERT INTO seen_interactions (interaction_id, seen_at) VALUES (?, ?)
+            "INSERT INTO seen_interactions (interaction_id, seen_at) VALUES ($1, $2)
              ON CONFLICT (interaction_id) DO NOTHING",
         )
         .bind(interaction_id)
@@ -23,7 +23,7 @@ impl Store {
     /// Forgets interactions seen before `cutoff` (Discord never redelivers
     /// one after its 15-minute token lifetime).
     pub async fn forget_interactions_before(&self, cutoff: OffsetDateTime) -> Result<u64, StoreError> {
-        let result = sqlx::query("DELETE FROM seen_interactions WHERE seen_at < ?")
+        let result = sqlx::query("DELETE FROM seen_interactions WHERE seen_at < $1")
             .bind(timestamp(cutoff))
             .execute(self.pool())
             .await?;

@@ -5,8 +5,8 @@
 use std::collections::{BTreeSet, HashMap};
 use std::str::FromStr;
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::{Any, AnyConnection, Row};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -205,13 +205,13 @@ macro_rules! select_outages {
     };
 }
 
-async fn load_outage(conn: &mut SqliteConnection, row: SqliteRow) -> Result<Outage, StoreError> {
+async fn load_outage(conn: &mut AnyConnection, row: AnyRow) -> Result<Outage, StoreError> {
     let mut outages = load_outages(conn, vec![row]).await?;
     Ok(outages.pop().expect("one row, one outage"))
 }
 
 fn outage_from_row(
-    row: &SqliteRow,
+    row: &AnyRow,
     accounts: BTreeSet<String>,
     customers: BTreeSet<String>,
 ) -> Result<Outage, StoreError> {
@@ -231,7 +231,7 @@ fn outage_from_row(
             severity: severity
                 .parse()
                 .map_err(|_| StoreError::Corrupt(format!("severity {severity:?}")))?,
-            public: row.try_get("public")?,
+            public: row.try_get::<i64, _>("public")? != 0,
             description: row.try_get("description")?,
             started_at: optional_time(row.try_get("started_at")?)?,
             ended_at: optional_time(row.try_get("ended_at")?)?,
@@ -245,21 +245,10 @@ fn outage_from_row(
 
 /// Outages from their rows, with their accounts and customers read in one
 /// query each (not one per outage).
-async fn load_outages(conn: &mut SqliteConnection, rows: Vec<SqliteRow>) -> Result<Vec<Outage>, StoreError> {
+async fn load_outages(conn: &mut AnyConnection, rows: Vec<AnyRow>) -> Result<Vec<Outage>, StoreError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.try_get("id")).collect::<Result<_, _>>()?;
-    let ids_json = serde_json::to_string(&ids).expect("ids serialize");
-    let mut accounts = members(
-        conn,
-        "SELECT outage_id, account_id AS value FROM outage_accounts WHERE outage_id IN (SELECT value FROM json_each(?))",
-        &ids_json,
-    )
-    .await?;
-    let mut customers = members(
-        conn,
-        "SELECT outage_id, customer AS value FROM outage_customers WHERE outage_id IN (SELECT value FROM json_each(?))",
-        &ids_json,
-    )
-    .await?;
+    let mut accounts = members(conn, "SELECT outage_id, account_id AS value FROM outage_accounts", &ids).await?;
+    let mut customers = members(conn, "SELECT outage_id, customer AS value FROM outage_customers", &ids).await?;
     rows.iter()
         .map(|row| {
             let id: i64 = row.try_get("id")?;
@@ -272,39 +261,49 @@ async fn load_outages(conn: &mut SqliteConnection, rows: Vec<SqliteRow>) -> Resu
         .collect()
 }
 
-/// `(outage_id, value)` rows grouped by outage.
+/// `(outage_id, value)` rows of the outages `ids`, grouped by outage.
 async fn members(
-    conn: &mut SqliteConnection,
-    sql: &'static str,
-    ids_json: &str,
+    conn: &mut AnyConnection,
+    select: &'static str,
+    ids: &[i64],
 ) -> Result<HashMap<i64, BTreeSet<String>>, StoreError> {
     let mut grouped: HashMap<i64, BTreeSet<String>> = HashMap::new();
-    for row in sqlx::query(sql).bind(ids_json).fetch_all(&mut *conn).await? {
-        grouped
-            .entry(row.try_get("outage_id")?)
-            .or_default()
-            .insert(row.try_get("value")?);
+    for chunk in ids.chunks(super::MAX_PARAMETERS) {
+        let sql = format!(
+            "{select} WHERE outage_id IN ({})",
+            super::parameter_list(1, chunk.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            grouped
+                .entry(row.try_get("outage_id")?)
+                .or_default()
+                .insert(row.try_get("value")?);
+        }
     }
     Ok(grouped)
 }
 
-fn post_from_row(row: &SqliteRow) -> Result<OutagePost, StoreError> {
+fn post_from_row(row: &AnyRow) -> Result<OutagePost, StoreError> {
     Ok(OutagePost {
         outage_id: row.try_get("outage_id")?,
         channel_id: row.try_get("channel_id")?,
         nonce: row.try_get("nonce")?,
         message_id: row.try_get("message_id")?,
         posted_revision: row.try_get("posted_revision")?,
-        pinged: row.try_get("pinged")?,
+        pinged: row.try_get::<i64, _>("pinged")? != 0,
     })
 }
 
-type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
+type AnyQuery<'q> = sqlx::query::Query<'q, Any, AnyArguments>;
 
 /// Binds the columns an outage's insert and update share, in this order:
 /// title, service, event_type, region, status, severity, public,
 /// description, started_at, ended_at, last_updated.
-fn bind_record<'q>(query: SqliteQuery<'q>, record: &'q OutageRecord) -> SqliteQuery<'q> {
+fn bind_record<'q>(query: AnyQuery<'q>, record: &'q OutageRecord) -> AnyQuery<'q> {
     query
         .bind(&record.title)
         .bind(&record.service)
@@ -312,7 +311,7 @@ fn bind_record<'q>(query: SqliteQuery<'q>, record: &'q OutageRecord) -> SqliteQu
         .bind(&record.region)
         .bind(record.status.as_str())
         .bind(record.severity.code())
-        .bind(record.public)
+        .bind(i64::from(record.public))
         .bind(&record.description)
         .bind(record.started_at.map(timestamp))
         .bind(record.ended_at.map(timestamp))
@@ -335,7 +334,7 @@ impl Store {
     /// The last-updated time recorded for each outage of a source, by key:
     /// what the poller compares AWS's list with before asking for details.
     pub async fn outage_versions(&self, source: OutageSource) -> Result<HashMap<String, String>, StoreError> {
-        let rows = sqlx::query("SELECT key, last_updated FROM outages WHERE source = ?")
+        let rows = sqlx::query("SELECT key, last_updated FROM outages WHERE source = $1")
             .bind(source.as_str())
             .fetch_all(self.pool())
             .await?;
@@ -348,7 +347,7 @@ impl Store {
     /// revision (which posts follow) goes up only on a visible change.
     pub async fn record_outage(&self, record: &OutageRecord, now: OffsetDateTime) -> Result<Recorded, StoreError> {
         let mut tx = self.write_transaction().await?;
-        let existing = sqlx::query(select_outages!("WHERE key = ?"))
+        let existing = sqlx::query(select_outages!("WHERE key = $1"))
             .bind(&record.key)
             .fetch_optional(&mut *tx)
             .await?;
@@ -357,7 +356,7 @@ impl Store {
                 let insert = sqlx::query(
                     "INSERT INTO outages (title, service, event_type, region, status, severity, public,
                          description, started_at, ended_at, last_updated, source, key, first_seen, declared_by)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
                 );
                 let id: i64 = bind_record(insert, record)
                     .bind(record.source.as_str())
@@ -376,21 +375,21 @@ impl Store {
                 }
                 let changed = visible_change(&old.record, record);
                 let update = sqlx::query(
-                    "UPDATE outages SET title = ?, service = ?, event_type = ?, region = ?, status = ?, severity = ?,
-                         public = ?, description = ?, started_at = ?, ended_at = ?, last_updated = ?,
-                         revision = revision + ?
-                     WHERE id = ?",
+                    "UPDATE outages SET title = $1, service = $2, event_type = $3, region = $4, status = $5, severity = $6,
+                         public = $7, description = $8, started_at = $9, ended_at = $10, last_updated = $11,
+                         revision = revision + $12
+                     WHERE id = $13",
                 );
                 bind_record(update, record)
                     .bind(i64::from(changed))
                     .bind(old.id)
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query("DELETE FROM outage_accounts WHERE outage_id = ?")
+                sqlx::query("DELETE FROM outage_accounts WHERE outage_id = $1")
                     .bind(old.id)
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query("DELETE FROM outage_customers WHERE outage_id = ?")
+                sqlx::query("DELETE FROM outage_customers WHERE outage_id = $1")
                     .bind(old.id)
                     .execute(&mut *tx)
                     .await?;
@@ -403,14 +402,14 @@ impl Store {
         };
         let id = recorded.id();
         for account in &record.accounts {
-            sqlx::query("INSERT INTO outage_accounts (outage_id, account_id) VALUES (?, ?)")
+            sqlx::query("INSERT INTO outage_accounts (outage_id, account_id) VALUES ($1, $2)")
                 .bind(id)
                 .bind(account)
                 .execute(&mut *tx)
                 .await?;
         }
         for customer in &record.customers {
-            sqlx::query("INSERT INTO outage_customers (outage_id, customer) VALUES (?, ?)")
+            sqlx::query("INSERT INTO outage_customers (outage_id, customer) VALUES ($1, $2)")
                 .bind(id)
                 .bind(customer)
                 .execute(&mut *tx)
@@ -421,16 +420,16 @@ impl Store {
     }
 
     pub async fn outage(&self, id: i64) -> Result<Option<Outage>, StoreError> {
-        self.one_outage(sqlx::query(select_outages!("WHERE id = ?")).bind(id))
+        self.one_outage(sqlx::query(select_outages!("WHERE id = $1")).bind(id))
             .await
     }
 
     pub async fn outage_by_key(&self, key: &str) -> Result<Option<Outage>, StoreError> {
-        self.one_outage(sqlx::query(select_outages!("WHERE key = ?")).bind(key))
+        self.one_outage(sqlx::query(select_outages!("WHERE key = $1")).bind(key))
             .await
     }
 
-    async fn one_outage(&self, query: SqliteQuery<'_>) -> Result<Option<Outage>, StoreError> {
+    async fn one_outage(&self, query: AnyQuery<'_>) -> Result<Option<Outage>, StoreError> {
         let mut conn = self.pool().acquire().await?;
         match query.fetch_optional(&mut *conn).await? {
             Some(row) => Ok(Some(load_outage(&mut conn, row).await?)),
@@ -456,7 +455,7 @@ impl Store {
         let rows = sqlx::query(select_outages!(
             "WHERE id IN (
                  SELECT id FROM outages WHERE status IN ('open', 'upcoming')
-                 UNION SELECT id FROM outages WHERE coalesce(ended_at, last_updated) >= ?
+                 UNION SELECT id FROM outages WHERE coalesce(ended_at, last_updated) >= $1
                  UNION SELECT p.outage_id FROM outage_posts p JOIN outages r ON r.id = p.outage_id
                        WHERE p.posted_revision < r.revision)
              ORDER BY id"
@@ -470,7 +469,7 @@ impl Store {
     pub async fn outage_posts(&self, outage_id: i64) -> Result<Vec<OutagePost>, StoreError> {
         let rows = sqlx::query(
             "SELECT outage_id, channel_id, nonce, message_id, posted_revision, pinged FROM outage_posts
-             WHERE outage_id = ? ORDER BY channel_id",
+             WHERE outage_id = $1 ORDER BY channel_id",
         )
         .bind(outage_id)
         .fetch_all(self.pool())
@@ -488,7 +487,7 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<OutagePost, StoreError> {
         sqlx::query(
-            "INSERT INTO outage_posts (outage_id, channel_id, nonce, updated_at) VALUES (?, ?, ?, ?)
+            "INSERT INTO outage_posts (outage_id, channel_id, nonce, updated_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (outage_id, channel_id) DO NOTHING",
         )
         .bind(outage_id)
@@ -499,7 +498,7 @@ impl Store {
         .await?;
         let row = sqlx::query(
             "SELECT outage_id, channel_id, nonce, message_id, posted_revision, pinged FROM outage_posts
-             WHERE outage_id = ? AND channel_id = ?",
+             WHERE outage_id = $1 AND channel_id = $2",
         )
         .bind(outage_id)
         .bind(channel_id)
@@ -520,13 +519,13 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE outage_posts SET message_id = ?, posted_revision = max(posted_revision, ?),
-                 pinged = max(pinged, ?), updated_at = ?
-             WHERE outage_id = ? AND channel_id = ?",
+            "UPDATE outage_posts SET message_id = $1, posted_revision = CASE WHEN posted_revision > $2 THEN posted_revision ELSE $2 END,
+                 pinged = CASE WHEN pinged > $3 THEN pinged ELSE $3 END, updated_at = $4
+             WHERE outage_id = $5 AND channel_id = $6",
         )
         .bind(message_id)
         .bind(revision)
-        .bind(pinged)
+        .bind(i64::from(pinged))
         .bind(timestamp(now))
         .bind(outage_id)
         .bind(channel_id)
@@ -539,8 +538,8 @@ impl Store {
     /// again, with a fresh nonce.
     pub async fn forget_outage_message(&self, outage_id: i64, channel_id: &str, nonce: &str) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE outage_posts SET message_id = NULL, posted_revision = 0, nonce = ?
-             WHERE outage_id = ? AND channel_id = ?",
+            "UPDATE outage_posts SET message_id = NULL, posted_revision = 0, nonce = $1
+             WHERE outage_id = $2 AND channel_id = $3",
         )
         .bind(nonce)
         .bind(outage_id)
@@ -569,7 +568,7 @@ impl Store {
         sqlx::query(
             "INSERT INTO outage_subscriptions
                  (channel_id, guild_id, services, regions, customers, muted_types, min_severity, created_by, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
              ON CONFLICT (channel_id) DO UPDATE SET guild_id = excluded.guild_id, services = excluded.services,
                  regions = excluded.regions, customers = excluded.customers, muted_types = excluded.muted_types,
                  min_severity = excluded.min_severity, created_by = excluded.created_by",
@@ -590,7 +589,7 @@ impl Store {
 
     /// Removes a channel's subscription; false when it had none.
     pub async fn unsubscribe(&self, channel_id: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM outage_subscriptions WHERE channel_id = ?")
+        let done = sqlx::query("DELETE FROM outage_subscriptions WHERE channel_id = $1")
             .bind(channel_id)
             .execute(self.pool())
             .await?;
@@ -629,7 +628,7 @@ impl Store {
         let at = timestamp(at);
         let failures: i64 = match error {
             None => sqlx::query_scalar(
-                "INSERT INTO health_polls (id, last_attempt, last_success, last_error, failures) VALUES (1, ?, ?, NULL, 0)
+                "INSERT INTO health_polls (id, last_attempt, last_success, last_error, failures) VALUES (1, $1, $2, NULL, 0)
                  ON CONFLICT (id) DO UPDATE SET last_attempt = excluded.last_attempt,
                      last_success = excluded.last_success, last_error = NULL, failures = 0
                  RETURNING failures",
@@ -639,9 +638,9 @@ impl Store {
             .fetch_one(self.pool())
             .await?,
             Some(error) => sqlx::query_scalar(
-                "INSERT INTO health_polls (id, last_attempt, last_error, failures) VALUES (1, ?, ?, 1)
+                "INSERT INTO health_polls (id, last_attempt, last_error, failures) VALUES (1, $1, $2, 1)
                  ON CONFLICT (id) DO UPDATE SET last_attempt = excluded.last_attempt,
-                     last_error = excluded.last_error, failures = failures + 1
+                     last_error = excluded.last_error, failures = health_polls.failures + 1
                  RETURNING failures",
             )
             .bind(&at)

@@ -37,13 +37,13 @@ impl Store {
         let rows = sqlx::query(
             "SELECT e.id, e.ticket_id, e.at, e.actor_id, e.actor_name, e.kind, e.detail
              FROM ticket_events e LEFT JOIN ticket_threads t ON t.ticket_id = e.ticket_id
-             WHERE e.id > ? AND e.id > coalesce(t.last_event_id, 0) AND e.kind NOT IN (?, ?)
+             WHERE e.id > $1 AND e.id > coalesce(t.last_event_id, 0) AND e.kind NOT IN ($2, $3)
                AND NOT EXISTS (
                    SELECT 1 FROM thread_posts p
-                   WHERE p.ticket_id = e.ticket_id AND p.next_attempt_at > ?
+                   WHERE p.ticket_id = e.ticket_id AND p.next_attempt_at > $4
                      AND ((p.event_id = 0 AND t.thread_id IS NULL)
                           OR (p.event_id > coalesce(t.last_event_id, 0) AND p.message_id IS NULL)))
-             ORDER BY e.id LIMIT ?",
+             ORDER BY e.id LIMIT $5",
         )
         .bind(after)
         .bind(UNPOSTED_KINDS[0])
@@ -64,7 +64,7 @@ impl Store {
             .await?;
         let first: Option<i64> = sqlx::query_scalar(
             "SELECT e.id FROM ticket_events e LEFT JOIN ticket_threads t ON t.ticket_id = e.ticket_id
-             WHERE e.id > ? AND e.id > coalesce(t.last_event_id, 0) AND e.kind NOT IN (?, ?)
+             WHERE e.id > $1 AND e.id > coalesce(t.last_event_id, 0) AND e.kind NOT IN ($2, $3)
              ORDER BY e.id LIMIT 1",
         )
         .bind(after)
@@ -77,7 +77,7 @@ impl Store {
 
     pub async fn ticket_thread(&self, ticket_id: i64) -> Result<Option<String>, StoreError> {
         Ok(
-            sqlx::query_scalar("SELECT thread_id FROM ticket_threads WHERE ticket_id = ?")
+            sqlx::query_scalar("SELECT thread_id FROM ticket_threads WHERE ticket_id = $1")
                 .bind(ticket_id)
                 .fetch_optional(self.pool())
                 .await?,
@@ -86,7 +86,7 @@ impl Store {
 
     pub async fn set_ticket_thread(&self, ticket_id: i64, thread_id: &str) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO ticket_threads (ticket_id, thread_id) VALUES (?, ?)
+            "INSERT INTO ticket_threads (ticket_id, thread_id) VALUES ($1, $2)
              ON CONFLICT (ticket_id) DO UPDATE SET thread_id = excluded.thread_id",
         )
         .bind(ticket_id)
@@ -98,7 +98,7 @@ impl Store {
 
     /// Marks an event shown (or set aside) in its ticket's thread.
     pub async fn mark_event_posted(&self, ticket_id: i64, event_id: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE ticket_threads SET last_event_id = max(last_event_id, ?) WHERE ticket_id = ?")
+        sqlx::query("UPDATE ticket_threads SET last_event_id = CASE WHEN last_event_id > $1 THEN last_event_id ELSE $1 END WHERE ticket_id = $2")
             .bind(event_id)
             .bind(ticket_id)
             .execute(self.pool())
@@ -115,7 +115,7 @@ impl Store {
         nonce: &str,
     ) -> Result<ThreadPost, StoreError> {
         sqlx::query(
-            "INSERT INTO thread_posts (ticket_id, event_id, nonce) VALUES (?, ?, ?)
+            "INSERT INTO thread_posts (ticket_id, event_id, nonce) VALUES ($1, $2, $3)
              ON CONFLICT (ticket_id, event_id) DO NOTHING",
         )
         .bind(ticket_id)
@@ -125,7 +125,7 @@ impl Store {
         .await?;
         let row = sqlx::query(
             "SELECT ticket_id, event_id, nonce, message_id, attempts, next_attempt_at FROM thread_posts
-             WHERE ticket_id = ? AND event_id = ?",
+             WHERE ticket_id = $1 AND event_id = $2",
         )
         .bind(ticket_id)
         .bind(event_id)
@@ -146,8 +146,8 @@ impl Store {
     pub async fn record_thread_post(&self, ticket_id: i64, event_id: i64, message_id: &str) -> Result<(), StoreError> {
         let mut tx = self.write_transaction().await?;
         sqlx::query(
-            "UPDATE thread_posts SET message_id = ?, last_error = NULL, next_attempt_at = NULL
-             WHERE ticket_id = ? AND event_id = ?",
+            "UPDATE thread_posts SET message_id = $1, last_error = NULL, next_attempt_at = NULL
+             WHERE ticket_id = $2 AND event_id = $3",
         )
         .bind(message_id)
         .bind(ticket_id)
@@ -155,7 +155,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if event_id > 0 {
-            sqlx::query("UPDATE ticket_threads SET last_event_id = max(last_event_id, ?) WHERE ticket_id = ?")
+            sqlx::query("UPDATE ticket_threads SET last_event_id = CASE WHEN last_event_id > $1 THEN last_event_id ELSE $1 END WHERE ticket_id = $2")
                 .bind(event_id)
                 .bind(ticket_id)
                 .execute(&mut *tx)
@@ -175,8 +175,8 @@ impl Store {
         retry_at: OffsetDateTime,
     ) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar(
-            "UPDATE thread_posts SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?
-             WHERE ticket_id = ? AND event_id = ? RETURNING attempts",
+            "UPDATE thread_posts SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2
+             WHERE ticket_id = $3 AND event_id = $4 RETURNING attempts",
         )
         .bind(error)
         .bind(timestamp(retry_at))

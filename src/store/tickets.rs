@@ -3,10 +3,11 @@
 
 use std::str::FromStr;
 
-use sqlx::{Row, SqliteConnection, SqliteExecutor, sqlite::SqliteRow};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AnyExecutor, Row};
 use time::OffsetDateTime;
 
-use super::{Store, StoreError, timestamp};
+use super::{Backend, Store, StoreError, timestamp};
 use crate::domain::{AccountId, Role, Severity};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,7 +132,7 @@ pub struct TicketEvent {
     pub detail: String,
 }
 
-fn ticket_from_row(row: &SqliteRow) -> Result<Ticket, StoreError> {
+fn ticket_from_row(row: &AnyRow) -> Result<Ticket, StoreError> {
     let severity: String = row.try_get("severity")?;
     let role: String = row.try_get("opened_by_role")?;
     let account: Option<String> = row.try_get("account_id")?;
@@ -174,85 +175,77 @@ fn ticket_from_row(row: &SqliteRow) -> Result<Ticket, StoreError> {
     })
 }
 
-/// Writes new tickets inside `tx`: their rows, case references and `opened`
-/// events, in three statements whatever their number (the rows, the
-/// references, the events), so that a group commit costs little more than
-/// one ticket. Returned in the order given.
+/// Writes new tickets inside `tx`: their rows (with their case references)
+/// and `opened` events, in three statements whatever their number (the ids,
+/// the rows, the events), so that a group commit costs little more than one
+/// ticket. Returned in the order given.
 pub(super) async fn create_many(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
+    backend: Backend,
     tickets: &[(&NewTicket, OffsetDateTime)],
 ) -> Result<Vec<Ticket>, StoreError> {
     if tickets.is_empty() {
         return Ok(Vec::new());
     }
-    let mut rows = sqlx::QueryBuilder::new(
-        "INSERT INTO tickets (
-             subject, description, severity, customer, account_id, aws_service,
-             opened_by_id, opened_by_name, opened_by_role, guild_id, channel_id,
-             case_state, created_at, updated_at) ",
-    );
-    rows.push_values(tickets, |mut row, (ticket, at)| {
-        let now = timestamp(*at);
-        row.push_bind(ticket.subject.as_str())
-            .push_bind(ticket.description.as_str())
-            .push_bind(ticket.severity.code())
-            .push_bind(ticket.customer.as_deref())
-            .push_bind(ticket.account_id.as_ref().map(AccountId::as_str))
-            .push_bind(ticket.aws_service.as_deref())
-            .push_bind(ticket.opened_by.id.as_str())
-            .push_bind(ticket.opened_by.name.as_str())
-            .push_bind(ticket.opened_by.role.as_str())
-            .push_bind(ticket.guild_id.as_deref())
-            .push_bind(ticket.channel_id.as_deref())
-            .push_bind(ticket.case_state.as_str())
-            .push_bind(now.clone())
-            .push_bind(now);
-    });
-    let inserted = rows.build().execute(&mut *tx).await?;
-    // One statement's rows take consecutive ids in the order of its values,
-    // ending at the last id inserted (the write lock is held). The reference
-    // update below checks it: it only touches rows without a reference yet.
-    let count = tickets.len() as i64;
-    if inserted.rows_affected() != count as u64 {
-        return Err(StoreError::Corrupt(format!(
-            "{count} tickets given, {} inserted",
-            inserted.rows_affected()
-        )));
-    }
-    let last = inserted.last_insert_rowid();
-    let ids: Vec<i64> = (last - count + 1..=last).collect();
-
+    let ids = allocate_ticket_ids(tx, backend, tickets.len()).await?;
     let references: Vec<String> = ids
         .iter()
         .map(|id| format!("PD-{id}-{:06x}", fastrand::u32(..0x100_0000)))
         .collect();
-    let mut update = sqlx::QueryBuilder::new("WITH refs(id, reference) AS (");
-    update.push_values(ids.iter().zip(&references), |mut row, (id, reference)| {
-        row.push_bind(*id).push_bind(reference.as_str());
-    });
-    update.push(
-        ") UPDATE tickets SET case_reference = refs.reference FROM refs
-         WHERE tickets.id = refs.id AND tickets.case_reference IS NULL",
+
+    const COLUMNS: usize = 16;
+    let sql = format!(
+        "INSERT INTO tickets (
+             id, case_reference, subject, description, severity, customer, account_id, aws_service,
+             opened_by_id, opened_by_name, opened_by_role, guild_id, channel_id,
+             case_state, created_at, updated_at) VALUES {}",
+        super::values_list(tickets.len(), COLUMNS)
     );
-    let updated = update.build().execute(&mut *tx).await?.rows_affected();
-    if updated != ids.len() as u64 {
+    let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for ((id, reference), (ticket, at)) in ids.iter().zip(&references).zip(tickets) {
+        let now = timestamp(*at);
+        rows = rows
+            .bind(*id)
+            .bind(reference.as_str())
+            .bind(ticket.subject.as_str())
+            .bind(ticket.description.as_str())
+            .bind(ticket.severity.code())
+            .bind(ticket.customer.as_deref())
+            .bind(ticket.account_id.as_ref().map(AccountId::as_str))
+            .bind(ticket.aws_service.as_deref())
+            .bind(ticket.opened_by.id.as_str())
+            .bind(ticket.opened_by.name.as_str())
+            .bind(ticket.opened_by.role.as_str())
+            .bind(ticket.guild_id.as_deref())
+            .bind(ticket.channel_id.as_deref())
+            .bind(ticket.case_state.as_str())
+            .bind(now.clone())
+            .bind(now);
+    }
+    let inserted = rows.execute(&mut *tx).await?.rows_affected();
+    if inserted != tickets.len() as u64 {
         return Err(StoreError::Corrupt(format!(
-            "{} tickets inserted, {updated} given their reference",
-            ids.len()
+            "{} tickets given, {inserted} inserted",
+            tickets.len()
         )));
     }
 
-    let mut events =
-        sqlx::QueryBuilder::new("INSERT INTO ticket_events (ticket_id, at, actor_id, actor_name, kind, detail) ");
-    events.push_values(ids.iter().zip(tickets), |mut row, (id, (ticket, at))| {
-        row.push_bind(*id)
-            .push_bind(timestamp(*at))
-            .push_bind(ticket.opened_by.id.as_str())
-            .push_bind(ticket.opened_by.name.as_str())
-            .push_bind("opened")
-            .push_bind(format!("severity {}", ticket.severity.code()));
-    });
-    events.build().execute(&mut *tx).await?;
+    const EVENT_COLUMNS: usize = 6;
+    let sql = format!(
+        "INSERT INTO ticket_events (ticket_id, at, actor_id, actor_name, kind, detail) VALUES {}",
+        super::values_list(tickets.len(), EVENT_COLUMNS)
+    );
+    let mut events = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (id, (ticket, at)) in ids.iter().zip(tickets) {
+        events = events
+            .bind(*id)
+            .bind(timestamp(*at))
+            .bind(ticket.opened_by.id.as_str())
+            .bind(ticket.opened_by.name.as_str())
+            .bind("opened")
+            .bind(format!("severity {}", ticket.severity.code()));
+    }
+    events.execute(&mut *tx).await?;
 
     // The rows as written: what was given, the columns' defaults, and the
     // reference (the store's tests compare them with the rows read back).
@@ -289,9 +282,43 @@ pub(super) async fn create_many(
         .collect())
 }
 
+/// Ids for `count` new tickets, ascending, taken before their rows are
+/// written so that each row is written whole (with its case reference, which
+/// names the id) in one statement.
+///
+/// - SQLite: the caller holds the write lock, so the ids after the highest
+///   ever given (`sqlite_sequence`, which `AUTOINCREMENT` keeps, or the
+///   highest row) are free; writing them moves the sequence on.
+/// - PostgreSQL: drawn from the table's sequence, which every instance
+///   shares; they are unique, though another instance's may fall between.
+async fn allocate_ticket_ids(tx: &mut AnyConnection, backend: Backend, count: usize) -> Result<Vec<i64>, StoreError> {
+    let count = count as i64;
+    match backend {
+        Backend::Sqlite => {
+            let last: i64 = sqlx::query_scalar(
+                "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'tickets'), 0),
+                            coalesce((SELECT max(id) FROM tickets), 0))",
+            )
+            .fetch_one(&mut *tx)
+            .await?;
+            Ok((last + 1..=last + count).collect())
+        }
+        Backend::Postgres => {
+            let mut ids: Vec<i64> = sqlx::query_scalar(
+                "SELECT nextval(pg_get_serial_sequence('tickets', 'id')) FROM generate_series(1, $1)",
+            )
+            .bind(count)
+            .fetch_all(&mut *tx)
+            .await?;
+            ids.sort_unstable();
+            Ok(ids)
+        }
+    }
+}
+
 /// Appends an event to a ticket's log.
 pub async fn record_event(
-    executor: impl SqliteExecutor<'_>,
+    executor: impl AnyExecutor<'_>,
     ticket_id: i64,
     actor: &ActorRef,
     kind: &str,
@@ -300,7 +327,7 @@ pub async fn record_event(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO ticket_events (ticket_id, at, actor_id, actor_name, kind, detail)
-         VALUES (?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(ticket_id)
     .bind(timestamp(at))
@@ -313,18 +340,18 @@ pub async fn record_event(
     Ok(())
 }
 
-pub async fn find(executor: impl SqliteExecutor<'_>, id: i64) -> Result<Option<Ticket>, StoreError> {
-    let row = sqlx::query("SELECT * FROM tickets WHERE id = ?")
+pub async fn find(executor: impl AnyExecutor<'_>, id: i64) -> Result<Option<Ticket>, StoreError> {
+    let row = sqlx::query("SELECT * FROM tickets WHERE id = $1")
         .bind(id)
         .fetch_optional(executor)
         .await?;
     row.as_ref().map(ticket_from_row).transpose()
 }
 
-pub async fn events(executor: impl SqliteExecutor<'_>, ticket_id: i64) -> Result<Vec<TicketEvent>, StoreError> {
+pub async fn events(executor: impl AnyExecutor<'_>, ticket_id: i64) -> Result<Vec<TicketEvent>, StoreError> {
     let rows = sqlx::query(
         "SELECT id, ticket_id, at, actor_id, actor_name, kind, detail
-         FROM ticket_events WHERE ticket_id = ? ORDER BY id",
+         FROM ticket_events WHERE ticket_id = $1 ORDER BY id",
     )
     .bind(ticket_id)
     .fetch_all(executor)
@@ -332,7 +359,7 @@ pub async fn events(executor: impl SqliteExecutor<'_>, ticket_id: i64) -> Result
     rows.iter().map(event_from_row).collect()
 }
 
-pub(super) fn event_from_row(row: &SqliteRow) -> Result<TicketEvent, StoreError> {
+pub(super) fn event_from_row(row: &AnyRow) -> Result<TicketEvent, StoreError> {
     Ok(TicketEvent {
         id: row.try_get("id")?,
         ticket_id: row.try_get("ticket_id")?,
@@ -389,11 +416,11 @@ impl Store {
         };
         let rows = sqlx::query(
             "SELECT * FROM tickets
-             WHERE (?1 = 0 OR (?1 = 1 AND customer IS NULL) OR (?1 = 2 AND customer = ?2))
-               AND (?3 IS NULL OR opened_by_id = ?3)
-               AND (?4 IS NULL OR status = ?4)
+             WHERE ($1 = 0 OR ($1 = 1 AND customer IS NULL) OR ($1 = 2 AND customer = $2))
+               AND ($3 IS NULL OR opened_by_id = $3)
+               AND ($4 IS NULL OR status = $4)
              ORDER BY id DESC
-             LIMIT ?5",
+             LIMIT $5",
         )
         .bind(customer_filter)
         .bind(customer)
@@ -420,7 +447,7 @@ impl Store {
             TicketStatus::Resolved => TicketStatus::Open,
         };
         let mut tx = self.write_transaction().await?;
-        let changed = sqlx::query("UPDATE tickets SET status = ?, updated_at = ? WHERE id = ? AND status = ?")
+        let changed = sqlx::query("UPDATE tickets SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
             .bind(status.as_str())
             .bind(timestamp(at))
             .bind(id)
@@ -447,7 +474,7 @@ impl Store {
     pub async fn add_note(&self, id: i64, actor: &ActorRef, note: &str, at: OffsetDateTime) -> Result<(), StoreError> {
         let mut tx = self.write_transaction().await?;
         record_event(&mut *tx, id, actor, "note", note, at).await?;
-        sqlx::query("UPDATE tickets SET updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE tickets SET updated_at = $1 WHERE id = $2")
             .bind(timestamp(at))
             .bind(id)
             .execute(&mut *tx)
@@ -463,8 +490,8 @@ impl Store {
     pub async fn approve_case(&self, id: i64, actor: &ActorRef, at: OffsetDateTime) -> Result<bool, StoreError> {
         let mut tx = self.write_transaction().await?;
         let changed = sqlx::query(
-            "UPDATE tickets SET case_state = 'pending', case_next_attempt_at = NULL, updated_at = ?
-             WHERE id = ? AND case_state IN ('awaiting_approval', 'not_requested') AND status = 'open'",
+            "UPDATE tickets SET case_state = 'pending', case_next_attempt_at = NULL, updated_at = $1
+             WHERE id = $2 AND case_state IN ('awaiting_approval', 'not_requested') AND status = 'open'",
         )
         .bind(timestamp(at))
         .bind(id)
@@ -486,8 +513,8 @@ impl Store {
         Ok(sqlx::query_scalar(
             "SELECT id FROM tickets
              WHERE case_state = 'pending' AND (status <> 'resolved' OR case_attempts > 0)
-               AND (case_next_attempt_at IS NULL OR case_next_attempt_at <= ?)
-             ORDER BY id LIMIT ?",
+               AND (case_next_attempt_at IS NULL OR case_next_attempt_at <= $1)
+             ORDER BY id LIMIT $2",
         )
         .bind(timestamp(now))
         .bind(limit)
@@ -506,9 +533,9 @@ impl Store {
     ) -> Result<Option<Ticket>, StoreError> {
         let mut tx = self.write_transaction().await?;
         let claimed = sqlx::query(
-            "UPDATE tickets SET case_attempts = case_attempts + 1, case_next_attempt_at = ?, updated_at = ?
-             WHERE id = ? AND case_state = 'pending' AND (status <> 'resolved' OR case_attempts > 0)
-               AND (case_next_attempt_at IS NULL OR case_next_attempt_at <= ?)",
+            "UPDATE tickets SET case_attempts = case_attempts + 1, case_next_attempt_at = $1, updated_at = $2
+             WHERE id = $3 AND case_state = 'pending' AND (status <> 'resolved' OR case_attempts > 0)
+               AND (case_next_attempt_at IS NULL OR case_next_attempt_at <= $4)",
         )
         .bind(timestamp(hold_until))
         .bind(timestamp(now))
@@ -541,9 +568,9 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let mut tx = self.write_transaction().await?;
         let changed = sqlx::query(
-            "UPDATE tickets SET case_state = 'created', aws_case_id = ?, aws_display_id = ?, aws_case_status = ?,
-                    case_last_error = NULL, case_next_attempt_at = NULL, updated_at = ?
-             WHERE id = ? AND case_state = 'pending'",
+            "UPDATE tickets SET case_state = 'created', aws_case_id = $1, aws_display_id = $2, aws_case_status = $3,
+                    case_last_error = NULL, case_next_attempt_at = NULL, updated_at = $4
+             WHERE id = $5 AND case_state = 'pending'",
         )
         .bind(case_id)
         .bind(display_id)
@@ -562,7 +589,7 @@ impl Store {
             record_event(&mut *tx, id, &system_actor(), "case_created", &detail, at).await?;
             // A ticket resolved meanwhile has its case resolved too.
             let resolved: Option<String> =
-                sqlx::query_scalar("SELECT status FROM tickets WHERE id = ? AND status = 'resolved'")
+                sqlx::query_scalar("SELECT status FROM tickets WHERE id = $1 AND status = 'resolved'")
                     .bind(id)
                     .fetch_optional(&mut *tx)
                     .await?;
@@ -583,15 +610,15 @@ impl Store {
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let mut tx = self.write_transaction().await?;
-        let previous: Option<String> = sqlx::query_scalar("SELECT case_last_error FROM tickets WHERE id = ?")
+        let previous: Option<String> = sqlx::query_scalar("SELECT case_last_error FROM tickets WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?
             .flatten();
         sqlx::query(
-            "UPDATE tickets SET case_last_error = ?, case_next_attempt_at = ?,
-                    case_state = CASE WHEN ? THEN case_state ELSE 'failed' END, updated_at = ?
-             WHERE id = ? AND case_state = 'pending'",
+            "UPDATE tickets SET case_last_error = $1, case_next_attempt_at = $2,
+                    case_state = CASE WHEN $3 THEN case_state ELSE 'failed' END, updated_at = $4
+             WHERE id = $5 AND case_state = 'pending'",
         )
         .bind(error)
         .bind(retry_at.map(timestamp))
@@ -627,7 +654,7 @@ impl Store {
     /// Records an AWS case status; true (and an event) only when it changed.
     pub async fn record_case_status(&self, id: i64, status: &str, at: OffsetDateTime) -> Result<bool, StoreError> {
         let mut tx = self.write_transaction().await?;
-        let previous: Option<Option<String>> = sqlx::query_scalar("SELECT aws_case_status FROM tickets WHERE id = ?")
+        let previous: Option<Option<String>> = sqlx::query_scalar("SELECT aws_case_status FROM tickets WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?;
@@ -637,7 +664,7 @@ impl Store {
         if previous.as_deref() == Some(status) {
             return Ok(false);
         }
-        sqlx::query("UPDATE tickets SET aws_case_status = ?, updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE tickets SET aws_case_status = $1, updated_at = $2 WHERE id = $3")
             .bind(status)
             .bind(timestamp(at))
             .bind(id)
@@ -656,8 +683,8 @@ impl Store {
             "SELECT a.id, a.ticket_id, a.kind, a.body, a.attempts, t.aws_case_id, t.account_id
              FROM case_actions a JOIN tickets t ON t.id = a.ticket_id
              WHERE a.done_at IS NULL AND t.aws_case_id IS NOT NULL
-               AND (a.next_attempt_at IS NULL OR a.next_attempt_at <= ?)
-             ORDER BY a.id LIMIT ?",
+               AND (a.next_attempt_at IS NULL OR a.next_attempt_at <= $1)
+             ORDER BY a.id LIMIT $2",
         )
         .bind(timestamp(now))
         .bind(limit)
@@ -689,8 +716,8 @@ impl Store {
         hold_until: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         Ok(sqlx::query(
-            "UPDATE case_actions SET next_attempt_at = ?
-             WHERE id = ? AND done_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= ?)",
+            "UPDATE case_actions SET next_attempt_at = $1
+             WHERE id = $2 AND done_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= $3)",
         )
         .bind(timestamp(hold_until))
         .bind(id)
@@ -713,7 +740,7 @@ impl Store {
         match &outcome {
             Ok(()) => {
                 sqlx::query(
-                    "UPDATE case_actions SET attempts = attempts + 1, done_at = ?, last_error = NULL WHERE id = ?",
+                    "UPDATE case_actions SET attempts = attempts + 1, done_at = $1, last_error = NULL WHERE id = $2",
                 )
                 .bind(timestamp(at))
                 .bind(action.id)
@@ -728,8 +755,8 @@ impl Store {
             Err((error, retry_at)) => {
                 let done = retry_at.is_none().then(|| timestamp(at));
                 sqlx::query(
-                    "UPDATE case_actions SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, done_at = ?
-                     WHERE id = ?",
+                    "UPDATE case_actions SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, done_at = $3
+                     WHERE id = $4",
                 )
                 .bind(error)
                 .bind(retry_at.map(timestamp))
@@ -758,13 +785,13 @@ impl Store {
 
 /// Queues a note or resolution for the ticket's AWS case.
 async fn queue_case_action(
-    executor: impl SqliteExecutor<'_>,
+    executor: impl AnyExecutor<'_>,
     ticket_id: i64,
     kind: &str,
     body: &str,
     at: OffsetDateTime,
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO case_actions (ticket_id, kind, body, created_at) VALUES (?, ?, ?, ?)")
+    sqlx::query("INSERT INTO case_actions (ticket_id, kind, body, created_at) VALUES ($1, $2, $3, $4)")
         .bind(ticket_id)
         .bind(kind)
         .bind(body)

@@ -18,6 +18,10 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 pub const APPLICATION_ID: &str = "700000000000000001";
+
+/// The seed of the application's Ed25519 key, with which the fake signs the
+/// requests it sends to the bot's HTTP interactions endpoint.
+const SIGNING_SEED: [u8; 32] = [7; 32];
 pub const BOT_USER_ID: &str = "700000000000000001";
 
 /// One REST call the bot made.
@@ -515,10 +519,9 @@ impl FakeDiscord {
         Some(callback.at.saturating_duration_since(sent))
     }
 
-    fn send(&self, kind: &str, data: serde_json::Value) {
-        if kind == "INTERACTION_CREATE"
-            && let Some(id) = data["id"].as_str()
-        {
+    /// Notes when an interaction was first sent (for the 3-second rule).
+    fn note_dispatched(&self, interaction: &serde_json::Value) {
+        if let Some(id) = interaction["id"].as_str() {
             self.shared
                 .dispatched
                 .lock()
@@ -526,9 +529,75 @@ impl FakeDiscord {
                 .entry(id.to_owned())
                 .or_insert_with(Instant::now);
         }
+    }
+
+    fn send(&self, kind: &str, data: serde_json::Value) {
+        if kind == "INTERACTION_CREATE" {
+            self.note_dispatched(&data);
+        }
         let text = dispatch(&self.shared, kind, data);
         let gateway = self.shared.gateway.lock().unwrap();
         gateway.as_ref().expect("the bot is connected").send(text).unwrap();
+    }
+
+    /// The application's public key, as the Developer Portal shows it (the
+    /// bot's `discord.public_key`).
+    pub fn public_key(&self) -> String {
+        let key = ed25519_dalek::SigningKey::from_bytes(&SIGNING_SEED).verifying_key();
+        key.as_bytes().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The body of a slash command interaction, as Discord sends it over
+    /// the gateway or to an interactions endpoint.
+    pub fn slash_command_body(
+        &self,
+        id: &str,
+        name: &str,
+        options: serde_json::Value,
+        user: &str,
+        roles: &[&str],
+    ) -> serde_json::Value {
+        let mut event = self.interaction_base(id, 2, user, roles);
+        event["data"] = serde_json::json!({"id": "710000000000000001", "name": name, "type": 1, "options": options});
+        event
+    }
+
+    /// A PING, as Discord sends to check an endpoint.
+    pub fn ping_body(&self) -> serde_json::Value {
+        serde_json::json!({"id": "720000000000000001", "application_id": APPLICATION_ID, "type": 1,
+                           "token": "token-ping", "version": 1})
+    }
+
+    /// POSTs `body` to an interactions endpoint as Discord does: signed with
+    /// the application's key over the timestamp and the body. `tamper`
+    /// changes one byte of the body after signing (Discord's own check of an
+    /// endpoint). Returns the HTTP status and body.
+    pub async fn post_interaction(&self, endpoint: &str, body: &serde_json::Value, tamper: bool) -> (u16, String) {
+        use ed25519_dalek::Signer;
+        self.note_dispatched(body);
+        let timestamp = time::OffsetDateTime::now_utc().unix_timestamp().to_string();
+        let mut bytes = serde_json::to_vec(body).unwrap();
+        let signature = ed25519_dalek::SigningKey::from_bytes(&SIGNING_SEED)
+            .sign(&[timestamp.as_bytes(), &bytes].concat())
+            .to_bytes();
+        let signature: String = signature.iter().map(|b| format!("{b:02x}")).collect();
+        if tamper {
+            let last = bytes.len() - 2;
+            bytes[last] ^= 0x01;
+        }
+        let request = axum::http::Request::builder()
+            .method("POST")
+            .uri(endpoint)
+            .header("content-type", "application/json")
+            .header("x-signature-ed25519", signature)
+            .header("x-signature-timestamp", timestamp)
+            .body(http_body_util::Full::new(bytes::Bytes::from(bytes)))
+            .unwrap();
+        let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http();
+        let response = client.request(request).await.expect("the endpoint answers");
+        let status = response.status().as_u16();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8_lossy(&body).into_owned())
     }
 
     /// Sends a slash command from a guild member; returns the interaction id.
@@ -546,17 +615,9 @@ impl FakeDiscord {
         user: &str,
         roles: &[&str],
     ) {
-        self.send(
-            "INTERACTION_CREATE",
-            serde_json::json!({
-                "id": id, "application_id": APPLICATION_ID, "type": 2, "token": format!("token-{id}"), "version": 1,
-                "channel_id": channel, "guild_id": "500000000000000001", "locale": "en-US",
-                "entitlements": [], "attachment_size_limit": 26214400,
-                "member": {"user": {"id": user, "username": format!("user{user}")}, "roles": roles,
-                           "deaf": false, "mute": false, "flags": 0, "joined_at": "2026-01-01T00:00:00+00:00"},
-                "data": {"id": "710000000000000001", "name": name, "type": 1, "options": options}
-            }),
-        );
+        let mut event = self.slash_command_body(id, name, options, user, roles);
+        event["channel_id"] = serde_json::json!(channel);
+        self.send("INTERACTION_CREATE", event);
     }
 
     fn interaction_base(&self, id: &str, kind: u8, user: &str, roles: &[&str]) -> serde_json::Value {

@@ -11,7 +11,7 @@ use platform_desk::inbound::Actor;
 pub async fn app() -> (App, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::default();
-    config.database.url = format!("sqlite://{}", dir.path().join("test.db").display());
+    config.database.url = database::url(dir.path(), "test.db");
     (App::build(config).await.unwrap(), dir)
 }
 
@@ -347,6 +347,7 @@ pub mod fakes {
 }
 
 pub mod aws_stub;
+pub mod database;
 
 /// The moto server started by `./scripts/test`.
 pub fn moto_endpoint() -> String {
