@@ -74,7 +74,7 @@ pub async fn register_commands_once(config: &Config, token: &Secret, policy: &Po
 /// Serves Discord until `shutdown` resolves: the interactions endpoint (when
 /// `discord.interactions_listen` is set), the gateway connection while this
 /// instance holds the `discord-gateway` lease (one instance of a fleet at a
-/// time; see [`gateway`]), and the thread, outage and Health loops, each
+/// time; see `gateway`), and the thread, outage and Health loops, each
 /// run by one instance at a time. Then the shards close, the lease is
 /// released and in-flight handlers finish.
 pub async fn run(
