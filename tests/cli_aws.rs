@@ -178,10 +178,9 @@ async fn a_note_added_with_ask_reaches_the_case_once() {
             "note {n} was not passed on before exit"
         );
     }
-    let store =
-        platform_desk::store::Store::open(&format!("sqlite://{}", dir.path().join("platform-desk.db").display()))
-            .await
-            .unwrap();
+    let store = platform_desk::store::Store::open(&common::database::url(dir.path(), "platform-desk.db"))
+        .await
+        .unwrap();
     let later = time::OffsetDateTime::now_utc() + time::Duration::days(1);
     assert!(
         store.due_case_actions(later, 10).await.unwrap().is_empty(),
@@ -198,4 +197,131 @@ async fn a_note_added_with_ask_reaches_the_case_once() {
             .count();
         assert_eq!(sent, 1, "note {n} sent {sent} times");
     }
+}
+
+/// Two `worker` processes on one database (the SQLite file, or PostgreSQL
+/// on the second pass), against moto through the stub, one of them killed
+/// with `kill -9` while it holds the case worker: each pending case is
+/// created once, each queued note reaches its case once, and the AWS Health
+/// event is read in detail once (one poller at a time).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_on_one_database_do_each_piece_of_work_once_through_a_kill() {
+    use common::aws_stub::{AwsStub, HealthFixture};
+    const TICKETS: usize = 6;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bot-config.toml"),
+        "[aws]\ncall_timeout_seconds = 3\n\
+         [escalations]\nretry_initial_seconds = 1\nretry_max_seconds = 1\nsettle_seconds = 1\nworker_interval_seconds = 1\n\
+         [outages]\npoll_interval_seconds = 10\n",
+    )
+    .unwrap();
+    let stub = AwsStub::start(&common::moto_endpoint()).await;
+    stub.set_health_events(vec![HealthFixture {
+        event: serde_json::json!({
+            "arn": "arn:aws:health:eu-west-1::event/RDS/AWS_RDS_OPERATIONAL_ISSUE/fleet",
+            "service": "RDS", "eventTypeCode": "AWS_RDS_OPERATIONAL_ISSUE", "eventTypeCategory": "issue",
+            "region": "eu-west-1", "startTime": 1_795_000_000, "lastUpdatedTime": 1_795_000_600,
+            "statusCode": "open", "eventScopeCode": "PUBLIC"
+        }),
+        description: "Increased connectivity errors for RDS in EU-WEST-1.".into(),
+        accounts: vec![],
+    }]);
+
+    // Escalations and notes while AWS is unreachable: all queued.
+    let mut tickets = Vec::new();
+    for n in 0..TICKETS {
+        let opened = json(
+            &bin(&dir, "http://127.0.0.1:9")
+                .args(["ask", "--json", "--role", "engineer"])
+                .arg(format!(
+                    "/escalate severity:high subject:\"fleet ticket {n}\" description:\"instance i-{n} unreachable\""
+                ))
+                .output()
+                .unwrap(),
+        );
+        let id = opened["ticket"]["id"].as_i64().unwrap();
+        let noted = bin(&dir, "http://127.0.0.1:9")
+            .args(["ask", "--json", "--role", "engineer"])
+            .arg(format!("/ticket note id:{id} text:\"fleet note {n}\""))
+            .output()
+            .unwrap();
+        assert!(noted.status.success(), "{}", String::from_utf8_lossy(&noted.stderr));
+        tickets.push(reference(&opened));
+    }
+
+    let start_worker = |name: &str| {
+        bin(&dir, &stub.endpoint)
+            .env("RUST_LOG", "warn,platform_desk=info")
+            .arg("worker")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(dir.path().join(format!("{name}.log"))).unwrap())
+            .spawn()
+            .unwrap()
+    };
+    let mut workers = vec![start_worker("a"), start_worker("b")];
+    let store = platform_desk::store::Store::open(&common::database::url(dir.path(), "platform-desk.db"))
+        .await
+        .unwrap();
+
+    // As soon as the first case exists, kill -9 the instance holding the
+    // case worker: the other takes over and finishes.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while stub.operations().iter().filter(|o| o.ends_with("CreateCase")).count() == 0 {
+        assert!(Instant::now() < deadline, "no case was created");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let holder = store.lease_holder("case-worker").await.unwrap().expect("a case worker");
+    let pid: u32 = holder.holder.split('/').nth(1).unwrap().parse().unwrap();
+    let killed = workers
+        .iter()
+        .position(|w| w.id() == pid)
+        .expect("one of the two holds it");
+    workers[killed].kill().unwrap();
+    workers[killed].wait().unwrap();
+
+    let delivered = |n: usize| {
+        stub.communications()
+            .iter()
+            .filter(|(_, body)| body.contains(&format!("fleet note {n}")))
+            .count()
+    };
+    let mut done = false;
+    while !done {
+        let mut created = 0;
+        for reference in &tickets {
+            created += common::cases_in_moto(reference).await.min(1);
+        }
+        done = created == TICKETS && (0..TICKETS).all(|n| delivered(n) > 0);
+        assert!(
+            Instant::now() < deadline,
+            "{created} of {TICKETS} cases; notes {:?}; survivor's log:\n{}",
+            (0..TICKETS).map(delivered).collect::<Vec<_>>(),
+            std::fs::read_to_string(dir.path().join(if killed == 0 { "b.log" } else { "a.log" })).unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // A few more passes: nothing is done again.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    for worker in &mut workers {
+        let _ = worker.kill();
+        let _ = worker.wait();
+    }
+    for reference in &tickets {
+        assert_eq!(common::cases_in_moto(reference).await, 1, "{reference}");
+    }
+    for n in 0..TICKETS {
+        assert_eq!(delivered(n), 1, "note {n}");
+    }
+    let details = stub
+        .operations()
+        .iter()
+        .filter(|o| o.ends_with("DescribeEventDetails"))
+        .count();
+    assert_eq!(
+        details,
+        1,
+        "the new Health event is read in detail once: {:?}",
+        stub.operations()
+    );
 }

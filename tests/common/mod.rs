@@ -410,6 +410,10 @@ pub fn binary_with_aws(dir: &tempfile::TempDir, endpoint: &str) -> std::process:
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_REGION", "us-east-1")
         .env("AWS_EC2_METADATA_DISABLED", "true");
+    // On the PostgreSQL pass, the database made for this directory.
+    if database::on_postgres() {
+        command.env("DATABASE_URL", database::url(dir.path(), "platform-desk.db"));
+    }
     command
 }
 
