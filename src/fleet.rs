@@ -160,12 +160,21 @@ impl Duty {
         }
     }
 
-    /// Takes or renews the lease; logs when it changes hands.
+    /// Takes or renews the lease; logs when it changes hands. A database
+    /// that does not answer within a third of the lease time counts as a
+    /// lost lease: the lease may lapse meanwhile, and another instance take
+    /// the duty (the gateway's holder then closes its connection before the
+    /// lease has expired, not when the database's pool gives up).
     async fn take(&self) -> bool {
-        let held = match self.store.acquire_lease(&self.name, &self.holder, self.ttl).await {
-            Ok(held) => held,
-            Err(error) => {
+        let asked = self.store.acquire_lease(&self.name, &self.holder, self.ttl);
+        let held = match tokio::time::timeout(self.ttl / 3, asked).await {
+            Ok(Ok(held)) => held,
+            Ok(Err(error)) => {
                 tracing::warn!(duty = %self.name, %error, "cannot read the duty's lease; not acting on it");
+                false
+            }
+            Err(_) => {
+                tracing::warn!(duty = %self.name, "the database did not answer in time for the duty's lease; not acting on it");
                 false
             }
         };

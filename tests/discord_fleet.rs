@@ -92,9 +92,12 @@ async fn the_interactions_endpoint_checks_signatures_answers_ping_and_serves_com
         common::embed_limit_problems(&answer["data"]["embeds"]).is_empty(),
         "{answer}"
     );
-    // Delivered again (a retry, or to another instance): acted on once.
+    // Delivered again (a retry, or to another instance): acted on once; the
+    // second answer is a private word Discord ignores when the first came.
     let (status, body) = d.post_interaction(&url, &command, false).await;
-    assert_eq!(status, 204, "{body}");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("already being handled"), "{body}");
+    assert_eq!(parsed(&body)["data"]["flags"], 64, "{body}");
 
     // A command that may call AWS: deferred in the HTTP answer, then the
     // deferral is edited through the REST API, as on the gateway.
@@ -140,20 +143,37 @@ struct Instance {
 
 impl Instance {
     fn start(discord: &FakeDiscord, database: &str) -> Self {
+        Self::start_with(discord, database, "", "", None)
+    }
+
+    /// An instance with more `[discord]` keys, more tables, and AWS through
+    /// `aws` (an endpoint) or not at all.
+    fn start_with(discord: &FakeDiscord, database: &str, discord_keys: &str, tables: &str, aws: Option<&str>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
         std::fs::write(
             dir.path().join("bot-config.toml"),
             format!(
                 "[discord]\napi_proxy = \"{}\"\npublic_key = \"{}\"\ninteractions_listen = \"127.0.0.1:{port}\"\n\
-                 internal_guild_ids = [\"500000000000000001\"]\n\n[engineers]\nrole_ids = [\"{ENGINEER_ROLE}\"]\n",
+                 internal_guild_ids = [\"500000000000000001\"]\n{discord_keys}\n\n[engineers]\nrole_ids = [\"{ENGINEER_ROLE}\"]\n{tables}",
                 discord.api,
                 discord.public_key()
             ),
         )
         .unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_platform-desk"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_platform-desk"));
+        match aws {
+            Some(endpoint) => command
+                .env("AWS_ENDPOINT_URL", endpoint)
+                .env("AWS_ACCESS_KEY_ID", "testing")
+                .env("AWS_SECRET_ACCESS_KEY", "testing")
+                .env("AWS_REGION", "us-east-1"),
+            None => command.env_remove("AWS_ENDPOINT_URL").env_remove("AWS_ACCESS_KEY_ID"),
+        };
+        let child = command
             .current_dir(dir.path())
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_PROFILE")
             .env("DATABASE_URL", database)
             .env("DISCORD_TOKEN", "fake-token")
             .env("RUST_LOG", "warn,platform_desk=info")
@@ -230,9 +250,12 @@ async fn one_instance_holds_the_gateway_and_a_standby_takes_over_after_kill_9() 
         d.post_interaction(&to_holder, &twice, false),
         d.post_interaction(&to_standby, &twice, false)
     );
-    let mut statuses = [first.0, second.0];
-    statuses.sort_unstable();
-    assert_eq!(statuses, [200, 204], "{first:?} {second:?}");
+    assert_eq!((first.0, second.0), (200, 200), "{first:?} {second:?}");
+    let handled = [&first.1, &second.1]
+        .iter()
+        .filter(|body| !body.contains("already being handled"))
+        .count();
+    assert_eq!(handled, 1, "acted on once: {first:?} {second:?}");
 
     // kill -9 the holder; the standby connects within 30 seconds.
     let before = d.identifications();
@@ -270,4 +293,214 @@ async fn one_instance_holds_the_gateway_and_a_standby_takes_over_after_kill_9() 
         .post_interaction(&standby.endpoint(), &command("1700000000000000012"), false)
         .await;
     assert_eq!(status, 200, "{body}");
+}
+
+/// The issue's whole story: two `run` instances on one database, AWS
+/// (moto, Health through the stub) behind both, escalations, notes and
+/// Health events arriving while the gateway holder is killed with `kill -9`:
+/// every escalation is a ticket with exactly one AWS case, every note
+/// reaches its case once, each Health event is posted once, each ticket's
+/// thread starts once and shows each of its events once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_through_two_instances_with_the_gateway_holder_killed_is_done_once() {
+    use common::aws_stub::{AwsStub, HealthFixture};
+    const ESCALATIONS: &str = "650000000000000001";
+    const OUTAGES: &str = "660000000000000001";
+    const BURST: usize = 8;
+    let discord = FakeDiscord::start().await;
+    let stub = AwsStub::start(&common::moto_endpoint()).await;
+    let health_event = |n: u32, title: &str| HealthFixture {
+        event: serde_json::json!({
+            "arn": format!("arn:aws:health:eu-west-1::event/RDS/AWS_RDS_OPERATIONAL_ISSUE/burst-{n}"),
+            "service": "RDS", "eventTypeCode": "AWS_RDS_OPERATIONAL_ISSUE", "eventTypeCategory": "issue",
+            "region": "eu-west-1", "startTime": 1_795_000_000 + n, "lastUpdatedTime": 1_795_000_600 + n,
+            "statusCode": "open", "eventScopeCode": "PUBLIC"
+        }),
+        description: title.into(),
+        accounts: vec![],
+    };
+    stub.set_health_events(vec![
+        health_event(1, "Increased connectivity errors for RDS in EU-WEST-1."),
+        health_event(2, "Elevated API latencies for RDS in EU-WEST-1."),
+    ]);
+    let shared = tempfile::tempdir().unwrap();
+    let database = common::database::url(shared.path(), "burst.db");
+    let store = platform_desk::store::Store::open(&database).await.unwrap();
+    let discord_keys = format!("escalations_channel_id = \"{ESCALATIONS}\"\noutage_channel_id = \"{OUTAGES}\"");
+    let tables = "[aws]\ncall_timeout_seconds = 3\n\
+                  [escalations]\nretry_initial_seconds = 1\nretry_max_seconds = 2\nsettle_seconds = 1\nworker_interval_seconds = 1\n\
+                  [outages]\npoll_interval_seconds = 10\npost_interval_seconds = 1\n";
+    let mut a = Instance::start_with(&discord, &database, &discord_keys, tables, Some(&stub.endpoint));
+    let mut b = Instance::start_with(&discord, &database, &discord_keys, tables, Some(&stub.endpoint));
+    wait_for_endpoint(a.port).await;
+    wait_for_endpoint(b.port).await;
+    let d = &discord;
+    d.wait_until_ready().await;
+    let holder = store.lease_holder("discord-gateway").await.unwrap().expect("a holder");
+    let holder_is_a = holder_pid(&holder.holder) == a.child.id();
+
+    let escalation = |n: usize| {
+        d.slash_command_body(
+            &format!("17100000000000000{n:02}"),
+            "escalate",
+            serde_json::json!([
+                {"name": "subject", "type": 3, "value": format!("burst ticket {n}")},
+                {"name": "description", "type": 3, "value": format!("instance i-{n} stopped answering at 09:00 UTC")},
+                {"name": "severity", "type": 3, "value": "high"}
+            ]),
+            "2000000000000000001",
+            &[ENGINEER_ROLE],
+        )
+    };
+    // The first half through both endpoints, then kill -9 the gateway
+    // holder, then the rest through the survivor (a load balancer drops a
+    // dead backend).
+    let (endpoint_a, endpoint_b) = (a.endpoint(), b.endpoint());
+    for n in 0..BURST / 2 {
+        let endpoint = if n % 2 == 0 { &endpoint_a } else { &endpoint_b };
+        let (status, body) = d.post_interaction(endpoint, &escalation(n), false).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    // Killed once those tickets are committed (an escalation is accepted
+    // when its ticket is on disk; the answer that confirms it comes after),
+    // while their AWS cases, threads and the Health poll are under way.
+    let everyone = platform_desk::store::TicketQuery {
+        limit: 100,
+        ..Default::default()
+    };
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while store.list_tickets(&everyone).await.unwrap().len() < BURST / 2 {
+        assert!(Instant::now() < deadline, "the first half was not accepted");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let killed_at = Instant::now();
+    let (survivor, survivor_endpoint) = if holder_is_a {
+        a.child.kill().unwrap();
+        a.child.wait().unwrap();
+        (&b, endpoint_b.clone())
+    } else {
+        b.child.kill().unwrap();
+        b.child.wait().unwrap();
+        (&a, endpoint_a.clone())
+    };
+    for n in BURST / 2..BURST {
+        let (status, body) = d.post_interaction(&survivor_endpoint, &escalation(n), false).await;
+        assert_eq!(status, 200, "{body}");
+    }
+
+    // Every escalation is a ticket (none lost), each with its one case.
+    let tickets = loop {
+        let tickets = store.list_tickets(&everyone).await.unwrap();
+        let with_cases = tickets.iter().filter(|t| t.aws_case_id.is_some()).count();
+        if tickets.len() == BURST && with_cases == BURST {
+            break tickets;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} tickets, {with_cases} with cases; survivor's log:\n{}",
+            tickets.len(),
+            survivor.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    for n in 0..BURST {
+        assert_eq!(
+            tickets
+                .iter()
+                .filter(|t| t.subject == format!("burst ticket {n}"))
+                .count(),
+            1,
+            "burst ticket {n}"
+        );
+    }
+
+    // A note on each ticket, through the survivor: each reaches its case.
+    for (n, ticket) in tickets.iter().enumerate() {
+        let note = d.slash_command_body(
+            &format!("17200000000000000{n:02}"),
+            "ticket",
+            serde_json::json!([{"name": "note", "type": 1, "options": [
+                {"name": "id", "type": 4, "value": ticket.id},
+                {"name": "text", "type": 3, "value": format!("burst note {}", ticket.id)}
+            ]}]),
+            "2000000000000000001",
+            &[ENGINEER_ROLE],
+        );
+        let (status, body) = d.post_interaction(&survivor_endpoint, &note, false).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let sent = |ticket: i64| {
+        stub.communications()
+            .iter()
+            .filter(|(_, body)| body.contains(&format!("burst note {ticket}")))
+            .count()
+    };
+    while !tickets.iter().all(|t| sent(t.id) > 0) {
+        assert!(
+            Instant::now() < deadline,
+            "notes not all delivered; survivor's log:\n{}",
+            survivor.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Each ticket's thread has its opening message, its case and its note.
+    let posted_everything = || {
+        let starters = d.messages_in(ESCALATIONS).len();
+        starters == BURST
+            && d.threads().iter().all(|thread| {
+                let shown: String = d.messages_in(thread).iter().map(|m| m.content.clone()).collect();
+                shown.contains("AWS case") && shown.contains("burst note")
+            })
+    };
+    while !posted_everything() {
+        assert!(
+            Instant::now() < deadline,
+            "threads incomplete; survivor's log:\n{}",
+            survivor.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let outage_posted = |text: &str| {
+        d.messages_in(OUTAGES)
+            .iter()
+            .filter(|m| m.embeds.to_string().contains(text))
+            .count()
+    };
+    while outage_posted("Increased connectivity errors") == 0 || outage_posted("Elevated API latencies") == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "Health events not posted; survivor's log:\n{}",
+            survivor.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Some more passes of every loop: nothing is done again.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    eprintln!("burst done {:.1} s after the kill", killed_at.elapsed().as_secs_f64());
+
+    for ticket in &tickets {
+        assert_eq!(
+            common::cases_in_moto(&ticket.case_reference).await,
+            1,
+            "{}",
+            ticket.case_reference
+        );
+        assert_eq!(sent(ticket.id), 1, "note of ticket {}", ticket.id);
+    }
+    assert_eq!(outage_posted("Increased connectivity errors"), 1);
+    assert_eq!(outage_posted("Elevated API latencies"), 1);
+    let starters = d.messages_in(ESCALATIONS);
+    assert_eq!(starters.len(), BURST, "one thread-starting message per ticket");
+    assert_eq!(d.threads().len(), BURST, "one thread per ticket");
+    for thread in d.threads() {
+        let mut contents: Vec<String> = d.messages_in(&thread).iter().map(|m| m.content.clone()).collect();
+        let posted = contents.len();
+        contents.sort();
+        contents.dedup();
+        assert_eq!(
+            contents.len(),
+            posted,
+            "a message posted twice in thread {thread}: {contents:#?}"
+        );
+    }
 }

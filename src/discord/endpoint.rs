@@ -56,6 +56,12 @@ pub fn verifier(public_key: &str) -> Result<Verifier, BadPublicKey> {
     for (i, byte) in bytes.iter_mut().enumerate() {
         *byte = u8::from_str_radix(&key[2 * i..2 * i + 2], 16).map_err(|_| BadPublicKey)?;
     }
+    // A key of small order (all zeros, and the like) verifies forged
+    // signatures: never a real application's key.
+    let weak = ed25519_dalek::VerifyingKey::from_bytes(&bytes).map_or(true, |key| key.is_weak());
+    if weak {
+        return Err(BadPublicKey);
+    }
     Verifier::try_new(bytes).map_err(|_| BadPublicKey)
 }
 
@@ -77,11 +83,13 @@ impl Endpoint {
     }
 
     /// The routes: `POST /interactions` (the URL to give Discord) and
-    /// `GET /healthz` (for the load balancer).
+    /// `GET /healthz` (for the load balancer: 200 when the database
+    /// answers within a second, 503 otherwise, so that traffic goes to an
+    /// instance that can act on it).
     pub fn router(self) -> Router {
         Router::new()
             .route("/interactions", post(receive))
-            .route("/healthz", get(|| async { "ok" }))
+            .route("/healthz", get(health))
             .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
             .with_state(self)
     }
@@ -96,6 +104,18 @@ pub async fn serve(
     axum::serve(listener, endpoint.router())
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+async fn health(State(endpoint): State<Endpoint>) -> Response {
+    let check = endpoint.handler.store().ping();
+    match tokio::time::timeout(Duration::from_secs(1), check).await {
+        Ok(Ok(())) => (StatusCode::OK, "ok").into_response(),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "health check: the database is unavailable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database not answering").into_response(),
+    }
 }
 
 /// Whether the request is Discord's: a valid signature over timestamp and
@@ -121,6 +141,13 @@ async fn receive(State(endpoint): State<Endpoint>, headers: HeaderMap, body: Byt
     if !authentic(&endpoint.verifier, &headers, &body, now) {
         tracing::warn!("interaction request with a missing, stale or bad signature refused");
         return (StatusCode::UNAUTHORIZED, "invalid request signature").into_response();
+    }
+    // A PING is answered whatever else it carries.
+    let kind = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v["type"].as_u64());
+    if kind == Some(1) {
+        return json(StatusCode::OK, r#"{"type":1}"#.to_owned());
     }
     let interaction: Interaction = match serde_json::from_slice(&body) {
         Ok(interaction) => interaction,
@@ -153,8 +180,15 @@ async fn receive(State(endpoint): State<Endpoint>, headers: HeaderMap, body: Byt
             }
         },
         // The handler gave no first response (an interaction already
-        // handled, one that is not the bot's): nothing to show.
-        Ok(Err(_)) => StatusCode::NO_CONTENT.into_response(),
+        // taken by this or another instance, one that is not the bot's): a
+        // private word, which Discord ignores if the interaction was
+        // answered already.
+        Ok(Err(_)) => json(
+            StatusCode::OK,
+            serde_json::json!({"type": 4, "data": {"flags": 64, "allowed_mentions": {"parse": []},
+                "content": "This request is already being handled."}})
+            .to_string(),
+        ),
         // Too slow for Discord's 3 seconds: a private deferral now; the
         // handler's answer will edit it.
         Err(_) => {
@@ -174,6 +208,11 @@ mod tests {
         assert!(verifier("67c6bd767ca099e79efac9fcce4d2022a63bf7dea780e7f3d813f694c159708").is_err());
         assert!(verifier("zz").is_err());
         assert!(verifier("").is_err());
+        assert!(verifier(&"0".repeat(64)).is_err(), "a key of small order");
+        assert!(
+            verifier(&format!("01{}", "0".repeat(62))).is_err(),
+            "the identity point"
+        );
     }
 
     #[test]

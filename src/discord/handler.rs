@@ -96,6 +96,11 @@ impl Handler {
         }
     }
 
+    /// The store the handler records interactions in.
+    pub fn store(&self) -> &crate::store::Store {
+        self.app.store()
+    }
+
     fn role_of(&self, user: &str, roles: &[String]) -> Role {
         let engineers = &self.app.config().engineers;
         if engineers.user_ids.iter().any(|u| u == user) || roles.iter().any(|r| engineers.role_ids.contains(r)) {
@@ -421,6 +426,23 @@ impl Handler {
             }
             Err(error) => {
                 tracing::error!(error = %crate::error::cause_chain(&error), "could not record the interaction");
+                let sorry = CreateInteractionResponse::Message(
+                    CreateInteractionResponseMessage::new()
+                        .content(crate::reply::limits::content(
+                            "Sorry, the desk cannot take requests right now (its database is unavailable). Please try again in a minute; for something critical, call us (`/contact`).",
+                        ))
+                        .ephemeral(true)
+                        .allowed_mentions(render::allowed_mentions(None)),
+                );
+                let answered = match &interaction {
+                    Interaction::Command(command) => send_first(http, &first, command, sorry).await,
+                    Interaction::Component(component) => send_first(http, &first, component, sorry).await,
+                    Interaction::Modal(modal) => send_first(http, &first, modal, sorry).await,
+                    _ => Ok(()),
+                };
+                if let Err(error) = answered {
+                    tracing::error!(%error, "could not tell the user the request was not taken");
+                }
                 return;
             }
         }

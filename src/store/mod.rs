@@ -46,7 +46,7 @@ pub type Transaction = sqlx::Transaction<'static, sqlx::Any>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot open the database {url}: {source}")]
+    #[error("cannot open the database {url}")]
     Open {
         url: String,
         #[source]
@@ -149,6 +149,8 @@ impl Store {
             }
             Backend::Postgres => AnyPoolOptions::new()
                 .max_connections(POSTGRES_CONNECTIONS)
+                // A server that cannot be reached is said so in 10 s, not 30.
+                .acquire_timeout(std::time::Duration::from_secs(10))
                 .connect(url)
                 .await
                 .map_err(open_error)?,
@@ -222,6 +224,12 @@ impl Store {
             Backend::Sqlite => Some(sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&self.pool).await?),
             Backend::Postgres => None,
         })
+    }
+
+    /// Whether the database answers (health checks).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
     }
 
     /// How many migrations have been applied.
@@ -351,19 +359,23 @@ pub fn redacted_url(url: &str) -> String {
     format!("{scheme}://{user}:***@{host}{path}")
 }
 
-/// `url` with the value of a `password=` query parameter replaced by `***`.
+/// `url` with the value of every `password=`-like key (`password`,
+/// `sslpassword`, in any case; in a query string or in a libpq-style
+/// `key=value` string) replaced by `***`.
 fn redacted_password_parameter(url: &str) -> String {
-    let Some((base, query)) = url.split_once('?') else {
-        return url.to_owned();
-    };
-    let parameters: Vec<String> = query
-        .split('&')
-        .map(|parameter| match parameter.split_once('=') {
-            Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
-            _ => parameter.to_owned(),
-        })
-        .collect();
-    format!("{base}?{}", parameters.join("&"))
+    let mut out = String::with_capacity(url.len());
+    let mut rest = url;
+    while let Some(at) = rest.to_ascii_lowercase().find("password=") {
+        let value_start = at + "password=".len();
+        out.push_str(&rest[..value_start]);
+        out.push_str("***");
+        let value_end = rest[value_start..]
+            .find(['&', ' ', '#'])
+            .map_or(rest.len(), |end| value_start + end);
+        rest = &rest[value_end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// An in-memory database (`sqlite::memory:`, `mode=memory`) or none at all
