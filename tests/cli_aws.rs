@@ -17,6 +17,20 @@ fn json(output: &Output) -> serde_json::Value {
 
 const ESCALATE: &str = r#"/escalate severity:high subject:"EC2 status checks failing" description:"i-0abc fails system status checks since 10:42""#;
 
+/// An open, public RDS issue in eu-west-1 as AWS Health lists it.
+fn rds_issue(arn_suffix: &str) -> common::aws_stub::HealthFixture {
+    common::aws_stub::HealthFixture {
+        event: serde_json::json!({
+            "arn": format!("arn:aws:health:eu-west-1::event/RDS/AWS_RDS_OPERATIONAL_ISSUE/{arn_suffix}"),
+            "service": "RDS", "eventTypeCode": "AWS_RDS_OPERATIONAL_ISSUE", "eventTypeCategory": "issue",
+            "region": "eu-west-1", "startTime": 1_795_000_000, "lastUpdatedTime": 1_795_000_600,
+            "statusCode": "open", "eventScopeCode": "PUBLIC"
+        }),
+        description: "Increased connectivity errors for RDS in EU-WEST-1.".into(),
+        accounts: vec![],
+    }
+}
+
 /// The ticket's reference, from the footer of its embed.
 fn reference(answer: &serde_json::Value) -> String {
     let footer = answer["embeds"][0]["footer"]["text"].as_str().unwrap();
@@ -100,19 +114,9 @@ async fn with_aws_unreachable_the_ticket_is_logged_and_the_worker_makes_one_case
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn worker_once_reads_aws_health_and_ask_answers_from_what_it_stored() {
-    use common::aws_stub::{AwsStub, HealthFixture};
     let dir = tempfile::tempdir().unwrap();
-    let stub = AwsStub::without_moto().await;
-    stub.set_health_events(vec![HealthFixture {
-        event: serde_json::json!({
-            "arn": "arn:aws:health:eu-west-1::event/RDS/AWS_RDS_OPERATIONAL_ISSUE/1",
-            "service": "RDS", "eventTypeCode": "AWS_RDS_OPERATIONAL_ISSUE", "eventTypeCategory": "issue",
-            "region": "eu-west-1", "startTime": 1_795_000_000, "lastUpdatedTime": 1_795_000_600,
-            "statusCode": "open", "eventScopeCode": "PUBLIC"
-        }),
-        description: "Increased connectivity errors for RDS in EU-WEST-1.".into(),
-        accounts: vec![],
-    }]);
+    let stub = common::aws_stub::AwsStub::without_moto().await;
+    stub.set_health_events(vec![rds_issue("1")]);
     let worker = |dir: &tempfile::TempDir| {
         let output = bin(dir, &stub.endpoint).args(["worker", "--once"]).output().unwrap();
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
@@ -206,7 +210,7 @@ async fn a_note_added_with_ask_reaches_the_case_once() {
 /// event is read in detail once (one poller at a time).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_workers_on_one_database_do_each_piece_of_work_once_through_a_kill() {
-    use common::aws_stub::{AwsStub, HealthFixture};
+    use common::aws_stub::AwsStub;
     const TICKETS: usize = 6;
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -217,16 +221,7 @@ async fn two_workers_on_one_database_do_each_piece_of_work_once_through_a_kill()
     )
     .unwrap();
     let stub = AwsStub::start(&common::moto_endpoint()).await;
-    stub.set_health_events(vec![HealthFixture {
-        event: serde_json::json!({
-            "arn": "arn:aws:health:eu-west-1::event/RDS/AWS_RDS_OPERATIONAL_ISSUE/fleet",
-            "service": "RDS", "eventTypeCode": "AWS_RDS_OPERATIONAL_ISSUE", "eventTypeCategory": "issue",
-            "region": "eu-west-1", "startTime": 1_795_000_000, "lastUpdatedTime": 1_795_000_600,
-            "statusCode": "open", "eventScopeCode": "PUBLIC"
-        }),
-        description: "Increased connectivity errors for RDS in EU-WEST-1.".into(),
-        accounts: vec![],
-    }]);
+    stub.set_health_events(vec![rds_issue("fleet")]);
 
     // Escalations and notes while AWS is unreachable: all queued.
     let mut tickets = Vec::new();

@@ -142,18 +142,17 @@ async fn receive(State(endpoint): State<Endpoint>, headers: HeaderMap, body: Byt
         tracing::warn!("interaction request with a missing, stale or bad signature refused");
         return (StatusCode::UNAUTHORIZED, "invalid request signature").into_response();
     }
-    // A PING is answered whatever else it carries.
-    let kind = serde_json::from_slice::<serde_json::Value>(&body)
-        .ok()
-        .and_then(|v| v["type"].as_u64());
-    if kind == Some(1) {
+    // Read once; a PING is answered whatever else it carries.
+    let Ok(body) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        tracing::warn!("a signed interaction that is not JSON");
+        return (StatusCode::BAD_REQUEST, "unreadable interaction").into_response();
+    };
+    if body["type"].as_u64() == Some(1) {
         return json(StatusCode::OK, r#"{"type":1}"#.to_owned());
     }
-    let interaction: Interaction = match serde_json::from_slice(&body) {
+    let interaction: Interaction = match serde_json::from_value(body) {
         Ok(interaction) => interaction,
         Err(error) => {
-            // A PING is the one kind the bot does not act on; serenity reads
-            // it as an Interaction::Ping, so this is a body it cannot read.
             tracing::warn!(%error, "a signed interaction that could not be read");
             return (StatusCode::BAD_REQUEST, "unreadable interaction").into_response();
         }

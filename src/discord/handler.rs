@@ -51,6 +51,16 @@ impl FirstResponse {
     }
 }
 
+/// A short answer only the asker sees, pinging nobody.
+fn private_notice(text: &str) -> CreateInteractionResponse {
+    CreateInteractionResponse::Message(
+        CreateInteractionResponseMessage::new()
+            .content(crate::reply::limits::content(text))
+            .ephemeral(true)
+            .allowed_mentions(render::allowed_mentions(None)),
+    )
+}
+
 /// Sends an interaction's first response where it goes. When the HTTP
 /// answer has already gone (the endpoint deferred privately because the
 /// handler took too long), a message becomes the edit of that deferral.
@@ -158,14 +168,8 @@ impl Handler {
         );
         if action.engineers_only() && actor.role != Role::Engineer {
             tracing::warn!(user = %actor.user_id, ?action, "engineers-only button pressed by someone else");
-            let refusal = CreateInteractionResponse::Message(
-                CreateInteractionResponseMessage::new()
-                    .content(crate::reply::limits::content(
-                        "Only support engineers can do that. Ask in your support channel if you need it done.",
-                    ))
-                    .ephemeral(true)
-                    .allowed_mentions(render::allowed_mentions(None)),
-            );
+            let refusal =
+                private_notice("Only support engineers can do that. Ask in your support channel if you need it done.");
             if let Err(error) = send_first(http, first, interaction, refusal).await {
                 tracing::error!(%error, "could not refuse the button press");
             }
@@ -426,13 +430,8 @@ impl Handler {
             }
             Err(error) => {
                 tracing::error!(error = %crate::error::cause_chain(&error), "could not record the interaction");
-                let sorry = CreateInteractionResponse::Message(
-                    CreateInteractionResponseMessage::new()
-                        .content(crate::reply::limits::content(
-                            "Sorry, the desk cannot take requests right now (its database is unavailable). Please try again in a minute; for something critical, call us (`/contact`).",
-                        ))
-                        .ephemeral(true)
-                        .allowed_mentions(render::allowed_mentions(None)),
+                let sorry = private_notice(
+                    "Sorry, the desk cannot take requests right now (its database is unavailable). Please try again in a minute; for something critical, call us (`/contact`).",
                 );
                 let answered = match &interaction {
                     Interaction::Command(command) => send_first(http, &first, command, sorry).await,
