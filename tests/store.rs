@@ -511,3 +511,38 @@ async fn of_instances_racing_for_a_lease_exactly_one_gets_it() {
         assert_eq!(won, 1, "round {round}");
     }
 }
+
+/// A duty's holder whose database stops answering (a partition, a hung
+/// server) gives the duty up before its lease can lapse, so that it stops
+/// acting (the gateway holder closes its connection) before another
+/// instance may take over. The database is made to hang by a second
+/// connection holding the lease row's lock in an open transaction.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_holder_whose_database_hangs_gives_the_duty_up_before_its_lease_lapses() {
+    use platform_desk::fleet::Duty;
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&url(&dir)).await.unwrap();
+    let ttl = Duration::from_secs(6);
+    let duty = Duty::with_holder(store.clone(), "discord-gateway", "holder-a".into(), ttl);
+    duty.acquire().await;
+    let taken = std::time::Instant::now();
+
+    let mut blocker = store.pool().begin().await.unwrap();
+    let locked = sqlx::query("UPDATE leases SET holder = holder WHERE name = 'discord-gateway'")
+        .execute(&mut *blocker)
+        .await
+        .unwrap();
+    assert_eq!(locked.rows_affected(), 1);
+
+    let gave_up = tokio::time::timeout(ttl * 2, duty.until_lost()).await;
+    let after = taken.elapsed();
+    blocker.rollback().await.unwrap();
+    assert!(gave_up.is_ok(), "the holder kept the duty through a hung database");
+    // The lease was written before `taken`, so it lapses at `taken + ttl`
+    // at the latest; giving up must come before that, with room to close.
+    assert!(
+        after < ttl - Duration::from_millis(500),
+        "gave the duty up {after:?} after taking it; its lease lasts {ttl:?}"
+    );
+}
