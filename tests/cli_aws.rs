@@ -332,3 +332,78 @@ async fn two_workers_on_one_database_do_each_piece_of_work_once_through_a_kill()
         .count();
     assert_eq!(recorded, 1, "the Health event is recorded once");
 }
+
+/// AWS's replies on a case, read by `worker --once` through the SDK
+/// (DescribeCommunications, one item a page): each recorded once though two
+/// worker processes read them in turn, and shown by `ask --json "/ticket
+/// show"` in a later process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aws_replies_read_by_the_worker_are_recorded_once_and_shown_by_ask() {
+    let stub = common::aws_stub::AwsStub::start(&common::moto_endpoint()).await;
+    stub.set_communication_page_size(1);
+    let dir = tempfile::tempdir().unwrap();
+    let opened = json(
+        &bin(&dir, &stub.endpoint)
+            .args(["ask", "--json", "--role", "engineer", ESCALATE])
+            .output()
+            .unwrap(),
+    );
+    let id = opened["ticket"]["id"].as_i64().unwrap();
+    let case_id = opened["ticket"]["aws_case_id"].as_str().expect("a case").to_owned();
+    let now = time::OffsetDateTime::now_utc();
+    for (n, text) in [
+        "We are looking into the status checks.",
+        "Please attach /var/log/messages from i-0abc.",
+        "The host was retired; stop and start the instance.",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let at = now + time::Duration::seconds(n as i64 + 1);
+        stub.add_aws_reply(&case_id, &platform_desk::store::timestamp(at), text);
+    }
+    for _ in 0..2 {
+        let output = bin(&dir, &stub.endpoint).args(["worker", "--once"]).output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    let reads = stub
+        .operations()
+        .iter()
+        .filter(|op| *op == "DescribeCommunications")
+        .count();
+    assert!(reads >= 4, "three pages and the last, each pass: {reads}");
+
+    let store = platform_desk::store::Store::open(&common::database::url(dir.path(), "platform-desk.db"))
+        .await
+        .unwrap();
+    let events = store.ticket_events(id).await.unwrap();
+    let replies: Vec<&str> = events
+        .iter()
+        .filter(|e| e.kind == "aws_reply")
+        .map(|e| e.detail.as_str())
+        .collect();
+    assert_eq!(
+        replies,
+        [
+            "We are looking into the status checks.",
+            "Please attach /var/log/messages from i-0abc.",
+            "The host was retired; stop and start the instance."
+        ],
+        "each reply once, in order"
+    );
+    store.close().await;
+
+    let shown = json(
+        &bin(&dir, &stub.endpoint)
+            .args(["ask", "--json", "--role", "engineer", &format!("/ticket show id:{id}")])
+            .output()
+            .unwrap(),
+    );
+    let text = shown["embeds"].to_string();
+    assert!(text.contains("Conversation with AWS Support"), "{text}");
+    assert!(text.contains("Waiting on the customer"), "{text}");
+    assert_eq!(
+        shown["embeds"][1]["description"], "The host was retired; stop and start the instance.",
+        "the latest reply in full: {text}"
+    );
+}

@@ -815,3 +815,97 @@ async fn a_message_delivered_twice_opens_one_escalation() {
     assert!(!listing.contains("**#2**"), "a second ticket was opened: {listing}");
     bot.stop().await;
 }
+
+/// An AWS reply on a ticket's case is posted once in the ticket's thread,
+/// also across a restart of the bot on the same database, and clipped
+/// within Discord's limits with a pointer to the whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_aws_reply_is_posted_once_in_the_tickets_thread_across_restarts() {
+    let discord = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.database.url = common::database::url(dir.path(), "bot.db");
+    config.discord.api_proxy = Some(discord.api.clone());
+    config.engineers.role_ids = vec![ENGINEER_ROLE.into()];
+    config.discord.internal_guild_ids = vec!["500000000000000001".into()];
+    config.discord.escalations_channel_id = Some("650000000000000001".into());
+    config.escalations.worker_interval_seconds = 1;
+    config.escalations.sync_interval_seconds = 1;
+    config.outages.post_interval_seconds = 1;
+    let aws = Arc::new(common::fakes::FakeSupport::default());
+    let app = |config: Config| {
+        let aws = aws.clone();
+        async move {
+            Arc::new(
+                platform_desk::app::App::build_with(
+                    config,
+                    platform_desk::aws::AwsServices::with_cases(aws),
+                    Arc::new(platform_desk::clock::SystemClock),
+                )
+                .await
+                .unwrap(),
+            )
+        }
+    };
+    // `run` serves Discord beside the case worker (as the `run` command does).
+    let with_worker = |app: Arc<App>| {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        (tokio::spawn(app.case_worker().run(stopped)), stop)
+    };
+    let first = app(config.clone()).await;
+    let (worker, stop_worker) = with_worker(first.clone());
+    let running = RunningBot::start(first, &discord).await;
+    discord.slash_command(
+        "1400000000000000091",
+        "escalate",
+        serde_json::json!([
+            {"name": "subject", "type": 3, "value": "ELB 502s"},
+            {"name": "description", "type": 3, "value": "every request to the shop returns 502 since 09:00"},
+            {"name": "severity", "type": 3, "value": "high"}
+        ]),
+        "2000000000000000091",
+        &[ENGINEER_ROLE],
+    );
+    let d = &discord;
+    d.wait_for("the AWS case", || !aws.cases().is_empty()).await;
+    let case_id = aws.cases()[0].case_id.clone();
+    let long_reply = format!("Please attach the ELB access logs. {}", "Details follow. ".repeat(200));
+    let at = platform_desk::store::timestamp(time::OffsetDateTime::now_utc());
+    aws.add_reply(&case_id, "Amazon Web Services", &at, &long_reply);
+    let replies_in_thread = |d: &FakeDiscord| -> Vec<String> {
+        d.threads()
+            .first()
+            .map(|thread| {
+                d.messages_in(thread)
+                    .into_iter()
+                    .map(|m| m.content)
+                    .filter(|c| c.contains("replied on the AWS case"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    d.wait_for("the reply in the thread", || replies_in_thread(d).len() == 1)
+        .await;
+    let posted = &replies_in_thread(d)[0];
+    assert!(posted.contains("**AWS Support** replied on the AWS case: Please attach the ELB access logs."));
+    assert!(posted.contains("The whole message: `/ticket show id:1`"), "{posted}");
+    assert!(posted.chars().count() <= 2_000, "within Discord's content limit");
+    running.stop().await;
+    stop_worker.send(true).unwrap();
+    worker.await.unwrap();
+
+    // A restart on the same database reads the case again and posts nothing new.
+    let reads = aws.calls().iter().filter(|c| *c == "communications").count();
+    let second = app(config).await;
+    let (worker, stop_worker) = with_worker(second.clone());
+    let running = RunningBot::start(second, &discord).await;
+    d.wait_for("the restarted worker to read the case", || {
+        aws.calls().iter().filter(|c| *c == "communications").count() > reads
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    assert_eq!(replies_in_thread(d).len(), 1, "posted once across the restart");
+    running.stop().await;
+    stop_worker.send(true).unwrap();
+    worker.await.unwrap();
+}

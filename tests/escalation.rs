@@ -742,3 +742,92 @@ async fn a_case_attempt_killed_mid_call_is_not_retried_before_aws_settles() {
         "retried while AWS may still be creating it"
     );
 }
+
+/// AWS's replies on a ticket's case: each recorded once (across passes and
+/// a restart of the worker), shown in `/ticket show`, leaving the ticket
+/// waiting on the customer until a note goes back; the desk's own messages
+/// (the case body, its notes) are recorded without being shown as replies;
+/// a message sent from AWS's console is shown as the customer side's.
+#[tokio::test]
+async fn aws_replies_are_recorded_once_shown_and_leave_the_ticket_waiting_on_the_customer() {
+    let h = harness().await;
+    let acme = person("2001", Role::Customer);
+    let id = h
+        .say(
+            acme.clone(),
+            "open an escalation: account 111111111111 our ELB returns 502 on every request",
+        )
+        .await
+        .ticket
+        .unwrap()
+        .id;
+    h.say(engineer(), &format!("/ticket approve id:{id}")).await;
+    h.app.case_worker().run_once(false).await.unwrap();
+    let case_id = h.aws.cases()[0].case_id.clone();
+
+    h.aws.add_reply(
+        &case_id,
+        "Amazon Web Services",
+        "2026-11-28T10:30:00.000Z",
+        "Hello,\n\nPlease attach /var/log/elasticbox/elasticbox-agent.log and the ELB access logs.",
+    );
+    let worker = h.app.case_worker();
+    assert_eq!(worker.sync_conversations().await.unwrap(), 1);
+    assert_eq!(worker.sync_conversations().await.unwrap(), 0, "each reply once");
+    let restarted = platform_desk::service::case_worker::CaseWorker::new(
+        h.app.store().clone(),
+        h.aws.clone(),
+        Default::default(),
+        h.clock.clone(),
+        std::time::Duration::from_secs(5),
+    );
+    assert_eq!(restarted.sync_conversations().await.unwrap(), 0, "and after a restart");
+
+    let events = h.app.store().ticket_events(id).await.unwrap();
+    let replies: Vec<_> = events.iter().filter(|e| e.kind == "aws_reply").collect();
+    assert_eq!(replies.len(), 1, "{events:?}");
+    assert_eq!(replies[0].actor_name, "AWS Support");
+    assert!(replies[0].detail.contains("elasticbox-agent.log"));
+    assert!(
+        !events.iter().any(|e| e.kind == "customer_reply"),
+        "the case body the desk sent is not a reply: {events:?}"
+    );
+    let ticket = h.app.store().ticket(id).await.unwrap().unwrap();
+    assert_eq!(ticket.waiting_on.as_deref(), Some("customer"));
+
+    // The opener sees it with the ticket; another customer cannot.
+    let shown = h.say(acme.clone(), &format!("/ticket show id:{id}")).await;
+    let text = text_of(&shown);
+    assert!(text.contains("Conversation with AWS Support"), "{text}");
+    assert!(text.contains("Waiting on the customer"), "{text}");
+    assert!(text.contains("AWS Support's latest reply"), "{text}");
+    assert!(text.contains("elasticbox-agent.log"), "{text}");
+    let other = h
+        .say(person("3001", Role::Customer), &format!("/ticket show id:{id}"))
+        .await;
+    assert!(!text_of(&other).contains("elasticbox-agent.log"));
+
+    // A note goes back: no longer waiting; the note, once on the case, is
+    // the desk's own and not shown as a reply.
+    h.say(
+        acme.clone(),
+        &format!("/ticket note id:{id} text:\"Attached both logs\""),
+    )
+    .await;
+    h.outbox_emptied().await;
+    assert_eq!(h.app.store().ticket(id).await.unwrap().unwrap().waiting_on, None);
+    h.aws.add_reply(
+        &case_id,
+        "ops@acme.example",
+        "2026-11-28T11:00:00.000Z",
+        "Also seeing it in eu-west-1 (sent from the AWS console)",
+    );
+    assert_eq!(worker.sync_conversations().await.unwrap(), 1);
+    let events = h.app.store().ticket_events(id).await.unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "aws_reply").count(), 1, "{kinds:?}");
+    assert_eq!(kinds.iter().filter(|k| **k == "customer_reply").count(), 1, "{kinds:?}");
+    let messages = h.app.store().case_messages(id, 10).await.unwrap();
+    let origins: Vec<&str> = messages.iter().map(|m| m.origin.as_str()).collect();
+    assert_eq!(origins, ["desk", "desk", "aws", "customer"], "{messages:?}");
+}

@@ -44,6 +44,28 @@ pub struct SupportService {
     pub category_codes: Vec<String>,
 }
 
+/// One message of a case's conversation, as DescribeCommunications gives
+/// it: AWS's replies, and what the customer's side sent (through this bot
+/// or AWS's own console).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseCommunication {
+    /// "Amazon Web Services" for AWS's replies; otherwise who sent it (an
+    /// email address or IAM identity).
+    pub submitted_by: String,
+    /// When AWS recorded it (RFC 3339, as AWS gives it).
+    pub time_created: String,
+    pub body: String,
+    /// The names of the files attached to it.
+    pub attachments: Vec<String>,
+}
+
+impl CaseCommunication {
+    /// AWS's replies are submitted by "Amazon Web Services".
+    pub fn is_from_aws(&self) -> bool {
+        self.submitted_by.trim().eq_ignore_ascii_case("Amazon Web Services")
+    }
+}
+
 /// Errors from AWS Support calls (the general AWS error).
 pub type CaseError = AwsError;
 
@@ -67,14 +89,14 @@ pub trait SupportCases: Send + Sync {
     ) -> Result<Vec<CaseSummary>, CaseError>;
     async fn resolve_case(&self, account: Option<&AccountId>, case_id: &str) -> Result<(), CaseError>;
     async fn add_communication(&self, account: Option<&AccountId>, case_id: &str, body: &str) -> Result<(), CaseError>;
-    /// The bodies of a case's communications added after `since`
-    /// (DescribeCommunications), to tell whether a note already arrived.
-    async fn communication_bodies(
+    /// A case's communications created at or after `since`
+    /// (DescribeCommunications, every page), in no particular order.
+    async fn communications(
         &self,
         account: Option<&AccountId>,
         case_id: &str,
         since: OffsetDateTime,
-    ) -> Result<Vec<String>, CaseError>;
+    ) -> Result<Vec<CaseCommunication>, CaseError>;
     /// The services cases can be opened for.
     async fn services(&self, account: Option<&AccountId>) -> Result<Vec<SupportService>, CaseError>;
 }
@@ -105,12 +127,12 @@ impl SupportCases for NoSupport {
     async fn add_communication(&self, _: Option<&AccountId>, _: &str, _: &str) -> Result<(), CaseError> {
         Err(CaseError::NotConfigured)
     }
-    async fn communication_bodies(
+    async fn communications(
         &self,
         _: Option<&AccountId>,
         _: &str,
         _: OffsetDateTime,
-    ) -> Result<Vec<String>, CaseError> {
+    ) -> Result<Vec<CaseCommunication>, CaseError> {
         Err(CaseError::NotConfigured)
     }
     async fn services(&self, _: Option<&AccountId>) -> Result<Vec<SupportService>, CaseError> {
@@ -137,6 +159,9 @@ pub struct SdkSupportCases {
     members: Mutex<HashMap<AccountId, (aws_sdk_support::Client, SystemTime)>>,
     services: Mutex<Option<Arc<Vec<SupportService>>>>,
 }
+
+/// Pages of DescribeCommunications read in one call at most.
+const MAX_COMMUNICATION_PAGES: usize = 20;
 
 /// Member-account credentials are renewed this long before they expire.
 const RENEW_BEFORE: Duration = Duration::from_secs(300);
@@ -313,21 +338,20 @@ impl SupportCases for SdkSupportCases {
     }
 
     #[tracing::instrument(name = "aws.describe_communications", skip_all, fields(account = account.map(AccountId::as_str), case_id))]
-    async fn communication_bodies(
+    async fn communications(
         &self,
         account: Option<&AccountId>,
         case_id: &str,
         since: OffsetDateTime,
-    ) -> Result<Vec<String>, CaseError> {
+    ) -> Result<Vec<CaseCommunication>, CaseError> {
         let client = self.client(account).await?;
-        let after = since
-            .format(&time::format_description::well_known::Rfc3339)
-            .map_err(|e| CaseError::Rejected(e.to_string()))?;
-        let mut bodies = Vec::new();
+        let after = crate::store::timestamp(since);
+        let mut found = Vec::new();
         let mut next_token: Option<String> = None;
-        // Pages of up to 100; a note is looked for only among those added
-        // since it was queued, so a few pages at most.
-        for _ in 0..20 {
+        // Pages of up to 100, read only from the last one recorded (or
+        // since a note was queued): a few pages at most; bounded so that a
+        // service that pages forever cannot hold the worker.
+        for _ in 0..MAX_COMMUNICATION_PAGES {
             let page = client
                 .describe_communications()
                 .case_id(case_id)
@@ -337,13 +361,24 @@ impl SupportCases for SdkSupportCases {
                 .send()
                 .await
                 .map_err(classify)?;
-            bodies.extend(page.communications().iter().filter_map(|c| c.body().map(str::to_owned)));
+            found.extend(page.communications().iter().map(|c| {
+                CaseCommunication {
+                    submitted_by: c.submitted_by().unwrap_or_default().to_owned(),
+                    time_created: c.time_created().unwrap_or_default().to_owned(),
+                    body: c.body().unwrap_or_default().to_owned(),
+                    attachments: c
+                        .attachment_set()
+                        .iter()
+                        .filter_map(|a| a.file_name().map(str::to_owned))
+                        .collect(),
+                }
+            }));
             match next_page(page.next_token(), &next_token, page.communications().is_empty()) {
                 Some(token) => next_token = Some(token),
                 None => break,
             }
         }
-        Ok(bodies)
+        Ok(found)
     }
 
     #[tracing::instrument(name = "aws.resolve_case", skip_all, fields(account = account.map(AccountId::as_str), case_id))]

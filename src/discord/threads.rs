@@ -182,6 +182,8 @@ fn line(event: &TicketEvent) -> String {
         "case_update_failed" => "could not update the AWS case",
         "resolved" => "resolved the ticket",
         "reopened" => "reopened the ticket",
+        "aws_reply" => "replied on the AWS case",
+        "customer_reply" => "wrote on the AWS case",
         other => other,
     };
     let detail = if event.detail.is_empty() {
@@ -189,8 +191,15 @@ fn line(event: &TicketEvent) -> String {
     } else {
         format!(": {}", quote_user_text(&event.detail, 1_500))
     };
+    // A long message of the case's conversation is clipped in its event;
+    // the whole is in `/ticket show`.
+    let whole = if matches!(event.kind.as_str(), "aws_reply" | "customer_reply") && detail.contains('…') {
+        format!("\n-# The whole message: `/ticket show id:{}`", event.ticket_id)
+    } else {
+        String::new()
+    };
     format!(
-        "`{}` **{}** {what}{detail}",
+        "`{}` **{}** {what}{detail}{whole}",
         event.at.get(..16).unwrap_or(&event.at).replace('T', " "),
         quote_user_text(&event.actor_name, 80)
     )

@@ -9,7 +9,10 @@
 //!   retried with exponential backoff and jitter; the others are recorded and
 //!   explained.
 //! - Notes and resolutions wait in an outbox until AWS has taken them.
-//! - Open cases are polled for status changes, recorded as ticket events.
+//! - Open cases are polled for status changes, recorded as ticket events,
+//!   and for new messages in their conversation (AWS's replies, messages
+//!   sent from AWS's console), each recorded once (see
+//!   `store::conversation`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,9 +20,10 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use tokio::sync::watch;
 
-use crate::aws::support::{CaseError, CaseRequest, CaseSummary, SupportCases};
+use crate::aws::support::{CaseCommunication, CaseError, CaseRequest, CaseSummary, SupportCases};
 use crate::clock::Clock;
 use crate::config::EscalationConfig;
+use crate::store::conversation::{CaseMessage, Origin};
 use crate::store::{CaseAction, Store, StoreError, Ticket};
 use crate::text::clip_chars;
 
@@ -48,6 +52,9 @@ pub struct WorkerReport {
     pub actions_done: usize,
     pub actions_waiting: usize,
     pub statuses_changed: usize,
+    /// New messages in open cases' conversations (AWS's replies and the
+    /// customer's side's, not the desk's own).
+    pub replies_recorded: usize,
     /// Critical tickets whose announcement was behind (a write that failed
     /// or a crash between the two) and was brought up to date.
     pub announcements_mended: usize,
@@ -63,6 +70,33 @@ pub struct CaseWorker {
     clock: Arc<dyn Clock>,
     call_timeout: Duration,
 }
+
+/// A communication of `ticket`'s case as the conversation records it: from
+/// AWS, from the desk (the case body it opened with, the notes it sent, each
+/// carrying its mark), or from the customer's side outside the desk.
+fn case_message(ticket: &Ticket, communication: CaseCommunication) -> CaseMessage {
+    let origin = if communication.is_from_aws() {
+        Origin::Aws
+    } else if communication.body.contains(NOTE_MARK)
+        || (communication.body.contains(OPENED_MARK) && communication.body.contains(&ticket.case_reference))
+    {
+        Origin::Desk
+    } else {
+        Origin::Customer
+    };
+    CaseMessage {
+        origin,
+        submitted_by: communication.submitted_by,
+        time_created: communication.time_created,
+        body: communication.body,
+        attachments: communication.attachments,
+    }
+}
+
+/// What starts the mark each note sent to AWS carries.
+const NOTE_MARK: &str = "[platform-desk note ";
+/// What the footer of a case the desk opened says.
+const OPENED_MARK: &str = "Opened through platform-desk by";
 
 /// AWS limits a case's communication body to 8,000 characters.
 const MAX_CASE_BODY: usize = 8_000;
@@ -291,7 +325,7 @@ impl CaseWorker {
         let (service_code, category_code) = self.service_codes(ticket).await;
         let subject = format!("{} [{}]", clip_chars(&ticket.subject, 180), ticket.case_reference);
         let footer = format!(
-            "\n\n--\nOpened through platform-desk by {} ({}), ticket #{} ({}).{}{}",
+            "\n\n--\n{OPENED_MARK} {} ({}), ticket #{} ({}).{}{}",
             ticket.opened_by.name,
             ticket.opened_by.role,
             ticket.id,
@@ -429,13 +463,13 @@ impl CaseWorker {
                 // Each note carries a mark of its own, so that a resend after
                 // an attempt that may have reached the case (its answer lost)
                 // can tell whether it already did.
-                let mark = format!("[platform-desk note {}.{}]", action.ticket_id, action.id);
+                let mark = format!("{NOTE_MARK}{}.{}]", action.ticket_id, action.id);
                 if action.attempts > 0 {
                     let since = self.clock.now() - time::Duration::days(30);
-                    let bodies = self
-                        .bounded(self.cases.communication_bodies(account, &action.aws_case_id, since))
+                    let sent = self
+                        .bounded(self.cases.communications(account, &action.aws_case_id, since))
                         .await?;
-                    if bodies.iter().any(|body| body.contains(&mark)) {
+                    if sent.iter().any(|c| c.body.contains(&mark)) {
                         tracing::info!(action = action.id, "the note had reached the case already");
                         return Ok(());
                     }
@@ -516,6 +550,56 @@ impl CaseWorker {
         Ok(changed)
     }
 
+    /// Reads the new messages of open cases' conversations and records each
+    /// once; returns how many came from AWS or the customer's side. A case
+    /// whose conversation cannot be read is logged and read again next time
+    /// (from the last message recorded, so nothing is skipped).
+    pub async fn sync_conversations(&self) -> Result<usize, StoreError> {
+        let mut recorded = 0;
+        for ticket in self.store.tickets_with_open_cases().await? {
+            let Some(case_id) = ticket.aws_case_id.as_deref() else {
+                continue;
+            };
+            // From a second before the newest message recorded, whatever
+            // AWS's precision: what is read again is recognized and skipped.
+            let since = match self.store.latest_case_message_time(ticket.id).await? {
+                Some(latest) => OffsetDateTime::parse(&latest, &time::format_description::well_known::Rfc3339)
+                    .map(|at| at - time::Duration::seconds(1))
+                    .unwrap_or_else(|_| self.ticket_created_at(&ticket)),
+                None => self.ticket_created_at(&ticket) - time::Duration::minutes(10),
+            };
+            let communications = match self
+                .bounded(self.cases.communications(ticket.account_id.as_ref(), case_id, since))
+                .await
+            {
+                Ok(communications) => communications,
+                Err(error) => {
+                    tracing::warn!(ticket = ticket.id, case_id, %error, "could not read the case's conversation; trying again next time");
+                    continue;
+                }
+            };
+            let mut messages: Vec<CaseMessage> = communications.into_iter().map(|c| case_message(&ticket, c)).collect();
+            messages.sort_by(|a, b| a.time_created.cmp(&b.time_created));
+            for message in &messages {
+                if self
+                    .store
+                    .record_case_message(ticket.id, message, self.clock.now())
+                    .await?
+                    && message.origin != Origin::Desk
+                {
+                    tracing::info!(
+                        ticket = ticket.id,
+                        case_id,
+                        origin = message.origin.as_str(),
+                        "new message on the AWS case"
+                    );
+                    recorded += 1;
+                }
+            }
+        }
+        Ok(recorded)
+    }
+
     /// One pass: due case attempts, queued actions, and (when `sync`) the
     /// status poll.
     pub async fn run_once(&self, sync: bool) -> Result<WorkerReport, StoreError> {
@@ -538,6 +622,7 @@ impl CaseWorker {
         }
         if sync {
             report.statuses_changed = self.sync_statuses().await?;
+            report.replies_recorded = self.sync_conversations().await?;
             // Retention. Discord never redelivers an interaction after its
             // token's 15 minutes (nor a message after a resumed session); a
             // day of ids is plenty to act on each once.

@@ -4,7 +4,15 @@
 use crate::answer::TicketSummary;
 use crate::domain::Severity;
 use crate::reply::{ButtonAction, Embed, Reply, colour, quote_user_text};
+use crate::store::conversation::{CaseMessage, Origin};
 use crate::store::{CaseState, Ticket, TicketEvent, TicketStatus};
+
+/// Messages of the AWS case's conversation listed in `/ticket show`.
+pub const CONVERSATION_SHOWN: i64 = 4;
+/// Characters of each listed message.
+const CONVERSATION_LINE_CHARS: usize = 180;
+/// Characters of AWS's latest reply, shown in an embed of its own.
+const LATEST_REPLY_CHARS: usize = 3_000;
 
 pub fn summary(ticket: &Ticket) -> TicketSummary {
     TicketSummary {
@@ -148,6 +156,61 @@ pub fn embed(ticket: &Ticket, title_prefix: &str, support_plan_note: &str, event
         embed = embed.field("Latest events", history.join("\n"));
     }
     embed.footer(format!("Ticket reference {}", ticket.case_reference))
+}
+
+/// The AWS case's conversation on a ticket shown: who waits on whom, the
+/// latest messages a line each (a field of the ticket's embed), and AWS's
+/// latest reply at length in an embed of its own.
+pub fn with_conversation(mut embed: Embed, ticket: &Ticket, messages: &[CaseMessage]) -> (Embed, Option<Embed>) {
+    if ticket.waiting_on.as_deref() == Some("customer") && ticket.status == TicketStatus::Open {
+        embed = embed.field(
+            "Waiting on the customer's answer",
+            format!(
+                "AWS Support replied and waits for an answer: reply with `/ticket note id:{}`.",
+                ticket.id
+            ),
+        );
+    }
+    if messages.is_empty() {
+        return (embed, None);
+    }
+    let lines: Vec<String> = messages
+        .iter()
+        .map(|m| {
+            let attached = if m.attachments.is_empty() {
+                String::new()
+            } else {
+                format!(" [attached: {}]", quote_user_text(&m.attachments.join(", "), 120))
+            };
+            format!(
+                "`{}` **{}**: {}{attached}",
+                m.time_created.get(..16).unwrap_or(&m.time_created).replace('T', " "),
+                sender(m),
+                quote_user_text(&m.body.replace('\n', " "), CONVERSATION_LINE_CHARS)
+            )
+        })
+        .collect();
+    embed = embed.field("Conversation with AWS Support", lines.join("\n"));
+    let latest = messages.iter().rev().find(|m| m.origin == Origin::Aws).map(|m| {
+        Embed::new(
+            format!(
+                "AWS Support's latest reply on ticket #{} ({})",
+                ticket.id,
+                m.time_created.get(..16).unwrap_or(&m.time_created).replace('T', " ")
+            ),
+            colour::INFO,
+        )
+        .description(quote_user_text(&m.body, LATEST_REPLY_CHARS))
+    });
+    (embed, latest)
+}
+
+fn sender(message: &CaseMessage) -> String {
+    match message.origin {
+        Origin::Aws => "AWS Support".to_owned(),
+        Origin::Desk => "the desk".to_owned(),
+        Origin::Customer => quote_user_text(&message.submitted_by, 60),
+    }
 }
 
 /// The engineers' buttons for a ticket: approve its AWS case while it waits,

@@ -183,9 +183,16 @@ impl TicketService {
 
     async fn shown(&self, ticket: Ticket, title: &str) -> Result<TicketOutcome, ServiceError> {
         let events = self.store.ticket_events(ticket.id).await?;
+        let messages = self
+            .store
+            .case_messages(ticket.id, ticket_view::CONVERSATION_SHOWN)
+            .await?;
         let embed = ticket_view::embed(&ticket, title, &self.policy.notes.support_plan, &events);
+        let (embed, latest_reply) = ticket_view::with_conversation(embed, &ticket, &messages);
+        let mut reply = Reply::embed(embed);
+        reply.embeds.extend(latest_reply);
         Ok(TicketOutcome {
-            reply: ticket_view::with_buttons(Reply::embed(embed), &ticket),
+            reply: ticket_view::with_buttons(reply, &ticket),
             ticket: Some(ticket_view::summary(&ticket)),
         })
     }

@@ -24,6 +24,7 @@
 //! is flushed to its log).
 
 pub mod cache;
+pub mod conversation;
 mod group_commit;
 pub mod interactions;
 pub mod leases;

@@ -117,6 +117,8 @@ pub struct Ticket {
     pub case_next_attempt_at: Option<String>,
     /// Written into the AWS case's subject, to find the case again.
     pub case_reference: String,
+    /// `customer` once AWS has replied, until a note goes back to AWS.
+    pub waiting_on: Option<String>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -170,6 +172,7 @@ fn ticket_from_row(row: &AnyRow) -> Result<Ticket, StoreError> {
         case_reference: row
             .try_get::<Option<String>, _>("case_reference")?
             .unwrap_or_else(|| format!("PD-{}", row.try_get::<i64, _>("id").unwrap_or_default())),
+        waiting_on: row.try_get("waiting_on")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
@@ -275,6 +278,7 @@ pub(super) async fn create_many(
                 case_last_error: None,
                 case_next_attempt_at: None,
                 case_reference,
+                waiting_on: None,
                 created_at: now.clone(),
                 updated_at: now,
             }
@@ -474,7 +478,8 @@ impl Store {
     pub async fn add_note(&self, id: i64, actor: &ActorRef, note: &str, at: OffsetDateTime) -> Result<(), StoreError> {
         let mut tx = self.write_transaction().await?;
         record_event(&mut *tx, id, actor, "note", note, at).await?;
-        sqlx::query("UPDATE tickets SET updated_at = $1 WHERE id = $2")
+        // A note goes back to AWS: the customer's side has answered.
+        sqlx::query("UPDATE tickets SET updated_at = $1, waiting_on = NULL WHERE id = $2")
             .bind(timestamp(at))
             .bind(id)
             .execute(&mut *tx)

@@ -60,7 +60,9 @@ struct StubState {
     moto: String,
     client: Client<HttpConnector, Full<Bytes>>,
     faults: Mutex<Faults>,
-    communications: Mutex<Vec<(String, String)>>,
+    communications: Mutex<Vec<StubCommunication>>,
+    /// Items per page of DescribeCommunications.
+    communication_page: Mutex<usize>,
     targets: Mutex<Vec<String>>,
     /// The region each request was signed for, in order.
     regions: Mutex<Vec<String>>,
@@ -68,6 +70,16 @@ struct StubState {
     health: Mutex<Vec<HealthFixture>>,
     /// Items per page of Health lists (AWS: up to the request's maxResults).
     health_page: Mutex<usize>,
+}
+
+/// One message of a case's conversation the stub keeps: the desk's notes
+/// (AddCommunicationToCase) and replies a test adds for AWS.
+#[derive(Debug, Clone)]
+struct StubCommunication {
+    case_id: String,
+    body: String,
+    submitted_by: String,
+    time_created: String,
 }
 
 /// One Health event the stub serves: the event as AWS sends it, its latest
@@ -105,6 +117,7 @@ impl AwsStub {
             client: Client::builder(TokioExecutor::new()).build_http(),
             faults: Mutex::new(Faults::default()),
             communications: Mutex::new(Vec::new()),
+            communication_page: Mutex::new(100),
             targets: Mutex::new(Vec::new()),
             regions: Mutex::new(Vec::new()),
             health: Mutex::new(Vec::new()),
@@ -151,8 +164,31 @@ impl AwsStub {
         *self.state.health.lock().unwrap() = events;
     }
 
+    /// AWS Support replies on a case, at `time_created` (RFC 3339).
+    pub fn add_aws_reply(&self, case_id: &str, time_created: &str, body: &str) {
+        self.state.communications.lock().unwrap().push(StubCommunication {
+            case_id: case_id.into(),
+            body: body.into(),
+            submitted_by: "Amazon Web Services".into(),
+            time_created: time_created.into(),
+        });
+    }
+
+    /// Items per page of DescribeCommunications (AWS: up to maxResults).
+    pub fn set_communication_page_size(&self, size: usize) {
+        *self.state.communication_page.lock().unwrap() = size;
+    }
+
+    /// The notes the desk added (case id, body), in order.
     pub fn communications(&self) -> Vec<(String, String)> {
-        self.state.communications.lock().unwrap().clone()
+        self.state
+            .communications
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|c| c.submitted_by != "Amazon Web Services")
+            .map(|c| (c.case_id.clone(), c.body.clone()))
+            .collect()
     }
 
     /// The region each request was signed for (SigV4's credential scope).
@@ -354,19 +390,33 @@ async fn handle(State(state): State<Arc<StubState>>, request: Request) -> Respon
             )
         }
         "DescribeCommunications" => {
+            // Newest first, from afterTime on, paginated.
             let case_id = payload["caseId"].as_str().unwrap_or_default().to_owned();
-            let communications: Vec<serde_json::Value> = state
+            let rfc3339 = &time::format_description::well_known::Rfc3339;
+            let after = payload["afterTime"]
+                .as_str()
+                .and_then(|t| time::OffsetDateTime::parse(t, rfc3339).ok())
+                .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+            let mut communications: Vec<serde_json::Value> = state
                 .communications
                 .lock()
                 .unwrap()
                 .iter()
-                .filter(|(case, _)| *case == case_id)
-                .map(|(case, body)| {
-                    serde_json::json!({"caseId": case, "body": body, "submittedBy": "platform-desk",
-                                       "timeCreated": "2026-11-29T10:00:00.000Z"})
+                .filter(|c| {
+                    c.case_id == case_id
+                        && time::OffsetDateTime::parse(&c.time_created, rfc3339).is_ok_and(|at| at >= after)
+                })
+                .map(|c| {
+                    serde_json::json!({"caseId": c.case_id, "body": c.body, "submittedBy": c.submitted_by,
+                                       "timeCreated": c.time_created, "attachmentSet": []})
                 })
                 .collect();
-            json(StatusCode::OK, serde_json::json!({"communications": communications}))
+            communications.reverse();
+            let (communications, next) = page(&communications, &payload, *state.communication_page.lock().unwrap());
+            json(
+                StatusCode::OK,
+                serde_json::json!({"communications": communications, "nextToken": next}),
+            )
         }
         "AddCommunicationToCase" => {
             let case_id = payload["caseId"].as_str().unwrap_or_default().to_owned();
@@ -378,7 +428,13 @@ async fn handle(State(state): State<Arc<StubState>>, request: Request) -> Respon
                     "caseId and communicationBody are required",
                 )
             } else {
-                state.communications.lock().unwrap().push((case_id, text));
+                let now = time::OffsetDateTime::now_utc();
+                state.communications.lock().unwrap().push(StubCommunication {
+                    case_id,
+                    body: text,
+                    submitted_by: "desk@provider.example".into(),
+                    time_created: platform_desk::store::timestamp(now),
+                });
                 json(StatusCode::OK, serde_json::json!({"result": true}))
             }
         }

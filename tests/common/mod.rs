@@ -69,7 +69,9 @@ pub mod fakes {
     use std::sync::Mutex;
 
     use async_trait::async_trait;
-    use platform_desk::aws::support::{CaseError, CaseRequest, CaseSummary, SupportCases, SupportService};
+    use platform_desk::aws::support::{
+        CaseCommunication, CaseError, CaseRequest, CaseSummary, SupportCases, SupportService,
+    };
     use platform_desk::clock::Clock;
     use platform_desk::domain::AccountId;
     use time::OffsetDateTime;
@@ -80,7 +82,10 @@ pub mod fakes {
         pub account: Option<AccountId>,
         pub request: CaseRequest,
         pub status: String,
+        /// The notes the desk sent.
         pub communications: Vec<String>,
+        /// Messages from AWS (or the customer's side), added by tests.
+        pub replies: Vec<CaseCommunication>,
     }
 
     #[derive(Default)]
@@ -123,6 +128,22 @@ pub mod fakes {
         pub fn forget_case(&self, case_id: &str) {
             self.state.lock().unwrap().cases.retain(|c| c.case_id != case_id);
         }
+        /// AWS (or someone on the customer's side, by `submitted_by`) adds a
+        /// message to a case.
+        pub fn add_reply(&self, case_id: &str, submitted_by: &str, time_created: &str, body: &str) {
+            let mut state = self.state.lock().unwrap();
+            let case = state
+                .cases
+                .iter_mut()
+                .find(|c| c.case_id == case_id)
+                .expect("a known case");
+            case.replies.push(CaseCommunication {
+                submitted_by: submitted_by.into(),
+                time_created: time_created.into(),
+                body: body.into(),
+                attachments: vec![],
+            });
+        }
         pub fn set_status(&self, case_id: &str, status: &str) {
             let mut state = self.state.lock().unwrap();
             if let Some(case) = state.cases.iter_mut().find(|c| c.case_id == case_id) {
@@ -163,6 +184,7 @@ pub mod fakes {
                 request: case.clone(),
                 status: "opened".into(),
                 communications: vec![],
+                replies: vec![],
             });
             if std::mem::take(&mut state.lose_next_create_response) {
                 return Err(CaseError::Transient(
@@ -203,18 +225,34 @@ pub mod fakes {
                 .map(summary)
                 .collect())
         }
-        async fn communication_bodies(
+        async fn communications(
             &self,
             _account: Option<&AccountId>,
             case_id: &str,
-            _since: OffsetDateTime,
-        ) -> Result<Vec<String>, CaseError> {
-            let state = self.enter("communication_bodies")?;
+            since: OffsetDateTime,
+        ) -> Result<Vec<CaseCommunication>, CaseError> {
+            let state = self.enter("communications")?;
+            let since = platform_desk::store::timestamp(since);
             Ok(state
                 .cases
                 .iter()
                 .filter(|c| c.case_id == case_id)
-                .flat_map(|c| c.communications.clone())
+                .flat_map(|c| {
+                    let body = CaseCommunication {
+                        submitted_by: "desk@provider.example".into(),
+                        time_created: "2026-01-01T00:00:00.000Z".into(),
+                        body: c.request.body.clone(),
+                        attachments: vec![],
+                    };
+                    let notes = c.communications.iter().map(|note| CaseCommunication {
+                        submitted_by: "desk@provider.example".into(),
+                        time_created: "2026-01-01T00:00:01.000Z".into(),
+                        body: note.clone(),
+                        attachments: vec![],
+                    });
+                    std::iter::once(body).chain(notes).chain(c.replies.iter().cloned())
+                })
+                .filter(|c| c.time_created >= since || c.submitted_by == "desk@provider.example")
                 .collect())
         }
         async fn resolve_case(&self, _account: Option<&AccountId>, case_id: &str) -> Result<(), CaseError> {
