@@ -160,6 +160,17 @@ impl Directory {
         }
     }
 
+    /// Whether a message about a ticket of `customer` (None: the provider's
+    /// own) may be posted in a channel: the provider's own places, or that
+    /// customer's own. Elsewhere its opener is told by direct message.
+    pub fn may_mention_ticket_in(&self, channel_id: &str, guild_id: Option<&str>, customer: Option<&str>) -> bool {
+        match self.audience(channel_id, guild_id) {
+            Audience::Internal => true,
+            Audience::Customer(owner) => customer == Some(owner.name.as_str()),
+            Audience::Public => false,
+        }
+    }
+
     /// The customer a channel belongs to, if any.
     pub fn customer_of_channel(&self, channel_id: &str, guild_id: Option<&str>) -> Option<&CustomerConfig> {
         match self.audience(channel_id, guild_id) {
@@ -200,6 +211,26 @@ mod tests {
             guild_id: guild.map(str::to_owned),
             channel_id: channel.map(str::to_owned),
         }
+    }
+
+    #[test]
+    fn a_ticket_is_mentioned_only_in_its_customers_places_or_the_providers() {
+        let directory = Directory::new(vec![
+            customer("acme", |c| c.channel_ids = vec!["acme-ch".into()]),
+            customer("globex", |c| c.guild_ids = vec!["globex-guild".into()]),
+        ])
+        .with_internal(vec!["desk".into()], vec!["provider".into()]);
+        assert!(directory.may_mention_ticket_in("acme-ch", Some("shared"), Some("acme")));
+        assert!(!directory.may_mention_ticket_in("acme-ch", Some("shared"), Some("globex")));
+        assert!(!directory.may_mention_ticket_in("acme-ch", Some("shared"), None));
+        assert!(directory.may_mention_ticket_in("any", Some("globex-guild"), Some("globex")));
+        assert!(directory.may_mention_ticket_in("desk", None, Some("acme")));
+        assert!(directory.may_mention_ticket_in("x", Some("provider"), Some("globex")));
+        assert!(!directory.may_mention_ticket_in("lobby", Some("elsewhere"), Some("acme")));
+        assert!(
+            !directory.may_mention_ticket_in("dm", None, None),
+            "a DM channel is nobody's: told by DM"
+        );
     }
 
     #[test]

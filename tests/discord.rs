@@ -818,16 +818,30 @@ async fn a_message_delivered_twice_opens_one_escalation() {
 
 /// An AWS reply on a ticket's case is posted once in the ticket's thread,
 /// also across a restart of the bot on the same database, and clipped
-/// within Discord's limits with a pointer to the whole.
+/// within Discord's limits with a pointer to the whole; its opener is told
+/// once, in the channel the ticket was opened in (the provider's own).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_aws_reply_is_posted_once_in_the_tickets_thread_across_restarts() {
+    aws_reply_posted_once_and_its_opener_told(true).await;
+}
+
+/// The same, opened in a channel nobody configured: the opener is told by
+/// direct message, and nothing is posted where others read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_opener_of_a_ticket_opened_in_a_public_place_is_told_by_direct_message() {
+    aws_reply_posted_once_and_its_opener_told(false).await;
+}
+
+async fn aws_reply_posted_once_and_its_opener_told(internal: bool) {
     let discord = FakeDiscord::start().await;
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::default();
     config.database.url = common::database::url(dir.path(), "bot.db");
     config.discord.api_proxy = Some(discord.api.clone());
     config.engineers.role_ids = vec![ENGINEER_ROLE.into()];
-    config.discord.internal_guild_ids = vec!["500000000000000001".into()];
+    if internal {
+        config.discord.internal_guild_ids = vec!["500000000000000001".into()];
+    }
     config.discord.escalations_channel_id = Some("650000000000000001".into());
     config.escalations.worker_interval_seconds = 1;
     config.escalations.sync_interval_seconds = 1;
@@ -863,7 +877,7 @@ async fn an_aws_reply_is_posted_once_in_the_tickets_thread_across_restarts() {
             {"name": "description", "type": 3, "value": "every request to the shop returns 502 since 09:00"},
             {"name": "severity", "type": 3, "value": "high"}
         ]),
-        "2000000000000000091",
+        OPENER,
         &[ENGINEER_ROLE],
     );
     let d = &discord;
@@ -890,6 +904,32 @@ async fn an_aws_reply_is_posted_once_in_the_tickets_thread_across_restarts() {
     assert!(posted.contains("**AWS Support** replied on the AWS case: Please attach the ELB access logs."));
     assert!(posted.contains("The whole message: `/ticket show id:1`"), "{posted}");
     assert!(posted.chars().count() <= 2_000, "within Discord's content limit");
+    let notices = |d: &FakeDiscord| -> Vec<(String, String)> {
+        [
+            "600000000000000001".to_owned(),
+            common::fake_discord::dm_channel_of(OPENER),
+        ]
+        .into_iter()
+        .flat_map(|channel| {
+            d.messages_in(&channel)
+                .into_iter()
+                .filter(|m| m.content.contains("AWS Support replied on ticket #1"))
+                .map(move |m| (channel.clone(), m.content))
+        })
+        .collect()
+    };
+    d.wait_for("the opener's notice", || notices(d).len() == 1).await;
+    let (channel, notice) = &notices(d)[0];
+    if internal {
+        assert_eq!(channel, "600000000000000001", "told where the ticket was opened");
+        assert!(notice.starts_with(&format!("<@{OPENER}> ")), "{notice}");
+    } else {
+        assert_eq!(*channel, common::fake_discord::dm_channel_of(OPENER), "told by DM");
+    }
+    assert!(
+        !notice.contains("ELB access logs"),
+        "the notice never carries the reply: {notice}"
+    );
     running.stop().await;
     stop_worker.send(true).unwrap();
     worker.await.unwrap();
@@ -905,7 +945,10 @@ async fn an_aws_reply_is_posted_once_in_the_tickets_thread_across_restarts() {
     .await;
     tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
     assert_eq!(replies_in_thread(d).len(), 1, "posted once across the restart");
+    assert_eq!(notices(d).len(), 1, "the opener told once across the restart");
     running.stop().await;
     stop_worker.send(true).unwrap();
     worker.await.unwrap();
 }
+
+const OPENER: &str = "2000000000000000091";

@@ -8,6 +8,7 @@
 pub mod commands;
 pub mod endpoint;
 pub mod handler;
+pub mod notices;
 pub mod once;
 pub mod outages;
 pub mod render;
@@ -101,6 +102,11 @@ pub async fn run(
             every,
         )));
     }
+    background.push(tokio::spawn(notices::run(
+        rest.clone(),
+        app.clone(),
+        std::time::Duration::from_secs(app.config().escalations.worker_interval_seconds),
+    )));
     background.push(tokio::spawn(outages::run(
         rest.clone(),
         app.clone(),

@@ -28,6 +28,7 @@ pub mod conversation;
 mod group_commit;
 pub mod interactions;
 pub mod leases;
+pub mod notices;
 pub mod outages;
 pub mod threads;
 pub mod tickets;
