@@ -109,7 +109,8 @@ impl App {
                 directory.clone(),
                 policy.clone(),
                 clock.clone(),
-            ),
+            )
+            .approving_customer_replies(config.escalations.approve_customer_replies),
             spend: SpendService::new(
                 aws.billing.clone(),
                 aws.accounts.clone(),

@@ -150,6 +150,9 @@ pub struct EscalationConfig {
     /// time, or the answer lost), the least wait before trying again, so
     /// that AWS has finished what it may still be doing before the lookup.
     pub settle_seconds: u64,
+    /// A customer's reply to AWS (`/ticket note` to AWS) waits for an
+    /// engineer's approval, as their escalations do, before it is sent.
+    pub approve_customer_replies: bool,
 }
 
 impl Default for EscalationConfig {
@@ -164,6 +167,7 @@ impl Default for EscalationConfig {
             worker_interval_seconds: 5,
             sync_interval_seconds: 300,
             settle_seconds: 120,
+            approve_customer_replies: false,
         }
     }
 }

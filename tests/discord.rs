@@ -930,6 +930,46 @@ async fn aws_reply_posted_once_and_its_opener_told(internal: bool) {
         !notice.contains("ELB access logs"),
         "the notice never carries the reply: {notice}"
     );
+
+    // The reply's thread message carries "Reply to AWS": a form whose text
+    // reaches the case once.
+    let thread = d.threads()[0].clone();
+    let reply_post = d
+        .calls_to("POST", &format!("/channels/{thread}/messages"))
+        .into_iter()
+        .find(|c| {
+            c.body["content"]
+                .as_str()
+                .is_some_and(|t| t.contains("replied on the AWS case"))
+        })
+        .expect("the reply's post");
+    assert_eq!(
+        reply_post.body["components"][0]["components"][0]["custom_id"],
+        "pd:reply:1"
+    );
+    d.button_press("1400000000000000092", "pd:reply:1", OPENER, &[ENGINEER_ROLE]);
+    d.wait_for("the reply form", || {
+        !d.calls_to("POST", "/interactions/1400000000000000092/").is_empty()
+    })
+    .await;
+    let form = &d.calls_to("POST", "/interactions/1400000000000000092/")[0].body;
+    assert_eq!(form["type"], 9, "a modal");
+    assert_eq!(form["data"]["custom_id"], "pd:reply-form:1");
+    d.modal_submit(
+        "1400000000000000093",
+        "pd:reply-form:1",
+        &[("text", "The access logs are in s3://shop-logs/elb/")],
+        OPENER,
+        &[ENGINEER_ROLE],
+    );
+    let sent = || {
+        aws.cases()[0]
+            .communications
+            .iter()
+            .filter(|c| c.contains("s3://shop-logs/elb/"))
+            .count()
+    };
+    d.wait_for("the reply on the case", || sent() == 1).await;
     running.stop().await;
     stop_worker.send(true).unwrap();
     worker.await.unwrap();
@@ -946,6 +986,7 @@ async fn aws_reply_posted_once_and_its_opener_told(internal: bool) {
     tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
     assert_eq!(replies_in_thread(d).len(), 1, "posted once across the restart");
     assert_eq!(notices(d).len(), 1, "the opener told once across the restart");
+    assert_eq!(sent(), 1, "the reply sent once");
     running.stop().await;
     stop_worker.send(true).unwrap();
     worker.await.unwrap();

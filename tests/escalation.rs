@@ -38,6 +38,10 @@ fn customer(name: &str, user: &str, account: &str) -> CustomerConfig {
 }
 
 async fn harness() -> Harness {
+    harness_with(|_| {}).await
+}
+
+async fn harness_with(adjust: impl FnOnce(&mut Config)) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::default();
     config.database.url = common::database::url(dir.path(), "t.db");
@@ -45,6 +49,7 @@ async fn harness() -> Harness {
         customer("acme", "2001", "111111111111"),
         customer("globex", "3001", "222222222222"),
     ];
+    adjust(&mut config);
     let aws = Arc::new(FakeSupport::default());
     let clock = Arc::new(FakeClock::at(time::macros::datetime!(2026-11-28 10:00 UTC)));
     let app = App::build_with(config, AwsServices::with_cases(aws.clone()), clock.clone())
@@ -830,4 +835,125 @@ async fn aws_replies_are_recorded_once_shown_and_leave_the_ticket_waiting_on_the
     let messages = h.app.store().case_messages(id, 10).await.unwrap();
     let origins: Vec<&str> = messages.iter().map(|m| m.origin.as_str()).collect();
     assert_eq!(origins, ["desk", "desk", "aws", "customer"], "{messages:?}");
+}
+
+/// Notes go where they are sent: to AWS by default, internal ones never;
+/// an engineer's internal note is never shown to the customer; a customer's
+/// note to the desk is theirs to see.
+#[tokio::test]
+async fn internal_notes_never_reach_aws_and_engineers_ones_are_hidden_from_customers() {
+    let h = harness().await;
+    let acme = person("2001", Role::Customer);
+    let id = h
+        .say(
+            acme.clone(),
+            "open an escalation: account 111111111111 our RDS failover took 20 minutes",
+        )
+        .await
+        .ticket
+        .unwrap()
+        .id;
+    h.say(engineer(), &format!("/ticket approve id:{id}")).await;
+    h.app.case_worker().run_once(false).await.unwrap();
+
+    let internal = h
+        .say(
+            engineer(),
+            &format!("/ticket note id:{id} text:\"their DBA is on holiday; call the CTO\" to:internal"),
+        )
+        .await;
+    assert!(
+        text_of(&internal).contains("never sent to AWS"),
+        "{}",
+        text_of(&internal)
+    );
+    let to_desk = h
+        .say(
+            acme.clone(),
+            &format!("/ticket note id:{id} text:\"please call before noon\" to:internal"),
+        )
+        .await;
+    assert!(text_of(&to_desk).contains("not sent to AWS"), "{}", text_of(&to_desk));
+    let to_aws = h
+        .say(
+            engineer(),
+            &format!("/ticket note id:{id} text:\"failover logs attached\""),
+        )
+        .await;
+    assert!(text_of(&to_aws).contains("Sent to AWS"), "{}", text_of(&to_aws));
+    h.outbox_emptied().await;
+    let sent = &h.aws.cases()[0].communications;
+    assert_eq!(sent.len(), 1, "only the note to AWS: {sent:?}");
+    assert!(sent[0].contains("failover logs attached"));
+
+    let seen_by_customer = text_of(&h.say(acme, &format!("/ticket show id:{id}")).await);
+    assert!(!seen_by_customer.contains("CTO"), "{seen_by_customer}");
+    assert!(
+        seen_by_customer.contains("please call before noon"),
+        "{seen_by_customer}"
+    );
+    let shown = h.say(engineer(), &format!("/ticket show id:{id}")).await;
+    assert!(text_of(&shown).contains("CTO"), "{}", text_of(&shown));
+    assert!(
+        shown.reply.buttons.iter().any(|b| b.label == "Reply to AWS"),
+        "{:?}",
+        shown.reply.buttons
+    );
+}
+
+/// With `approve_customer_replies`, a customer's reply to AWS waits for an
+/// engineer, as their escalation does, and is sent once when approved.
+#[tokio::test]
+async fn a_customers_reply_to_aws_waits_for_approval_when_the_configuration_asks() {
+    let h = harness_with(|config| config.escalations.approve_customer_replies = true).await;
+    let acme = person("2001", Role::Customer);
+    let id = h
+        .say(
+            acme.clone(),
+            "open an escalation: account 111111111111 S3 returns 503 SlowDown all morning",
+        )
+        .await
+        .ticket
+        .unwrap()
+        .id;
+    h.say(engineer(), &format!("/ticket approve id:{id}")).await;
+    h.app.case_worker().run_once(false).await.unwrap();
+
+    let noted = h
+        .say(
+            acme.clone(),
+            &format!("/ticket note id:{id} text:\"request ids attached\""),
+        )
+        .await;
+    assert!(
+        text_of(&noted).contains("An engineer reviews the note"),
+        "{}",
+        text_of(&noted)
+    );
+    h.app.case_worker().run_once(false).await.unwrap();
+    assert!(h.aws.cases()[0].communications.is_empty(), "held until approved");
+    assert_eq!(h.app.store().held_replies(id).await.unwrap(), 1);
+    let shown = h.say(engineer(), &format!("/ticket show id:{id}")).await;
+    assert!(text_of(&shown).contains("waits for an engineer's approval"));
+    assert!(
+        shown.reply.buttons.iter().any(|b| b.label == "Approve reply to AWS"),
+        "{:?}",
+        shown.reply.buttons
+    );
+    let refused = h.say(acme, &format!("/ticket approve id:{id}")).await;
+    assert!(text_of(&refused).contains("engineer"), "{}", text_of(&refused));
+
+    h.say(engineer(), &format!("/ticket approve id:{id}")).await;
+    h.outbox_emptied().await;
+    h.app.case_worker().run_once(false).await.unwrap();
+    let sent = &h.aws.cases()[0].communications;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(sent[0].contains("request ids attached"));
+    assert_eq!(h.app.store().held_replies(id).await.unwrap(), 0);
+    let again = h.say(engineer(), &format!("/ticket approve id:{id}")).await;
+    assert!(
+        text_of(&again).contains("not waiting for approval"),
+        "{}",
+        text_of(&again)
+    );
 }

@@ -182,6 +182,12 @@ impl Handler {
                 }
                 return;
             }
+            ButtonAction::ReplyToAws { ticket } => {
+                if let Err(error) = send_first(http, first, interaction, render::reply_modal(ticket)).await {
+                    tracing::error!(%error, "could not open the reply form");
+                }
+                return;
+            }
             ButtonAction::ApproveCase { ticket } => ("approve", ticket),
             ButtonAction::ResolveTicket { ticket } => ("resolve", ticket),
         };
@@ -231,7 +237,9 @@ impl Handler {
 
     /// The escalation form, submitted.
     async fn modal(&self, http: &Http, first: &FirstResponse, interaction: &ModalInteraction) {
-        if interaction.data.custom_id != render::ESCALATION_MODAL {
+        let reply_to = render::reply_modal_ticket(&interaction.data.custom_id);
+        if interaction.data.custom_id != render::ESCALATION_MODAL && reply_to.is_none() {
+            tracing::info!(custom_id = %interaction.data.custom_id, "a form that is not ours");
             return;
         }
         let mut options = Vec::new();
@@ -249,10 +257,23 @@ impl Handler {
             interaction.guild_id,
             interaction.channel_id,
         );
-        let command = SlashCommand {
-            name: "escalate".to_owned(),
-            subcommand: None,
-            options,
+        // A reply form is `/ticket note id:N to:aws` with its text.
+        let command = match reply_to {
+            Some(ticket) => {
+                options.retain(|(name, _)| name == "text");
+                options.push(("id".to_owned(), OptionValue::Integer(ticket)));
+                options.push(("to".to_owned(), OptionValue::String("aws".to_owned())));
+                SlashCommand {
+                    name: "ticket".to_owned(),
+                    subcommand: Some("note".to_owned()),
+                    options,
+                }
+            }
+            None => SlashCommand {
+                name: "escalate".to_owned(),
+                subcommand: None,
+                options,
+            },
         };
         self.deferred(http, first, interaction, actor, command, false).await;
     }

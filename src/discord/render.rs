@@ -24,6 +24,7 @@ pub fn custom_id(action: &ButtonAction) -> String {
         ButtonAction::OpenEscalation => format!("{CUSTOM_ID_PREFIX}escalate"),
         ButtonAction::ApproveCase { ticket } => format!("{CUSTOM_ID_PREFIX}approve:{ticket}"),
         ButtonAction::ResolveTicket { ticket } => format!("{CUSTOM_ID_PREFIX}resolve:{ticket}"),
+        ButtonAction::ReplyToAws { ticket } => format!("{CUSTOM_ID_PREFIX}reply:{ticket}"),
     }
 }
 
@@ -35,6 +36,7 @@ pub fn parse_custom_id(id: &str) -> Option<ButtonAction> {
         None if rest == "escalate" => Some(ButtonAction::OpenEscalation),
         Some(("approve", n)) => ticket(n).map(|ticket| ButtonAction::ApproveCase { ticket }),
         Some(("resolve", n)) => ticket(n).map(|ticket| ButtonAction::ResolveTicket { ticket }),
+        Some(("reply", n)) => ticket(n).map(|ticket| ButtonAction::ReplyToAws { ticket }),
         _ => None,
     }
 }
@@ -72,6 +74,34 @@ pub fn escalation_modal() -> CreateInteractionResponse {
     )
 }
 
+/// The custom ids of reply forms start with this, then the ticket number.
+const REPLY_MODAL_PREFIX: &str = "pd:reply-form:";
+
+/// The ticket a reply form is for, when `custom_id` is one.
+pub fn reply_modal_ticket(custom_id: &str) -> Option<i64> {
+    custom_id
+        .strip_prefix(REPLY_MODAL_PREFIX)?
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+}
+
+/// The form a "Reply to AWS" press opens: the reply's text.
+pub fn reply_modal(ticket: i64) -> CreateInteractionResponse {
+    use serenity::all::{CreateInputText, CreateModal, InputTextStyle};
+    CreateInteractionResponse::Modal(
+        CreateModal::new(
+            format!("{REPLY_MODAL_PREFIX}{ticket}"),
+            crate::reply::limits::modal_title(&format!("Reply to AWS on ticket #{ticket}")),
+        )
+        .components(vec![CreateActionRow::InputText(
+            CreateInputText::new(InputTextStyle::Paragraph, "Your reply (sent on the AWS case)", "text")
+                .max_length(4000)
+                .required(true),
+        )]),
+    )
+}
+
 pub fn embed(embed: &Embed) -> CreateEmbed {
     let mut out = CreateEmbed::new().colour(embed.color);
     if let Some(title) = &embed.title {
@@ -99,8 +129,12 @@ fn button(button: &Button) -> CreateButton {
 }
 
 fn components(reply: &Reply) -> Vec<CreateActionRow> {
-    reply
-        .buttons
+    button_rows(&reply.buttons)
+}
+
+/// Buttons in rows, as many as Discord allows.
+pub fn button_rows(buttons: &[Button]) -> Vec<CreateActionRow> {
+    buttons
         .chunks(BUTTONS_PER_ROW)
         .take(ROWS)
         .map(|row| CreateActionRow::Buttons(row.iter().map(button).collect()))

@@ -118,7 +118,7 @@ async fn post_event(http: &Http, store: &Store, channel: ChannelId, event: &Tick
     let message_id = match post.message_id {
         Some(id) => id,
         None => thread
-            .send_message(http, once(&line(event), &post.nonce))
+            .send_message(http, with_buttons(once(&line(event), &post.nonce), event))
             .await?
             .id
             .to_string(),
@@ -132,6 +132,21 @@ async fn post_event(http: &Http, store: &Store, channel: ChannelId, event: &Tick
 fn once(content: &str, nonce: &str) -> CreateMessage {
     super::once::once(CreateMessage::new().content(limits::content(content)), nonce)
         .allowed_mentions(render::allowed_mentions(None))
+}
+
+/// AWS's replies carry a "Reply to AWS" button (a form whose text becomes
+/// `/ticket note to:aws`).
+fn with_buttons(message: CreateMessage, event: &TicketEvent) -> CreateMessage {
+    if event.kind != "aws_reply" {
+        return message;
+    }
+    let reply = crate::reply::Button {
+        label: "Reply to AWS".to_owned(),
+        action: crate::reply::ButtonAction::ReplyToAws {
+            ticket: event.ticket_id,
+        },
+    };
+    message.components(render::button_rows(&[reply]))
 }
 
 /// The ticket's thread, started (once) from a message of its own in the
@@ -173,7 +188,9 @@ async fn thread_of(http: &Http, store: &Store, channel: ChannelId, ticket_id: i6
 fn line(event: &TicketEvent) -> String {
     let what = match event.kind.as_str() {
         "opened" => "opened the ticket",
-        "note" => "added a note",
+        "note" => "added a note (a reply on the AWS case)",
+        "internal_note" => "added an internal note (not sent to AWS)",
+        "desk_note" => "wrote to the desk (not sent to AWS)",
         "approved" => "approved the AWS case",
         "case_created" => "opened the AWS case",
         "case_failed" => "could not open the AWS case",

@@ -274,8 +274,20 @@ pub const COMMANDS: &[CommandSpec] = &[
             },
             SubcommandSpec {
                 name: "note",
-                description: "Add a note to a ticket (and to its AWS case)",
-                options: &[TICKET_ID, text("text", "The note", true, 6_000)],
+                description: "Add a note to a ticket: a reply on its AWS case, or internal",
+                options: &[
+                    TICKET_ID,
+                    text("text", "The note", true, 6_000),
+                    OptionSpec {
+                        name: "to",
+                        autocomplete: false,
+                        description: "aws: a reply on the AWS case (default); internal: never sent to AWS",
+                        kind: OptionKind::String,
+                        required: false,
+                        choices: &["aws", "internal"],
+                        max_length: 8,
+                    },
+                ],
             },
             SubcommandSpec {
                 name: "resolve",

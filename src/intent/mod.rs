@@ -133,6 +133,9 @@ pub enum TicketRequest {
     Note {
         id: i64,
         text: String,
+        /// Where the note goes: to the AWS case (the default), or to the
+        /// provider only.
+        to: NoteTo,
     },
     Resolve {
         id: i64,
@@ -146,6 +149,28 @@ pub enum TicketRequest {
     Approve {
         id: i64,
     },
+}
+
+/// Where a ticket note goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NoteTo {
+    /// A reply on the ticket's AWS case (AddCommunicationToCase), also
+    /// shown with the ticket.
+    #[default]
+    Aws,
+    /// Never sent to AWS: an engineer's note is for the provider's
+    /// engineers only; a customer's is for the desk (and themselves).
+    Internal,
+}
+
+impl NoteTo {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "aws" => Some(NoteTo::Aws),
+            "internal" => Some(NoteTo::Internal),
+            _ => None,
+        }
+    }
 }
 
 /// What a channel's outage subscription lets through; empty lists match

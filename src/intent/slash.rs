@@ -4,8 +4,8 @@
 
 use super::commands::{self, CommandSpec, OptionKind, OptionSpec};
 use super::{
-    Declaration, EscalationRequest, Intent, IntentKind, OutageRequest, SpendRequest, SubscriptionFilters, TicketFilter,
-    TicketRequest,
+    Declaration, EscalationRequest, Intent, IntentKind, NoteTo, OutageRequest, SpendRequest, SubscriptionFilters,
+    TicketFilter, TicketRequest,
 };
 use crate::domain::{AccountId, Severity};
 
@@ -239,6 +239,8 @@ impl SlashCommand {
                 Some("note") => Intent::Ticket(TicketRequest::Note {
                     id: command.integer("id").unwrap_or_default(),
                     text: command.string("text").unwrap_or_default().to_owned(),
+                    // The option's choices were checked already.
+                    to: command.string("to").and_then(NoteTo::parse).unwrap_or_default(),
                 }),
                 Some("resolve") => Intent::Ticket(TicketRequest::Resolve {
                     id: command.integer("id").unwrap_or_default(),
@@ -668,6 +670,15 @@ mod tests {
                 Intent::Ticket(TicketRequest::Note {
                     id: 3,
                     text: "called AWS".into(),
+                    to: NoteTo::Aws,
+                }),
+            ),
+            (
+                "/ticket note id:3 text:\"spoke to their CTO\" to:internal",
+                Intent::Ticket(TicketRequest::Note {
+                    id: 3,
+                    text: "spoke to their CTO".into(),
+                    to: NoteTo::Internal,
                 }),
             ),
             (

@@ -234,6 +234,15 @@ pub fn thread_name(text: &str) -> String {
     non_empty(clean(one_line.trim(), CHANNEL_NAME))
 }
 
+/// Discord's limit on a form's (modal's) title.
+pub const MODAL_TITLE: usize = 45;
+
+/// A form's title: one line, at most [`MODAL_TITLE`] characters.
+pub fn modal_title(text: &str) -> String {
+    let one_line: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    non_empty(clean(one_line.trim(), MODAL_TITLE))
+}
+
 /// Checks a reply against the limits; used by tests of every adapter.
 pub fn violations(reply: &Reply, limits: &DiscordLimits) -> Vec<String> {
     let mut problems = Vec::new();

@@ -119,6 +119,8 @@ pub enum ButtonAction {
     ApproveCase { ticket: i64 },
     /// Engineers: resolve a ticket (and its AWS case).
     ResolveTicket { ticket: i64 },
+    /// Open a form to reply on a ticket's AWS case.
+    ReplyToAws { ticket: i64 },
 }
 
 impl ButtonAction {

@@ -180,6 +180,7 @@ impl EscalationService {
                     ..Reply::default()
                 },
                 &ticket,
+                0,
             ),
             ticket: Some(ticket_view::summary(&ticket)),
             alerts,

@@ -213,11 +213,18 @@ fn sender(message: &CaseMessage) -> String {
     }
 }
 
-/// The engineers' buttons for a ticket: approve its AWS case while it waits,
-/// resolve it while it is open.
-pub fn with_buttons(mut reply: Reply, ticket: &Ticket) -> Reply {
-    if ticket.status == TicketStatus::Open && ticket.case_state == CaseState::AwaitingApproval {
+/// A ticket's buttons: "Reply to AWS" while its case is open; for
+/// engineers, approve its AWS case (or the replies held for approval) while
+/// they wait, and resolve it while it is open.
+pub fn with_buttons(mut reply: Reply, ticket: &Ticket, held_replies: i64) -> Reply {
+    let open = ticket.status == TicketStatus::Open;
+    if open && ticket.case_state == CaseState::Created {
+        reply = reply.with_button("Reply to AWS", ButtonAction::ReplyToAws { ticket: ticket.id });
+    }
+    if open && ticket.case_state == CaseState::AwaitingApproval {
         reply = reply.with_button("Approve AWS case", ButtonAction::ApproveCase { ticket: ticket.id });
+    } else if open && held_replies > 0 {
+        reply = reply.with_button("Approve reply to AWS", ButtonAction::ApproveCase { ticket: ticket.id });
     }
     if ticket.status == TicketStatus::Open {
         reply = reply.with_button("Resolve", ButtonAction::ResolveTicket { ticket: ticket.id });

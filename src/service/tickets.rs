@@ -11,13 +11,14 @@ use crate::clock::Clock;
 use crate::domain::Role;
 use crate::error::{ServiceError, UserError};
 use crate::inbound::Actor;
-use crate::intent::{TicketFilter, TicketRequest};
+use crate::intent::{NoteTo, TicketFilter, TicketRequest};
 use crate::policy::Policy;
 use crate::reply::{Embed, Reply, colour, quote_user_text};
 use crate::service::case_worker::CaseWorker;
 use crate::service::escalation::actor_ref;
 use crate::service::ticket_view;
-use crate::store::{Store, Ticket, TicketQuery, TicketStatus};
+use crate::store::tickets::INTERNAL_NOTE;
+use crate::store::{NoteKind, Store, Ticket, TicketQuery, TicketStatus};
 
 pub struct TicketOutcome {
     pub reply: Reply,
@@ -30,6 +31,8 @@ pub struct TicketService {
     directory: Arc<Directory>,
     policy: Arc<Policy>,
     clock: Arc<dyn Clock>,
+    /// Customers' replies to AWS wait for an engineer's approval.
+    approve_customer_replies: bool,
 }
 
 const LIST_LIMIT: i64 = 20;
@@ -48,7 +51,15 @@ impl TicketService {
             directory,
             policy,
             clock,
+            approve_customer_replies: false,
         }
+    }
+
+    /// Customers' replies to AWS wait for an engineer's approval when
+    /// `approve` (the configuration's `escalations.approve_customer_replies`).
+    pub fn approving_customer_replies(mut self, approve: bool) -> Self {
+        self.approve_customer_replies = approve;
+        self
     }
 
     #[tracing::instrument(name = "ticket", skip_all)]
@@ -56,34 +67,39 @@ impl TicketService {
         match request {
             TicketRequest::Show { id } => {
                 let ticket = self.visible(actor, id).await?;
-                self.shown(ticket, "🎫 Ticket").await
+                self.shown(actor, ticket, "🎫 Ticket").await
             }
             TicketRequest::List {
                 filter,
                 status,
                 customer,
             } => self.list(actor, filter, status.as_deref(), customer.as_deref()).await,
-            TicketRequest::Note { id, text } => {
+            TicketRequest::Note { id, text, to } => {
                 let ticket = self.visible(actor, id).await?;
+                let kind = match (to, actor.role) {
+                    (NoteTo::Internal, Role::Engineer) => NoteKind::Internal,
+                    (NoteTo::Internal, Role::Customer) => NoteKind::ToDesk,
+                    (NoteTo::Aws, Role::Customer) if self.approve_customer_replies => NoteKind::HeldForApproval,
+                    (NoteTo::Aws, _) => NoteKind::ToAws,
+                };
                 self.store
-                    .add_note(
+                    .add_note_as(
                         ticket.id,
                         &actor_ref(actor),
                         crate::text::printable(&text, true).trim(),
+                        kind,
                         self.clock.now(),
                     )
                     .await?;
-                self.pass_on(ticket.id);
+                if kind == NoteKind::ToAws {
+                    self.pass_on(ticket.id);
+                }
                 let mut outcome = self
-                    .shown(self.reload(ticket.id).await?, "📝 Note added to ticket")
+                    .shown(actor, self.reload(ticket.id).await?, "📝 Note added to ticket")
                     .await?;
-                if ticket.aws_case_id.is_some()
-                    && let Some(embed) = outcome.reply.embeds.first_mut()
-                {
-                    *embed = std::mem::take(embed).field(
-                        "AWS case",
-                        "The note is queued for the AWS case and passed on in the background; the ticket's log says when AWS has it.",
-                    );
+                let (name, where_it_goes) = note_destination(kind, ticket.aws_case_id.is_some());
+                if let Some(embed) = outcome.reply.embeds.first_mut() {
+                    *embed = std::mem::take(embed).field(name, where_it_goes);
                 }
                 Ok(outcome)
             }
@@ -114,7 +130,10 @@ impl TicketService {
                 if let Err(error) = self.worker.attempt(ticket.id).await {
                     tracing::error!(error = %crate::error::cause_chain(&error), "could not record the case attempt");
                 }
-                self.shown(self.reload(ticket.id).await?, "👍 Approved ticket").await
+                // Replies to AWS released by the approval.
+                self.pass_on(ticket.id);
+                self.shown(actor, self.reload(ticket.id).await?, "👍 Approved ticket")
+                    .await
             }
         }
     }
@@ -148,7 +167,7 @@ impl TicketService {
         if let Err(error) = super::outage::sync_escalation(&self.store, &ticket, self.clock.now()).await {
             tracing::error!(error = %crate::error::cause_chain(&error), "could not update the escalation's announcement");
         }
-        self.shown(ticket, title).await
+        self.shown(actor, ticket, title).await
     }
 
     /// The ticket, if the actor may see it; "not found" otherwise.
@@ -181,18 +200,33 @@ impl TicketService {
         self.worker.deliver_in_background(ticket_id);
     }
 
-    async fn shown(&self, ticket: Ticket, title: &str) -> Result<TicketOutcome, ServiceError> {
-        let events = self.store.ticket_events(ticket.id).await?;
+    /// The ticket as `actor` may see it: a customer never sees engineers'
+    /// internal notes.
+    async fn shown(&self, actor: &Actor, ticket: Ticket, title: &str) -> Result<TicketOutcome, ServiceError> {
+        let mut events = self.store.ticket_events(ticket.id).await?;
+        if actor.role != Role::Engineer {
+            events.retain(|e| e.kind != INTERNAL_NOTE);
+        }
+        let held = self.store.held_replies(ticket.id).await?;
         let messages = self
             .store
             .case_messages(ticket.id, ticket_view::CONVERSATION_SHOWN)
             .await?;
         let embed = ticket_view::embed(&ticket, title, &self.policy.notes.support_plan, &events);
-        let (embed, latest_reply) = ticket_view::with_conversation(embed, &ticket, &messages);
+        let (mut embed, latest_reply) = ticket_view::with_conversation(embed, &ticket, &messages);
+        if held > 0 {
+            embed = embed.field(
+                "Waiting for approval",
+                match held {
+                    1 => "A reply to AWS waits for an engineer's approval before it is sent.".to_owned(),
+                    n => format!("{n} replies to AWS wait for an engineer's approval before they are sent."),
+                },
+            );
+        }
         let mut reply = Reply::embed(embed);
         reply.embeds.extend(latest_reply);
         Ok(TicketOutcome {
-            reply: ticket_view::with_buttons(reply, &ticket),
+            reply: ticket_view::with_buttons(reply, &ticket, held),
             ticket: Some(ticket_view::summary(&ticket)),
         })
     }
@@ -280,5 +314,28 @@ impl TicketService {
             reply: Reply::embed(embed),
             ticket: None,
         })
+    }
+}
+
+/// Where a note went, for its confirmation: a field's name and text.
+fn note_destination(kind: NoteKind, has_case: bool) -> (&'static str, &'static str) {
+    match kind {
+        NoteKind::ToAws if has_case => (
+            "Sent to AWS",
+            "The note is queued for the AWS case and passed on in the background; the ticket's log says when AWS has it.",
+        ),
+        NoteKind::ToAws => ("For the AWS case", "The note goes to the AWS case once it is opened."),
+        NoteKind::HeldForApproval => (
+            "Waiting for approval",
+            "An engineer reviews the note before it is sent to AWS.",
+        ),
+        NoteKind::Internal => (
+            "Internal note",
+            "Only the provider's engineers see this note; it is never sent to AWS.",
+        ),
+        NoteKind::ToDesk => (
+            "Note to the desk",
+            "The provider's engineers see this note; it is not sent to AWS.",
+        ),
     }
 }

@@ -41,7 +41,9 @@ use sqlx::{AnyPool, Executor};
 use time::OffsetDateTime;
 
 pub use outages::{Outage, OutagePost, OutageRecord, OutageSource, OutageStatus, PollState, Recorded, Subscription};
-pub use tickets::{ActorRef, CaseAction, CaseState, NewTicket, Ticket, TicketEvent, TicketQuery, TicketStatus};
+pub use tickets::{
+    ActorRef, CaseAction, CaseState, NewTicket, NoteKind, Ticket, TicketEvent, TicketQuery, TicketStatus,
+};
 
 /// A transaction on the store, whichever the backend.
 pub type Transaction = sqlx::Transaction<'static, sqlx::Any>;

@@ -467,31 +467,65 @@ impl Store {
             };
             record_event(&mut *tx, id, actor, kind, note, at).await?;
             if status == TicketStatus::Resolved {
-                queue_case_action(&mut *tx, id, "resolve", "", at).await?;
+                queue_case_action(&mut *tx, id, "resolve", "", false, at).await?;
             }
         }
         tx.commit().await?;
         Ok(changed)
     }
 
-    /// Adds a note to a ticket, and queues it for the ticket's AWS case.
+    /// Adds a note to a ticket, and queues it for the ticket's AWS case
+    /// (a reply to AWS: see [`Store::add_note_as`] for the other kinds).
     pub async fn add_note(&self, id: i64, actor: &ActorRef, note: &str, at: OffsetDateTime) -> Result<(), StoreError> {
+        self.add_note_as(id, actor, note, NoteKind::ToAws, at).await
+    }
+
+    /// Adds a note of `kind` to a ticket: its event, and for a reply to AWS
+    /// its queued case action (held for approval, or not), in one
+    /// transaction.
+    pub async fn add_note_as(
+        &self,
+        id: i64,
+        actor: &ActorRef,
+        note: &str,
+        kind: NoteKind,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
         let mut tx = self.write_transaction().await?;
-        record_event(&mut *tx, id, actor, "note", note, at).await?;
-        // A note goes back to AWS: the customer's side has answered.
-        sqlx::query("UPDATE tickets SET updated_at = $1, waiting_on = NULL WHERE id = $2")
-            .bind(timestamp(at))
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        let body = format!("{} ({}) wrote:\n\n{note}", actor.name, actor.role);
-        queue_case_action(&mut *tx, id, "communicate", &body, at).await?;
+        record_event(&mut *tx, id, actor, kind.event_kind(), note, at).await?;
+        let to_aws = matches!(kind, NoteKind::ToAws | NoteKind::HeldForApproval);
+        // A reply goes back to AWS: the customer's side has answered.
+        sqlx::query(
+            "UPDATE tickets SET updated_at = $1,
+                 waiting_on = CASE WHEN $2 = 1 THEN NULL ELSE waiting_on END
+             WHERE id = $3",
+        )
+        .bind(timestamp(at))
+        .bind(i64::from(to_aws))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if to_aws {
+            let body = format!("{} ({}) wrote:\n\n{note}", actor.name, actor.role);
+            let held = kind == NoteKind::HeldForApproval;
+            queue_case_action(&mut *tx, id, "communicate", &body, held, at).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
 
-    /// An engineer approves a ticket for an AWS case; false when the ticket
-    /// was not waiting for one.
+    /// Replies to AWS on a ticket waiting for an engineer's approval.
+    pub async fn held_replies(&self, id: i64) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT count(*) FROM case_actions WHERE ticket_id = $1 AND held = 1 AND done_at IS NULL",
+        )
+        .bind(id)
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    /// An engineer approves a ticket for an AWS case, and passes on the
+    /// replies to AWS held for approval; false when nothing was waiting.
     pub async fn approve_case(&self, id: i64, actor: &ActorRef, at: OffsetDateTime) -> Result<bool, StoreError> {
         let mut tx = self.write_transaction().await?;
         let changed = sqlx::query(
@@ -507,8 +541,21 @@ impl Store {
         if changed {
             record_event(&mut *tx, id, actor, "approved", "AWS case requested", at).await?;
         }
+        let released =
+            sqlx::query("UPDATE case_actions SET held = 0 WHERE ticket_id = $1 AND held = 1 AND done_at IS NULL")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        if released > 0 {
+            let detail = match released {
+                1 => "a reply to AWS passed on".to_owned(),
+                n => format!("{n} replies to AWS passed on"),
+            };
+            record_event(&mut *tx, id, actor, "approved", &detail, at).await?;
+        }
         tx.commit().await?;
-        Ok(changed)
+        Ok(changed || released > 0)
     }
 
     /// Pending tickets whose next case attempt is due. A resolved ticket is
@@ -599,7 +646,7 @@ impl Store {
                     .fetch_optional(&mut *tx)
                     .await?;
             if resolved.is_some() {
-                queue_case_action(&mut *tx, id, "resolve", "", at).await?;
+                queue_case_action(&mut *tx, id, "resolve", "", false, at).await?;
             }
         }
         tx.commit().await?;
@@ -687,7 +734,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT a.id, a.ticket_id, a.kind, a.body, a.attempts, t.aws_case_id, t.account_id
              FROM case_actions a JOIN tickets t ON t.id = a.ticket_id
-             WHERE a.done_at IS NULL AND t.aws_case_id IS NOT NULL
+             WHERE a.done_at IS NULL AND a.held = 0 AND t.aws_case_id IS NOT NULL
                AND (a.next_attempt_at IS NULL OR a.next_attempt_at <= $1)
              ORDER BY a.id LIMIT $2",
         )
@@ -788,19 +835,50 @@ impl Store {
     }
 }
 
-/// Queues a note or resolution for the ticket's AWS case.
+/// What a note on a ticket is, by where it goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoteKind {
+    /// A reply on the ticket's AWS case, queued for it.
+    ToAws,
+    /// A customer's reply to AWS, held until an engineer approves it.
+    HeldForApproval,
+    /// An engineer's note for the provider's engineers only; never sent to
+    /// AWS, never shown to customers.
+    Internal,
+    /// A customer's note to the desk; never sent to AWS.
+    ToDesk,
+}
+
+impl NoteKind {
+    /// The ticket event it is recorded as.
+    pub fn event_kind(self) -> &'static str {
+        match self {
+            NoteKind::ToAws | NoteKind::HeldForApproval => "note",
+            NoteKind::Internal => INTERNAL_NOTE,
+            NoteKind::ToDesk => "desk_note",
+        }
+    }
+}
+
+/// The event kind of an engineer's internal note: never shown to customers.
+pub const INTERNAL_NOTE: &str = "internal_note";
+
+/// Queues a note or resolution for the ticket's AWS case; a `held` one waits
+/// for an engineer's approval.
 async fn queue_case_action(
     executor: impl AnyExecutor<'_>,
     ticket_id: i64,
     kind: &str,
     body: &str,
+    held: bool,
     at: OffsetDateTime,
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO case_actions (ticket_id, kind, body, created_at) VALUES ($1, $2, $3, $4)")
+    sqlx::query("INSERT INTO case_actions (ticket_id, kind, body, created_at, held) VALUES ($1, $2, $3, $4, $5)")
         .bind(ticket_id)
         .bind(kind)
         .bind(body)
         .bind(timestamp(at))
+        .bind(i64::from(held))
         .execute(executor)
         .await?;
     Ok(())
