@@ -125,7 +125,7 @@ impl App {
                 directory.clone(),
                 config.spend.clone(),
             ),
-            suggest: SuggestService::new(store.clone(), directory.clone()),
+            suggest: SuggestService::new(store.clone(), directory.clone(), case_worker.plans()),
             outage: OutageService::new(
                 store.clone(),
                 directory.clone(),
@@ -152,8 +152,9 @@ impl App {
         command: &str,
         option: &str,
         typed: &str,
+        account: Option<&str>,
     ) -> Vec<Suggestion> {
-        match self.suggest.suggest(actor, command, option, typed).await {
+        match self.suggest.suggest(actor, command, option, typed, account).await {
             Ok(suggestions) => suggestions,
             Err(error) => {
                 tracing::error!(error = %cause_chain(&error), "no suggestions");
@@ -307,7 +308,16 @@ impl App {
                 let answer = match crate::intent::account_in(&question) {
                     Some(account) => {
                         let coverage = self.coverage.check(actor, &account).await;
-                        self.scope.account_answer(&question, account.as_str(), &coverage)
+                        let mut answer = self.scope.account_answer(&question, account.as_str(), &coverage);
+                        // Engineers also see what the account's support plan allows.
+                        if actor.role == crate::domain::Role::Engineer
+                            && matches!(coverage, crate::service::coverage::Coverage::Covered { .. })
+                            && let Some(plan) = self.case_worker.plans().plan_within(Some(&account)).await
+                            && let Some(embed) = answer.reply.embeds.first_mut()
+                        {
+                            *embed = std::mem::take(embed).field("AWS support plan", plan.describe());
+                        }
+                        answer
                     }
                     None => self.scope.answer(&question),
                 };

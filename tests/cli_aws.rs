@@ -407,3 +407,49 @@ async fn aws_replies_read_by_the_worker_are_recorded_once_and_shown_by_ask() {
         "the latest reply in full: {text}"
     );
 }
+
+/// Severities within the support plan, through the SDK (the stub answers
+/// DescribeSeverityLevels; moto keeps the case): a plan without critical
+/// opens an urgent case for a critical escalation and says why; a plan
+/// without the Support API opens none and explains the plan.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn severities_stay_within_the_support_plan_through_the_sdk() {
+    let stub = common::aws_stub::AwsStub::start(&common::moto_endpoint()).await;
+    stub.set_severity_levels(Some(&["low", "normal", "high", "urgent"]));
+    let dir = tempfile::tempdir().unwrap();
+    let critical =
+        r#"/escalate severity:critical subject:"Checkout down" description:"every checkout returns 500 since 10:42""#;
+    let opened = json(
+        &bin(&dir, &stub.endpoint)
+            .args(["ask", "--json", "--role", "engineer", critical])
+            .output()
+            .unwrap(),
+    );
+    let case_id = opened["ticket"]["aws_case_id"].as_str().expect("a case").to_owned();
+    assert_eq!(
+        opened["ticket"]["severity"], "critical",
+        "the ticket keeps what was asked"
+    );
+    assert!(case_id.starts_with("case-"));
+    let created = stub.payloads("CreateCase");
+    assert_eq!(created.len(), 1);
+    assert_eq!(created[0]["severityCode"], "urgent", "the case within the plan");
+    let text = opened["embeds"].to_string();
+    assert!(text.contains("opened at severity **urgent**"), "{text}");
+
+    stub.set_severity_levels(None);
+    let other = tempfile::tempdir().unwrap();
+    let creates = || stub.operations().iter().filter(|op| *op == "CreateCase").count();
+    let before = creates();
+    let refused = json(
+        &bin(&other, &stub.endpoint)
+            .args(["ask", "--json", "--role", "engineer", critical])
+            .output()
+            .unwrap(),
+    );
+    assert!(refused["ticket"]["id"].as_i64().is_some(), "the ticket is logged");
+    assert_eq!(refused["ticket"]["aws_case_id"], serde_json::Value::Null);
+    assert_eq!(creates(), before, "no CreateCase without the Support API");
+    let text = refused["embeds"].to_string();
+    assert!(text.contains("support plan"), "{text}");
+}

@@ -993,3 +993,71 @@ async fn aws_reply_posted_once_and_its_opener_told(internal: bool) {
 }
 
 const OPENER: &str = "2000000000000000091";
+
+/// `/escalate`'s severity is suggested within the account's support plan:
+/// an account whose plan has no critical is never offered it; an account
+/// of another customer is not looked up for a customer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn severities_are_suggested_within_the_accounts_support_plan() {
+    use platform_desk::domain::Severity;
+    let discord = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.database.url = common::database::url(dir.path(), "bot.db");
+    config.discord.api_proxy = Some(discord.api.clone());
+    config.engineers.role_ids = vec![ENGINEER_ROLE.into()];
+    config.discord.internal_guild_ids = vec!["500000000000000001".into()];
+    let aws = Arc::new(common::fakes::FakeSupport::default());
+    aws.set_plan(
+        Some("111111111111"),
+        Some(vec![Severity::Low, Severity::Normal, Severity::High, Severity::Urgent]),
+    );
+    let app = Arc::new(
+        App::build_with(
+            config,
+            platform_desk::aws::AwsServices::with_cases(aws.clone()),
+            Arc::new(platform_desk::clock::SystemClock),
+        )
+        .await
+        .unwrap(),
+    );
+    let running = RunningBot::start(app, &discord).await;
+    let d = &discord;
+    let typing = |id: &str, account: Option<&str>| {
+        let mut options = vec![serde_json::json!({"name": "severity", "type": 3, "value": "", "focused": true})];
+        if let Some(account) = account {
+            options.push(serde_json::json!({"name": "account", "type": 3, "value": account}));
+        }
+        d.autocomplete(
+            id,
+            "escalate",
+            serde_json::json!(options),
+            "2000000000000000094",
+            &[ENGINEER_ROLE],
+        );
+    };
+    typing("1400000000000000094", Some("111111111111"));
+    typing("1400000000000000095", None);
+    d.wait_for("both suggestion lists", || {
+        !d.calls_to("POST", "/interactions/1400000000000000094/").is_empty()
+            && !d.calls_to("POST", "/interactions/1400000000000000095/").is_empty()
+    })
+    .await;
+    let offered = |id: &str| -> Vec<String> {
+        let body = &d.calls_to("POST", &format!("/interactions/{id}/"))[0].body;
+        assert_eq!(body["type"], 8);
+        body["data"]["choices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["value"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(offered("1400000000000000094"), ["urgent", "high", "normal", "low"]);
+    assert_eq!(
+        offered("1400000000000000095"),
+        ["critical", "urgent", "high", "normal", "low"],
+        "the bot's own account offers all"
+    );
+    running.stop().await;
+}

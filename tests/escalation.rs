@@ -957,3 +957,82 @@ async fn a_customers_reply_to_aws_waits_for_approval_when_the_configuration_asks
         text_of(&again)
     );
 }
+
+/// An account whose plan offers no critical is never opened a critical
+/// case: "the whole site is down" (inferred critical) opens an urgent case,
+/// with the reason in the ticket; the ticket keeps its own severity (the
+/// provider's urgency). A customer's ticket on that account says so before
+/// approval, without asking AWS; engineers see the plan in `/ticket show`.
+#[tokio::test]
+async fn a_plan_without_critical_opens_an_urgent_case_and_says_why() {
+    use platform_desk::domain::Severity;
+    let h = harness().await;
+    h.aws.set_plan(
+        Some("111111111111"),
+        Some(vec![Severity::Low, Severity::Normal, Severity::High, Severity::Urgent]),
+    );
+    let opened = h
+        .say(
+            engineer(),
+            "open an escalation: account 111111111111 the whole site is down, every page returns 500",
+        )
+        .await;
+    let id = opened.ticket.as_ref().unwrap().id;
+    let text = text_of(&opened);
+    assert!(text.contains("opened at severity **urgent**"), "{text}");
+    let case = &h.aws.cases()[0];
+    assert_eq!(case.request.severity, Severity::Urgent, "the case within the plan");
+    let ticket = h.app.store().ticket(id).await.unwrap().unwrap();
+    assert_eq!(ticket.severity, Severity::Critical, "the ticket keeps what was asked");
+    assert_eq!(ticket.case_severity, Some(Severity::Urgent));
+    let events = h.app.store().ticket_events(id).await.unwrap();
+    let capped = events
+        .iter()
+        .find(|e| e.kind == "case_severity")
+        .expect("an explanation");
+    assert!(capped.detail.contains("no critical"), "{}", capped.detail);
+
+    let shown = text_of(&h.say(engineer(), &format!("/ticket show id:{id}")).await);
+    assert!(shown.contains("AWS support plan"), "{shown}");
+    assert!(shown.contains("cases of severity low, normal, high, urgent"), "{shown}");
+
+    // The plan is known now: a customer's critical ticket on the account
+    // says what approval will open, and AWS is not asked before approval.
+    let calls = h.aws.calls().len();
+    let customers = h
+        .say(
+            person("2001", Role::Customer),
+            "open an escalation: account 111111111111 everything is down for all our users",
+        )
+        .await;
+    let text = text_of(&customers);
+    assert!(
+        text.contains("Once approved, the AWS case is opened at severity **urgent**"),
+        "{text}"
+    );
+    assert_eq!(h.aws.calls().len(), calls, "no AWS call before approval");
+}
+
+/// A plan without the Support API (Basic, Developer): the ticket is logged,
+/// no case is attempted, and the answer gives the policy's support-plan note.
+#[tokio::test]
+async fn a_plan_without_the_support_api_logs_the_ticket_and_explains() {
+    let h = harness().await;
+    h.aws.set_plan(Some("222222222222"), None);
+    let opened = h
+        .say(
+            engineer(),
+            "open an escalation: account 222222222222 our API gateway returns 429 to everyone",
+        )
+        .await;
+    let id = opened.ticket.as_ref().unwrap().id;
+    assert!(
+        !h.aws.calls().contains(&"create_case".to_owned()),
+        "{:?}",
+        h.aws.calls()
+    );
+    let ticket = h.app.store().ticket(id).await.unwrap().unwrap();
+    assert_eq!(ticket.case_state, CaseState::Failed);
+    let text = text_of(&opened);
+    assert!(text.contains("support plan"), "{text}");
+}

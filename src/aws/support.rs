@@ -99,6 +99,10 @@ pub trait SupportCases: Send + Sync {
     ) -> Result<Vec<CaseCommunication>, CaseError>;
     /// The services cases can be opened for.
     async fn services(&self, account: Option<&AccountId>) -> Result<Vec<SupportService>, CaseError>;
+    /// The severities the account's support plan offers
+    /// (DescribeSeverityLevels); `SubscriptionRequired` when the plan has
+    /// no Support API.
+    async fn severity_levels(&self, account: Option<&AccountId>) -> Result<Vec<Severity>, CaseError>;
 }
 
 /// Used when AWS is not configured: every call says so.
@@ -136,6 +140,9 @@ impl SupportCases for NoSupport {
         Err(CaseError::NotConfigured)
     }
     async fn services(&self, _: Option<&AccountId>) -> Result<Vec<SupportService>, CaseError> {
+        Err(CaseError::NotConfigured)
+    }
+    async fn severity_levels(&self, _: Option<&AccountId>) -> Result<Vec<Severity>, CaseError> {
         Err(CaseError::NotConfigured)
     }
 }
@@ -405,6 +412,23 @@ impl SupportCases for SdkSupportCases {
         } else {
             Err(CaseError::Rejected("AWS did not accept the communication".to_owned()))
         }
+    }
+
+    #[tracing::instrument(name = "aws.describe_severity_levels", skip_all, fields(account = account.map(AccountId::as_str)))]
+    async fn severity_levels(&self, account: Option<&AccountId>) -> Result<Vec<Severity>, CaseError> {
+        let client = self.client(account).await?;
+        let output = client
+            .describe_severity_levels()
+            .language("en")
+            .send()
+            .await
+            .map_err(classify)?;
+        // Codes this bot does not know (none today) are left out.
+        Ok(output
+            .severity_levels()
+            .iter()
+            .filter_map(|level| level.code()?.parse().ok())
+            .collect())
     }
 
     #[tracing::instrument(name = "aws.describe_services", skip_all)]

@@ -34,7 +34,9 @@ fn option(command: &str, spec: &OptionSpec, policy: &Policy) -> CreateCommandOpt
         for (name, value) in policy_choices.into_iter().take(MAX_CHOICES) {
             option = option.add_string_choice(name, value);
         }
-    } else {
+    } else if !spec.autocomplete {
+        // An option suggested as it is typed has no fixed choices (Discord
+        // refuses both); its choices still check what is submitted.
         for choice in spec.choices.iter().take(MAX_CHOICES) {
             option = option.add_string_choice(*choice, *choice);
         }
@@ -90,13 +92,13 @@ mod tests {
             .unwrap();
         assert_eq!(severity["type"], 3);
         assert_eq!(severity["required"], true);
-        let values: Vec<&str> = severity["choices"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["value"].as_str().unwrap())
-            .collect();
-        assert_eq!(values, ["low", "normal", "high", "urgent", "critical"]);
+        // Suggested as typed, within the account's support plan.
+        assert_eq!(severity["autocomplete"], true);
+        assert!(
+            severity
+                .get("choices")
+                .is_none_or(|c| c.as_array().is_none_or(Vec::is_empty))
+        );
     }
 
     #[test]

@@ -211,16 +211,28 @@ impl Handler {
             interaction.guild_id,
             interaction.channel_id,
         );
+        // The account typed so far, which decides the severities offered.
+        let account = interaction
+            .data
+            .options
+            .iter()
+            .find_map(|o| match (o.name.as_str(), &o.value) {
+                ("account", serenity::all::CommandDataOptionValue::String(value)) => Some(value.as_str()),
+                _ => None,
+            });
         let mut response = CreateAutocompleteResponse::new();
         for suggestion in self
             .app
-            .suggest(&actor, &interaction.data.name, focused.name, focused.value)
+            .suggest(&actor, &interaction.data.name, focused.name, focused.value, account)
             .await
         {
             response = match suggestion {
                 crate::service::suggest::Suggestion::Ticket { label, id }
                 | crate::service::suggest::Suggestion::Outage { label, id } => response.add_int_choice(label, id),
-                crate::service::suggest::Suggestion::Account { label, id } => response.add_string_choice(label, id),
+                crate::service::suggest::Suggestion::Account { label, id }
+                | crate::service::suggest::Suggestion::Severity { label, code: id } => {
+                    response.add_string_choice(label, id)
+                }
             };
         }
         if let Err(error) = send_first(

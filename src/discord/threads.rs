@@ -195,6 +195,7 @@ fn line(event: &TicketEvent) -> String {
         "case_created" => "opened the AWS case",
         "case_failed" => "could not open the AWS case",
         "case_status" => "saw the AWS case status change",
+        "case_severity" => "opened the AWS case at a lower severity",
         "case_updated" => "updated the AWS case",
         "case_update_failed" => "could not update the AWS case",
         "resolved" => "resolved the ticket",

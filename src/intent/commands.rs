@@ -103,7 +103,8 @@ pub const COMMANDS: &[CommandSpec] = &[
             text("description", "What happened, since when, what you tried", true, 6_000),
             OptionSpec {
                 name: "severity",
-                autocomplete: false,
+                // Suggested within the account's support plan.
+                autocomplete: true,
                 description: "How bad it is, in AWS's severity levels",
                 kind: OptionKind::String,
                 required: true,

@@ -23,6 +23,8 @@ use tokio::sync::watch;
 use crate::aws::support::{CaseCommunication, CaseError, CaseRequest, CaseSummary, SupportCases};
 use crate::clock::Clock;
 use crate::config::EscalationConfig;
+use crate::domain::Severity;
+use crate::service::support_plan::{Allowed, Plan, SupportPlans};
 use crate::store::conversation::{CaseMessage, Origin};
 use crate::store::{CaseAction, Store, StoreError, Ticket};
 use crate::text::clip_chars;
@@ -69,6 +71,7 @@ pub struct CaseWorker {
     config: EscalationConfig,
     clock: Arc<dyn Clock>,
     call_timeout: Duration,
+    plans: Arc<SupportPlans>,
 }
 
 /// A communication of `ticket`'s case as the conversation records it: from
@@ -114,6 +117,7 @@ impl CaseWorker {
         Self {
             background: std::sync::Mutex::new(Vec::new()),
             store,
+            plans: Arc::new(SupportPlans::new(cases.clone())),
             cases,
             config,
             clock,
@@ -193,10 +197,11 @@ impl CaseWorker {
                     .await?
                 {
                     tracing::info!(case_id = %existing.case_id, "found the case an earlier attempt created");
-                    return Ok((existing.case_id, existing.display_id, existing.status));
+                    return Ok((existing.case_id, existing.display_id, existing.status, None));
                 }
             }
-            let request = self.case_request(&ticket).await;
+            let (severity, capped) = self.case_severity(&ticket).await?;
+            let request = self.case_request(&ticket, severity).await;
             create_sent.store(true, std::sync::atomic::Ordering::Relaxed);
             let case_id = self.bounded(self.cases.create_case(account, &request)).await?;
             // The display id is what people quote; missing it is no failure.
@@ -206,7 +211,7 @@ impl CaseWorker {
                 .ok()
                 .and_then(|found| found.into_iter().find(|c| c.case_id == case_id));
             let (display_id, status) = details.map_or((None, None), |d| (d.display_id, d.status));
-            Ok::<_, CaseError>((case_id, display_id, status))
+            Ok::<_, CaseError>((case_id, display_id, status, capped))
         };
         let result = match tokio::time::timeout(budget, work).await {
             Ok(result) => result,
@@ -215,10 +220,19 @@ impl CaseWorker {
 
         let now = self.clock.now();
         match result {
-            Ok((case_id, display_id, status)) => {
+            Ok((case_id, display_id, status, capped)) => {
                 self.store
                     .record_case_created(ticket.id, &case_id, display_id.as_deref(), status.as_deref(), now)
                     .await?;
+                if let Some((to, plan)) = capped {
+                    let detail = format!(
+                        "AWS case opened at severity {} instead of {}: the account's support plan offers {}",
+                        to.code(),
+                        ticket.severity.code(),
+                        plan.describe()
+                    );
+                    self.store.record_case_severity(ticket.id, to, &detail, now).await?;
+                }
                 tracing::info!(%case_id, "AWS case created");
                 Ok(CaseAttempt::Created { case_id, display_id })
             }
@@ -313,6 +327,32 @@ impl CaseWorker {
         }
     }
 
+    /// The severity the ticket's case is opened at: the ticket's, unless the
+    /// account's support plan does not offer it (then the highest it offers
+    /// below, with the plan to explain it). A plan without the Support API
+    /// refuses the case; a plan that cannot be read leaves the ticket's
+    /// severity (AWS refuses one it does not offer, and says why).
+    async fn case_severity(&self, ticket: &Ticket) -> Result<(Severity, Option<(Severity, Plan)>), CaseError> {
+        let plan = match self.bounded(self.plans.plan(ticket.account_id.as_ref())).await {
+            Ok(plan) => plan,
+            Err(CaseError::NotConfigured) => return Err(CaseError::NotConfigured),
+            Err(error) => {
+                tracing::warn!(%error, "could not read the account's support plan; the case keeps the ticket's severity");
+                return Ok((ticket.severity, None));
+            }
+        };
+        match plan.allow(ticket.severity) {
+            Allowed::AsAsked(severity) => Ok((severity, None)),
+            Allowed::Capped { to, .. } => Ok((to, Some((to, plan)))),
+            Allowed::NoSupportApi => Err(CaseError::SubscriptionRequired),
+        }
+    }
+
+    /// The plans of the accounts cases are opened in.
+    pub fn plans(&self) -> Arc<SupportPlans> {
+        self.plans.clone()
+    }
+
     fn ticket_created_at(&self, ticket: &Ticket) -> OffsetDateTime {
         OffsetDateTime::parse(&ticket.created_at, &time::format_description::well_known::Rfc3339)
             .unwrap_or_else(|_| self.clock.now() - time::Duration::days(1))
@@ -321,7 +361,7 @@ impl CaseWorker {
     /// The case to open for a ticket: its subject tagged with the reference,
     /// its description and where it came from, and the service and category
     /// codes (from DescribeServices when the ticket names a service).
-    async fn case_request(&self, ticket: &Ticket) -> CaseRequest {
+    async fn case_request(&self, ticket: &Ticket, severity: Severity) -> CaseRequest {
         let (service_code, category_code) = self.service_codes(ticket).await;
         let subject = format!("{} [{}]", clip_chars(&ticket.subject, 180), ticket.case_reference);
         let footer = format!(
@@ -350,7 +390,7 @@ impl CaseWorker {
         CaseRequest {
             subject,
             body,
-            severity: ticket.severity,
+            severity,
             service_code,
             category_code,
             language: self.config.language.clone(),

@@ -16,6 +16,7 @@ use crate::intent::EscalationRequest;
 use crate::policy::Policy;
 use crate::reply::{Embed, Reply, colour, quote_user_text};
 use crate::service::case_worker::CaseWorker;
+use crate::service::support_plan::Allowed;
 use crate::service::ticket_view;
 use crate::store::{ActorRef, CaseState, NewTicket, Store};
 use crate::text;
@@ -59,6 +60,28 @@ impl EscalationService {
             directory,
             policy,
             clock,
+        }
+    }
+
+    /// What the account's support plan (when already known: no AWS call
+    /// before the case is approved) means for a ticket waiting for
+    /// approval; the case attempt says it for the others.
+    async fn plan_note(&self, ticket: &crate::store::Ticket) -> Option<String> {
+        if ticket.case_state != CaseState::AwaitingApproval {
+            return None;
+        }
+        let plan = self.worker.plans().known(ticket.account_id.as_ref()).await?;
+        match plan.allow(ticket.severity) {
+            Allowed::AsAsked(_) => None,
+            Allowed::Capped { asked, to } => Some(format!(
+                "Once approved, the AWS case is opened at severity **{}**: the account's support plan does not offer {}.",
+                to.code(),
+                asked.code()
+            )),
+            Allowed::NoSupportApi => Some(format!(
+                "The account's support plan has no AWS Support API, so no AWS case can be opened from here; the provider's engineers work the ticket. {}",
+                self.policy.notes.support_plan
+            )),
         }
     }
 
@@ -167,12 +190,11 @@ impl EscalationService {
             });
         }
         let events = self.store.ticket_events(ticket.id).await?;
-        embeds.push(ticket_view::embed(
-            &ticket,
-            "🎫 Ticket",
-            &self.policy.notes.support_plan,
-            &events,
-        ));
+        let mut embed = ticket_view::embed(&ticket, "🎫 Ticket", &self.policy.notes.support_plan, &events);
+        if let Some(note) = self.plan_note(&ticket).await {
+            embed = embed.field("AWS support plan", note);
+        }
+        embeds.push(embed);
         Ok(EscalationOutcome {
             reply: ticket_view::with_buttons(
                 Reply {

@@ -13,6 +13,7 @@ pub mod outage;
 pub mod scope;
 pub mod spend;
 pub mod suggest;
+pub mod support_plan;
 pub mod ticket_view;
 pub mod tickets;
 pub mod troubleshoot;

@@ -5,7 +5,9 @@
 use std::sync::Arc;
 
 use crate::access::{Directory, Scope};
+use crate::domain::{AccountId, Severity};
 use crate::inbound::Actor;
+use crate::service::support_plan::SupportPlans;
 use crate::store::{OutageSource, Store, StoreError, TicketQuery};
 use crate::text::clip_chars;
 
@@ -18,16 +20,61 @@ pub enum Suggestion {
     Ticket { label: String, id: i64 },
     Account { label: String, id: String },
     Outage { label: String, id: i64 },
+    Severity { label: String, code: String },
 }
 
 pub struct SuggestService {
     store: Store,
     directory: Arc<Directory>,
+    plans: Arc<SupportPlans>,
 }
 
 impl SuggestService {
-    pub fn new(store: Store, directory: Arc<Directory>) -> Self {
-        Self { store, directory }
+    pub fn new(store: Store, directory: Arc<Directory>, plans: Arc<SupportPlans>) -> Self {
+        Self {
+            store,
+            directory,
+            plans,
+        }
+    }
+
+    /// The severities an escalation on `account` (typed, or the asker's
+    /// customer's only account; else the bot's own) may ask for: those its
+    /// support plan offers, or all when the plan is not known in time.
+    async fn severities(&self, actor: &Actor, account: Option<&str>, typed: &str) -> Vec<Suggestion> {
+        let account: Option<AccountId> = match (
+            account.and_then(|a| a.trim().parse().ok()),
+            self.directory.scope_of(actor),
+        ) {
+            (Some(account), Scope::Customer(customer)) if !customer.account_ids.contains(&account) => None,
+            (Some(account), _) => Some(account),
+            (None, Scope::Customer(customer)) if customer.account_ids.len() == 1 => {
+                customer.account_ids.first().cloned()
+            }
+            (None, _) => None,
+        };
+        let offered = match self.plans.plan_within(account.as_ref()).await {
+            Some(plan) => plan.offered(),
+            None => Severity::ALL.to_vec(),
+        };
+        offered
+            .into_iter()
+            .rev()
+            .filter(|s| s.code().starts_with(typed))
+            .map(|s| Suggestion::Severity {
+                label: clip_chars(
+                    &format!(
+                        "{}: {}; AWS aims to answer within {}",
+                        s.code(),
+                        s.meaning(),
+                        s.response_target()
+                    ),
+                    MAX_LABEL,
+                )
+                .to_owned(),
+                code: s.code().to_owned(),
+            })
+            .collect()
     }
 
     /// Suggestions for the option being typed (`id` of a ticket or outage
@@ -38,10 +85,12 @@ impl SuggestService {
         command: &str,
         option: &str,
         typed: &str,
+        account: Option<&str>,
     ) -> Result<Vec<Suggestion>, StoreError> {
         let typed = typed.trim().trim_start_matches('#').to_ascii_lowercase();
         let scope = self.directory.scope_of(actor);
         match (command, option) {
+            ("escalate", "severity") => Ok(self.severities(actor, account, &typed).await),
             ("outage", "id") => {
                 if scope != Scope::Everyone {
                     return Ok(Vec::new());

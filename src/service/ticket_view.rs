@@ -45,13 +45,22 @@ pub fn severity_line(severity: Severity) -> String {
 pub fn case_line(ticket: &Ticket, support_plan_note: &str) -> String {
     match ticket.case_state {
         CaseState::Created => format!(
-            "AWS case **{}** ({}){}",
+            "AWS case **{}** ({}){}{}",
             ticket.aws_display_id.as_deref().unwrap_or("opened"),
             ticket.aws_case_id.as_deref().unwrap_or_default(),
             ticket
                 .aws_case_status
                 .as_deref()
                 .map(|s| format!(", status {s}"))
+                .unwrap_or_default(),
+            ticket
+                .case_severity
+                .filter(|s| *s != ticket.severity)
+                .map(|s| format!(
+                    ", opened at severity **{}**: the account's support plan does not offer {}",
+                    s.code(),
+                    ticket.severity.code()
+                ))
                 .unwrap_or_default()
         ),
         CaseState::Pending if ticket.status == TicketStatus::Resolved => {

@@ -214,6 +214,12 @@ impl TicketService {
             .await?;
         let embed = ticket_view::embed(&ticket, title, &self.policy.notes.support_plan, &events);
         let (mut embed, latest_reply) = ticket_view::with_conversation(embed, &ticket, &messages);
+        // Engineers see what the account's support plan allows.
+        if actor.role == Role::Engineer
+            && let Some(plan) = self.worker.plans().plan_within(ticket.account_id.as_ref()).await
+        {
+            embed = embed.field("AWS support plan", plan.describe());
+        }
         if held > 0 {
             embed = embed.field(
                 "Waiting for approval",

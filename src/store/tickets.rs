@@ -119,6 +119,9 @@ pub struct Ticket {
     pub case_reference: String,
     /// `customer` once AWS has replied, until a note goes back to AWS.
     pub waiting_on: Option<String>,
+    /// The AWS case's severity when the account's plan did not offer the
+    /// ticket's (None: the ticket's).
+    pub case_severity: Option<Severity>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -173,6 +176,13 @@ fn ticket_from_row(row: &AnyRow) -> Result<Ticket, StoreError> {
             .try_get::<Option<String>, _>("case_reference")?
             .unwrap_or_else(|| format!("PD-{}", row.try_get::<i64, _>("id").unwrap_or_default())),
         waiting_on: row.try_get("waiting_on")?,
+        case_severity: row
+            .try_get::<Option<String>, _>("case_severity")?
+            .map(|s| {
+                s.parse()
+                    .map_err(|_| StoreError::Corrupt(format!("case severity {s:?}")))
+            })
+            .transpose()?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
@@ -279,6 +289,7 @@ pub(super) async fn create_many(
                 case_next_attempt_at: None,
                 case_reference,
                 waiting_on: None,
+                case_severity: None,
                 created_at: now.clone(),
                 updated_at: now,
             }
@@ -510,6 +521,27 @@ impl Store {
             let held = kind == NoteKind::HeldForApproval;
             queue_case_action(&mut *tx, id, "communicate", &body, held, at).await?;
         }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records the severity the ticket's AWS case was opened at, when its
+    /// account's plan did not offer the ticket's, with an event saying why.
+    pub async fn record_case_severity(
+        &self,
+        id: i64,
+        severity: Severity,
+        detail: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write_transaction().await?;
+        sqlx::query("UPDATE tickets SET case_severity = $1, updated_at = $2 WHERE id = $3")
+            .bind(severity.code())
+            .bind(timestamp(at))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        record_event(&mut *tx, id, &system_actor(), "case_severity", detail, at).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -63,7 +63,12 @@ struct StubState {
     communications: Mutex<Vec<StubCommunication>>,
     /// Items per page of DescribeCommunications.
     communication_page: Mutex<usize>,
+    /// The severity codes DescribeSeverityLevels gives; None: the plan has
+    /// no Support API (SubscriptionRequiredException).
+    severity_levels: Mutex<Option<Vec<String>>>,
     targets: Mutex<Vec<String>>,
+    /// Each JSON request's operation and payload, in order.
+    payloads: Mutex<Vec<(String, serde_json::Value)>>,
     /// The region each request was signed for, in order.
     regions: Mutex<Vec<String>>,
     /// Health events served.
@@ -118,7 +123,13 @@ impl AwsStub {
             faults: Mutex::new(Faults::default()),
             communications: Mutex::new(Vec::new()),
             communication_page: Mutex::new(100),
+            severity_levels: Mutex::new(Some(
+                ["low", "normal", "high", "urgent", "critical"]
+                    .map(str::to_owned)
+                    .to_vec(),
+            )),
             targets: Mutex::new(Vec::new()),
+            payloads: Mutex::new(Vec::new()),
             regions: Mutex::new(Vec::new()),
             health: Mutex::new(Vec::new()),
             health_page: Mutex::new(100),
@@ -174,6 +185,12 @@ impl AwsStub {
         });
     }
 
+    /// The support plan offers these severities (None: no Support API).
+    pub fn set_severity_levels(&self, levels: Option<&[&str]>) {
+        *self.state.severity_levels.lock().unwrap() =
+            levels.map(|levels| levels.iter().map(|l| (*l).to_owned()).collect());
+    }
+
     /// Items per page of DescribeCommunications (AWS: up to maxResults).
     pub fn set_communication_page_size(&self, size: usize) {
         *self.state.communication_page.lock().unwrap() = size;
@@ -194,6 +211,18 @@ impl AwsStub {
     /// The region each request was signed for (SigV4's credential scope).
     pub fn signing_regions(&self) -> Vec<String> {
         self.state.regions.lock().unwrap().clone()
+    }
+
+    /// The payloads of the JSON requests to `operation`, in order.
+    pub fn payloads(&self, operation: &str) -> Vec<serde_json::Value> {
+        self.state
+            .payloads
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(op, _)| op == operation)
+            .map(|(_, payload)| payload.clone())
+            .collect()
     }
 
     /// The operations called, in order (X-Amz-Target, or the STS Action).
@@ -261,6 +290,7 @@ async fn handle(State(state): State<Arc<StubState>>, request: Request) -> Respon
     }
 
     let payload: serde_json::Value = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+    state.payloads.lock().unwrap().push((target.clone(), payload.clone()));
     let response = match target.as_str() {
         "DescribeServices" => json(
             StatusCode::OK,
@@ -418,6 +448,20 @@ async fn handle(State(state): State<Arc<StubState>>, request: Request) -> Respon
                 serde_json::json!({"communications": communications, "nextToken": next}),
             )
         }
+        "DescribeSeverityLevels" => match state.severity_levels.lock().unwrap().clone() {
+            Some(levels) => {
+                let levels: Vec<serde_json::Value> = levels
+                    .iter()
+                    .map(|code| serde_json::json!({"code": code, "name": code}))
+                    .collect();
+                json(StatusCode::OK, serde_json::json!({"severityLevels": levels}))
+            }
+            None => aws_error(
+                StatusCode::BAD_REQUEST,
+                "SubscriptionRequiredException",
+                "AWS Premium Support Subscription is required to use this service.",
+            ),
+        },
         "AddCommunicationToCase" => {
             let case_id = payload["caseId"].as_str().unwrap_or_default().to_owned();
             let text = payload["communicationBody"].as_str().unwrap_or_default().to_owned();

@@ -96,6 +96,9 @@ pub mod fakes {
         /// The next CreateCase waits this long before it answers.
         slow_next_create: Option<std::time::Duration>,
         calls: Vec<String>,
+        /// Severities offered per account (the bot's own: None); None: no
+        /// Support API. Accounts not listed are offered every severity.
+        plans: std::collections::HashMap<Option<String>, Option<Vec<platform_desk::domain::Severity>>>,
     }
 
     /// AWS Support in memory. Failures can be queued; a create can "lose its
@@ -117,6 +120,14 @@ pub mod fakes {
         }
         pub fn lose_next_create_response(&self) {
             self.state.lock().unwrap().lose_next_create_response = true;
+        }
+        /// The account's plan offers only `severities` (None: no Support API).
+        pub fn set_plan(&self, account: Option<&str>, severities: Option<Vec<platform_desk::domain::Severity>>) {
+            self.state
+                .lock()
+                .unwrap()
+                .plans
+                .insert(account.map(str::to_owned), severities);
         }
         pub fn cases(&self) -> Vec<FakeCase> {
             self.state.lock().unwrap().cases.clone()
@@ -287,6 +298,20 @@ pub mod fakes {
                 name: "Elastic Compute Cloud (EC2 - Linux)".into(),
                 category_codes: vec!["instance-issue".into()],
             }])
+        }
+        /// Not subject to queued failures (which tests mean for the calls
+        /// they name): the plan is what `set_plan` says.
+        async fn severity_levels(
+            &self,
+            account: Option<&AccountId>,
+        ) -> Result<Vec<platform_desk::domain::Severity>, CaseError> {
+            let mut state = self.state.lock().unwrap();
+            state.calls.push("severity_levels".to_owned());
+            match state.plans.get(&account.map(|a| a.as_str().to_owned())) {
+                Some(Some(severities)) => Ok(severities.clone()),
+                Some(None) => Err(CaseError::SubscriptionRequired),
+                None => Ok(platform_desk::domain::Severity::ALL.to_vec()),
+            }
         }
     }
 
