@@ -420,6 +420,12 @@ async fn account_coverage_follows_organizations_and_the_optimized_tag() {
     let verdict = |a: &Answer| a.scope.clone().map(|s| (s.verdict.as_str().to_owned(), s.topic));
     let covered = ask(&h.app, engineer(), "is account 111111111111 covered?").await;
     assert_eq!(verdict(&covered), Some(("in_scope".into(), None)));
+    // Engineers also see what the account's support plan allows.
+    assert!(
+        text_of(&covered).contains("cases of severity low, normal, high, urgent, critical"),
+        "{}",
+        text_of(&covered)
+    );
     let untagged = ask(&h.app, engineer(), "is account 2222-2222-2222 covered by support?").await;
     assert_eq!(
         verdict(&untagged),
@@ -436,6 +442,14 @@ async fn account_coverage_follows_organizations_and_the_optimized_tag() {
     .await;
     assert_eq!(verdict(&nosy), Some(("unclear".into(), None)));
     assert!(!text_of(&nosy).contains("globex"));
+    let own = ask(
+        &h.app,
+        person("2001", Role::Customer, None),
+        "is account 111111111111 covered?",
+    )
+    .await;
+    assert_eq!(verdict(&own), Some(("in_scope".into(), None)));
+    assert!(!text_of(&own).contains("AWS support plan"), "engineers only");
 }
 
 #[tokio::test]
