@@ -53,6 +53,54 @@ pub struct App {
 }
 
 /// What the pipeline decided, before a service ran.
+/// Where the files given with a command come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Files {
+    /// Fetched by the adapter (Discord's attachments); paths are refused.
+    Fetched,
+    /// The console or `ask`: paths are read from this machine.
+    LocalPaths,
+}
+
+/// The intent with the files typed as paths read (the console, `ask`), or
+/// a refusal when paths may not be read (a message from Discord). A file
+/// over AWS's size limit is not read: the service refuses it by its size.
+async fn with_local_files(mut intent: Intent, files: Files) -> Result<Intent, UserError> {
+    use crate::intent::slash::FileSource;
+    let Intent::Ticket(crate::intent::TicketRequest::Note { files: uploads, .. }) = &mut intent else {
+        return Ok(intent);
+    };
+    for upload in uploads.iter_mut() {
+        let FileSource::Local { path } = &upload.source else {
+            continue;
+        };
+        if files == Files::Fetched {
+            return Err(UserError::BadFile(
+                "Attach files with the command's file options; typed paths are read only in the console.".to_owned(),
+            ));
+        }
+        let metadata = match tokio::fs::metadata(path).await {
+            Ok(metadata) if metadata.is_file() => metadata,
+            Ok(_) => return Err(UserError::BadFile(format!("`{}` is not a file.", path.display()))),
+            Err(error) => {
+                return Err(UserError::BadFile(format!(
+                    "I could not read `{}`: {error}.",
+                    path.display()
+                )));
+            }
+        };
+        upload.size = metadata.len();
+        if upload.size <= crate::service::tickets::MAX_FILE_BYTES {
+            let bytes = tokio::fs::read(path)
+                .await
+                .map_err(|error| UserError::BadFile(format!("I could not read `{}`: {error}.", path.display())))?;
+            upload.size = bytes.len() as u64;
+            upload.bytes = Some(bytes.into());
+        }
+    }
+    Ok(intent)
+}
+
 enum Parsed {
     Intent(Intent),
     /// A slash command that could not be used; the kind it was reaching for.
@@ -215,7 +263,19 @@ impl App {
     /// Runs one inbound message or command through the pipeline. Never fails:
     /// user mistakes become polite replies, internal failures a reply with a
     /// reference that is also in the log.
+    /// Answers one inbound message or command from Discord (or a test):
+    /// files are what its adapter fetched; a path typed as a file is refused.
     pub async fn handle(&self, inbound: Inbound) -> Answer {
+        self.handle_from(inbound, Files::Fetched).await
+    }
+
+    /// Answers one line typed in the console or `ask`: a path given as a
+    /// file is read from this machine (the person typing is on it).
+    pub async fn handle_local(&self, inbound: Inbound) -> Answer {
+        self.handle_from(inbound, Files::LocalPaths).await
+    }
+
+    async fn handle_from(&self, inbound: Inbound, files: Files) -> Answer {
         let span = tracing::info_span!(
             "inbound",
             user = %inbound.actor.user_id,
@@ -231,7 +291,10 @@ impl App {
             };
             tracing::Span::current().record("intent", kind.as_str());
             let mut answer = match parsed {
-                Parsed::Intent(intent) => self.run(&inbound.actor, intent).await,
+                Parsed::Intent(intent) => match with_local_files(intent, files).await {
+                    Ok(intent) => self.run(&inbound.actor, intent).await,
+                    Err(error) => self.answer_error(kind, ServiceError::User(error)),
+                },
                 Parsed::BadCommand(kind, error) => {
                     self.answer_error(kind, ServiceError::User(UserError::Command(error)))
                 }

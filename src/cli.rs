@@ -218,7 +218,7 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> 
         Command::Ask(args) => {
             let app = App::build(config).await?;
             let actor = actor(&app, &args.actor);
-            let answer = app.handle(Inbound::text(actor, args.text.join(" "))).await;
+            let answer = app.handle_local(Inbound::text(actor, args.text.join(" "))).await;
             if args.json {
                 say!("{}", answer.to_json_line());
             } else {

@@ -301,7 +301,7 @@ pub async fn run(app: &App, mut actor: Actor, history: Option<PathBuf>) -> anyho
             }
             None => {}
         }
-        let answer = app.handle(Inbound::text(actor.clone(), line)).await;
+        let answer = app.handle_local(Inbound::text(actor.clone(), line)).await;
         if json {
             say!("{}", answer.to_json_line());
         } else {

@@ -34,6 +34,8 @@ pub enum UserError {
     AccountNotYours(String),
     #[error("{0}")]
     NothingToChange(String),
+    #[error("{0} Nothing was added to the ticket.")]
+    BadFile(String),
 }
 
 /// Why a service could not answer.

@@ -348,6 +348,16 @@ pub fn printable(s: &str, multiline: bool) -> std::borrow::Cow<'_, str> {
     )
 }
 
+/// A file's size for people: "812 B", "14.2 KB", "4.8 MB" (units of 1,000,
+/// as AWS states its limits).
+pub fn file_size(bytes: u64) -> String {
+    match bytes {
+        0..1_000 => format!("{bytes} B"),
+        1_000..1_000_000 => format!("{:.1} KB", bytes as f64 / 1e3),
+        _ => format!("{:.1} MB", bytes as f64 / 1e6),
+    }
+}
+
 /// The longest prefix of `s` with at most `max` characters.
 pub fn clip_chars(s: &str, max: usize) -> &str {
     if s.len() <= max {
@@ -412,6 +422,14 @@ fn mention_token_len(s: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_sizes_read_as_people_write_them() {
+        assert_eq!(file_size(812), "812 B");
+        assert_eq!(file_size(14_200), "14.2 KB");
+        assert_eq!(file_size(5_000_000), "5.0 MB");
+        assert_eq!(file_size(7_250_000), "7.2 MB");
+    }
 
     /// `count` pseudo-random byte strings shorter than `max_len`: lower-case
     /// letters, with one byte in four drawn from `alphabet` (the bytes the

@@ -127,7 +127,7 @@ async fn services_and_communications_use_the_support_json_protocol() {
     assert_eq!(services[0].code, "amazon-elastic-compute-cloud-linux");
     assert_eq!(services[0].category_codes, ["instance-issue"]);
     cases
-        .add_communication(None, "case-123", "Customer confirms")
+        .add_communication(None, "case-123", "Customer confirms", None)
         .await
         .unwrap();
     assert_eq!(

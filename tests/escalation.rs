@@ -1036,3 +1036,77 @@ async fn a_plan_without_the_support_api_logs_the_ticket_and_explains() {
     let text = text_of(&opened);
     assert!(text.contains("support plan"), "{text}");
 }
+
+/// Files for AWS with a note, typed as paths in the console: on disk with
+/// the note before anything is sent, uploaded once (AddAttachmentsToSet)
+/// and sent once with the note, also when the note's answer is lost; too
+/// many bytes or a path from Discord are refused politely with nothing
+/// stored.
+#[tokio::test]
+async fn a_notes_files_reach_the_case_once_even_when_the_answer_is_lost() {
+    let h = harness_with(|config| config.escalations.settle_seconds = 0).await;
+    let id = h.escalation("our EC2 agent stopped reporting at 09:10").await;
+    let files = tempfile::tempdir().unwrap();
+    let log = files.path().join("elasticbox-agent.log");
+    std::fs::write(&log, b"2026-11-28 09:10 agent: lost connection\n").unwrap();
+    let big = files.path().join("core.dump");
+    std::fs::write(&big, vec![0u8; 6_000_000]).unwrap();
+    let local = |text: String| {
+        h.app
+            .handle_local(platform_desk::inbound::Inbound::text(engineer(), text))
+    };
+
+    let refused = local(format!(
+        "/ticket note id:{id} text:\"the dump\" file1:{}",
+        big.display()
+    ))
+    .await;
+    assert!(
+        text_of(&refused).contains("is 6.0 MB; AWS accepts files of at most 5.0 MB"),
+        "{}",
+        text_of(&refused)
+    );
+    let from_discord = h
+        .app
+        .handle(platform_desk::inbound::Inbound::text(
+            engineer(),
+            format!("/ticket note id:{id} text:\"x\" file1:{}", log.display()),
+        ))
+        .await;
+    assert!(
+        text_of(&from_discord).contains("read only in the console"),
+        "{}",
+        text_of(&from_discord)
+    );
+    let events = h.app.store().ticket_events(id).await.unwrap();
+    assert!(!events.iter().any(|e| e.kind == "note"), "nothing stored: {events:?}");
+
+    h.aws.lose_next_communication_response();
+    let noted = local(format!(
+        "/ticket note id:{id} text:\"agent log attached\" file1:{}",
+        log.display()
+    ))
+    .await;
+    assert!(text_of(&noted).contains("Sent to AWS"), "{}", text_of(&noted));
+    h.app.case_worker().finish_background().await;
+    h.clock.advance(time::Duration::minutes(1));
+    h.outbox_emptied().await;
+    let case = &h.aws.cases()[0];
+    assert_eq!(case.communications.len(), 1, "{:?}", case.communications);
+    assert_eq!(
+        case.attachments,
+        vec![(
+            "elasticbox-agent.log".to_owned(),
+            b"2026-11-28 09:10 agent: lost connection\n".to_vec()
+        )]
+    );
+    let uploads = h.aws.calls().iter().filter(|c| *c == "add_attachments").count();
+    assert_eq!(uploads, 1, "uploaded once: {:?}", h.aws.calls());
+    let events = h.app.store().ticket_events(id).await.unwrap();
+    let note = events.iter().find(|e| e.kind == "note").unwrap();
+    assert!(
+        note.detail.contains("[attached: elasticbox-agent.log (40 B)]"),
+        "{}",
+        note.detail
+    );
+}

@@ -88,7 +88,22 @@ pub trait SupportCases: Send + Sync {
         case_ids: &[String],
     ) -> Result<Vec<CaseSummary>, CaseError>;
     async fn resolve_case(&self, account: Option<&AccountId>, case_id: &str) -> Result<(), CaseError>;
-    async fn add_communication(&self, account: Option<&AccountId>, case_id: &str, body: &str) -> Result<(), CaseError>;
+    /// Adds a communication, with the attachment set of
+    /// [`SupportCases::add_attachments`] when it carries files.
+    async fn add_communication(
+        &self,
+        account: Option<&AccountId>,
+        case_id: &str,
+        body: &str,
+        attachment_set_id: Option<&str>,
+    ) -> Result<(), CaseError>;
+    /// Uploads files (name, bytes) into a new attachment set
+    /// (AddAttachmentsToSet); returns its id, valid for an hour.
+    async fn add_attachments(
+        &self,
+        account: Option<&AccountId>,
+        files: &[(String, Vec<u8>)],
+    ) -> Result<String, CaseError>;
     /// A case's communications created at or after `since`
     /// (DescribeCommunications, every page), in no particular order.
     async fn communications(
@@ -128,7 +143,16 @@ impl SupportCases for NoSupport {
     async fn resolve_case(&self, _: Option<&AccountId>, _: &str) -> Result<(), CaseError> {
         Err(CaseError::NotConfigured)
     }
-    async fn add_communication(&self, _: Option<&AccountId>, _: &str, _: &str) -> Result<(), CaseError> {
+    async fn add_communication(
+        &self,
+        _: Option<&AccountId>,
+        _: &str,
+        _: &str,
+        _: Option<&str>,
+    ) -> Result<(), CaseError> {
+        Err(CaseError::NotConfigured)
+    }
+    async fn add_attachments(&self, _: Option<&AccountId>, _: &[(String, Vec<u8>)]) -> Result<String, CaseError> {
         Err(CaseError::NotConfigured)
     }
     async fn communications(
@@ -396,12 +420,19 @@ impl SupportCases for SdkSupportCases {
     }
 
     #[tracing::instrument(name = "aws.add_communication", skip_all, fields(account = account.map(AccountId::as_str), case_id))]
-    async fn add_communication(&self, account: Option<&AccountId>, case_id: &str, body: &str) -> Result<(), CaseError> {
+    async fn add_communication(
+        &self,
+        account: Option<&AccountId>,
+        case_id: &str,
+        body: &str,
+        attachment_set_id: Option<&str>,
+    ) -> Result<(), CaseError> {
         let client = self.client(account).await?;
         let output = client
             .add_communication_to_case()
             .case_id(case_id)
             .communication_body(crate::text::printable(body, true))
+            .set_attachment_set_id(attachment_set_id.map(str::to_owned))
             .customize()
             .config_override(sent_once())
             .send()
@@ -412,6 +443,38 @@ impl SupportCases for SdkSupportCases {
         } else {
             Err(CaseError::Rejected("AWS did not accept the communication".to_owned()))
         }
+    }
+
+    /// Not retried by the SDK either: a set whose answer was lost is left to
+    /// expire, and the next attempt uploads again (the case sees one).
+    #[tracing::instrument(name = "aws.add_attachments", skip_all, fields(account = account.map(AccountId::as_str), files = files.len()))]
+    async fn add_attachments(
+        &self,
+        account: Option<&AccountId>,
+        files: &[(String, Vec<u8>)],
+    ) -> Result<String, CaseError> {
+        let client = self.client(account).await?;
+        let attachments = files
+            .iter()
+            .map(|(name, bytes)| {
+                aws_sdk_support::types::Attachment::builder()
+                    .file_name(name)
+                    .data(aws_smithy_types::Blob::new(bytes.clone()))
+                    .build()
+            })
+            .collect();
+        let output = client
+            .add_attachments_to_set()
+            .set_attachments(Some(attachments))
+            .customize()
+            .config_override(sent_once())
+            .send()
+            .await
+            .map_err(classify)?;
+        output
+            .attachment_set_id()
+            .map(str::to_owned)
+            .ok_or_else(|| CaseError::Rejected("AWS returned no attachment set id".to_owned()))
     }
 
     #[tracing::instrument(name = "aws.describe_severity_levels", skip_all, fields(account = account.map(AccountId::as_str)))]

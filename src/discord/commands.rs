@@ -14,6 +14,7 @@ fn option(command: &str, spec: &OptionSpec, policy: &Policy) -> CreateCommandOpt
     let kind = match spec.kind {
         OptionKind::String => CommandOptionType::String,
         OptionKind::Integer => CommandOptionType::Integer,
+        OptionKind::Attachment => CommandOptionType::Attachment,
     };
     let mut option = CreateCommandOption::new(kind, spec.name, spec.description).required(spec.required);
     let policy_choices: Vec<(String, String)> = match (command, spec.name) {

@@ -11,9 +11,9 @@
 use std::sync::Arc;
 
 use serenity::all::{
-    ActionRowComponent, ChannelId, CommandDataOption, CommandDataOptionValue, CommandInteraction, ComponentInteraction,
-    Context, CreateInteractionResponse, CreateInteractionResponseMessage, EventHandler, GuildId, Http, Interaction,
-    Message, ModalInteraction, Ready, RoleId, UserId,
+    ActionRowComponent, Attachment, AttachmentId, ChannelId, CommandDataOption, CommandDataOptionValue,
+    CommandInteraction, ComponentInteraction, Context, CreateInteractionResponse, CreateInteractionResponseMessage,
+    EventHandler, GuildId, Http, Interaction, Message, ModalInteraction, Ready, RoleId, UserId,
 };
 use serenity::async_trait;
 use tokio::sync::oneshot;
@@ -22,6 +22,7 @@ use super::render;
 use crate::app::App;
 use crate::domain::Role;
 use crate::inbound::{Actor, Content, Inbound};
+use crate::intent::slash::{FileSource, FileUpload};
 use crate::intent::{OptionValue, SlashCommand};
 use crate::reply::ButtonAction;
 
@@ -196,7 +197,8 @@ impl Handler {
             subcommand: Some(subcommand.to_owned()),
             options: vec![("id".to_owned(), OptionValue::Integer(ticket))],
         };
-        self.deferred(http, first, interaction, actor, command, false).await;
+        self.deferred(http, first, interaction, Request::new(actor, command), false)
+            .await;
     }
 
     /// Suggestions while an option is typed: only what the asker may see.
@@ -287,7 +289,8 @@ impl Handler {
                 options,
             },
         };
-        self.deferred(http, first, interaction, actor, command, false).await;
+        self.deferred(http, first, interaction, Request::new(actor, command), false)
+            .await;
     }
 
     /// Defers, runs the command through the pipeline, and completes the
@@ -297,14 +300,19 @@ impl Handler {
         http: &Http,
         first: &FirstResponse,
         interaction: &impl Deferrable,
-        actor: Actor,
-        command: SlashCommand,
+        request: Request<'_>,
         private: bool,
     ) {
+        let Request {
+            actor,
+            mut command,
+            attachments,
+        } = request;
         if let Err(error) = send_first(http, first, interaction, render::deferral(private)).await {
             tracing::error!(%error, "could not defer the interaction");
             return;
         }
+        fetch_attachments(&mut command, attachments).await;
         let answer = self
             .app
             .handle(Inbound {
@@ -334,7 +342,11 @@ impl Handler {
     }
 
     async fn command(&self, http: &Http, first: &FirstResponse, interaction: &CommandInteraction) {
-        let command = slash_command(&interaction.data.name, &interaction.data.options);
+        let command = slash_command(
+            &interaction.data.name,
+            &interaction.data.options,
+            &interaction.data.resolved.attachments,
+        );
         let actor = self.member_actor(
             &interaction.user,
             interaction.member.as_deref(),
@@ -344,7 +356,13 @@ impl Handler {
         if may_call_aws(&command) {
             // Whether the answer will be private must be chosen now.
             let private = self.app.directory().answers_privately(&actor, &command.name);
-            self.deferred(http, first, interaction, actor, command, private).await;
+            let attachments: Vec<Attachment> = interaction.data.resolved.attachments.values().cloned().collect();
+            let request = Request {
+                actor,
+                command,
+                attachments: &attachments,
+            };
+            self.deferred(http, first, interaction, request, private).await;
             return;
         }
         let answer = self
@@ -407,14 +425,20 @@ fn may_call_aws(command: &SlashCommand) -> bool {
         // A scope question naming an account is checked in Organizations.
         "scope" => command.options.iter().any(|(_, value)| match value {
             OptionValue::String(text) => crate::intent::account_in(text).is_some(),
-            OptionValue::Integer(_) => false,
+            OptionValue::Integer(_) | OptionValue::File(_) => false,
         }),
         _ => false,
     }
 }
 
-/// Discord's nested options, flattened into the pipeline's `SlashCommand`.
-pub fn slash_command(name: &str, options: &[CommandDataOption]) -> SlashCommand {
+/// Discord's nested options, flattened into the pipeline's `SlashCommand`;
+/// an attachment option names its file (in `attachments`, the interaction's
+/// resolved data), whose bytes are fetched after the deferral.
+pub fn slash_command(
+    name: &str,
+    options: &[CommandDataOption],
+    attachments: &std::collections::HashMap<AttachmentId, Attachment>,
+) -> SlashCommand {
     let mut command = SlashCommand {
         name: name.to_owned(),
         subcommand: None,
@@ -424,16 +448,33 @@ pub fn slash_command(name: &str, options: &[CommandDataOption]) -> SlashCommand 
         match &option.value {
             CommandDataOptionValue::SubCommand(inner) => {
                 command.subcommand = Some(option.name.clone());
-                command.options.extend(inner.iter().filter_map(flat));
+                command
+                    .options
+                    .extend(inner.iter().filter_map(|o| flat(o, attachments)));
             }
-            _ => command.options.extend(flat(option)),
+            _ => command.options.extend(flat(option, attachments)),
         }
     }
     command
 }
 
-fn flat(option: &CommandDataOption) -> Option<(String, OptionValue)> {
+fn flat(
+    option: &CommandDataOption,
+    attachments: &std::collections::HashMap<AttachmentId, Attachment>,
+) -> Option<(String, OptionValue)> {
     let value = match &option.value {
+        CommandDataOptionValue::Attachment(id) => match attachments.get(id) {
+            Some(attachment) => OptionValue::File(FileUpload {
+                name: attachment.filename.clone(),
+                size: u64::from(attachment.size),
+                source: FileSource::Discord {
+                    url: attachment.url.clone(),
+                },
+                bytes: None,
+            }),
+            // Not resolved: nothing to fetch, and validation refuses it.
+            None => OptionValue::Integer(0),
+        },
         CommandDataOptionValue::String(s) => OptionValue::String(s.clone()),
         CommandDataOptionValue::Integer(i) => OptionValue::Integer(*i),
         CommandDataOptionValue::Number(n) => OptionValue::String(n.to_string()),
@@ -443,6 +484,56 @@ fn flat(option: &CommandDataOption) -> Option<(String, OptionValue)> {
     };
     Some((option.name.clone(), value))
 }
+
+/// Downloads the Discord attachments given with a command (within AWS's
+/// size limit; a larger one is left for the service to refuse by its size),
+/// each within a bounded time; one that cannot be fetched is left without
+/// bytes and refused politely.
+async fn fetch_attachments(command: &mut SlashCommand, attachments: &[Attachment]) {
+    for (_, value) in command.options.iter_mut() {
+        let OptionValue::File(file) = value else {
+            continue;
+        };
+        let FileSource::Discord { url } = &file.source else {
+            continue;
+        };
+        if file.size > crate::service::tickets::MAX_FILE_BYTES {
+            continue;
+        }
+        let Some(attachment) = attachments.iter().find(|a| a.url == *url) else {
+            continue;
+        };
+        match tokio::time::timeout(ATTACHMENT_FETCH, attachment.download()).await {
+            Ok(Ok(bytes)) => {
+                file.size = bytes.len() as u64;
+                file.bytes = Some(bytes.into());
+            }
+            Ok(Err(error)) => tracing::warn!(%error, file = %file.name, "could not fetch an attachment"),
+            Err(_) => tracing::warn!(file = %file.name, "an attachment took too long to fetch"),
+        }
+    }
+}
+
+/// A command to run after its interaction is deferred: who asked, what,
+/// and the Discord attachments its file options name.
+struct Request<'a> {
+    actor: Actor,
+    command: SlashCommand,
+    attachments: &'a [Attachment],
+}
+
+impl Request<'_> {
+    fn new(actor: Actor, command: SlashCommand) -> Self {
+        Self {
+            actor,
+            command,
+            attachments: &[],
+        }
+    }
+}
+
+/// The longest an attachment's download may take.
+const ATTACHMENT_FETCH: std::time::Duration = std::time::Duration::from_secs(20);
 
 impl Handler {
     /// An interaction, from the gateway or the HTTP endpoint: acted on once
@@ -614,7 +705,7 @@ mod tests {
             {"name": "show", "type": 1, "options": [{"name": "id", "type": 4, "value": 12}]}
         ]))
         .unwrap();
-        let command = slash_command("ticket", &options);
+        let command = slash_command("ticket", &options, &Default::default());
         assert_eq!(command.subcommand.as_deref(), Some("show"));
         assert_eq!(command.options, vec![("id".to_owned(), OptionValue::Integer(12))]);
     }

@@ -9,6 +9,8 @@ use crate::domain::Severity;
 pub enum OptionKind {
     String,
     Integer,
+    /// A file (Discord's attachment option; a path in the console).
+    Attachment,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -50,6 +52,18 @@ const fn text(name: &'static str, description: &'static str, required: bool, max
         required,
         choices: &[],
         max_length,
+    }
+}
+
+const fn file_option(name: &'static str, description: &'static str) -> OptionSpec {
+    OptionSpec {
+        name,
+        autocomplete: false,
+        description,
+        kind: OptionKind::Attachment,
+        required: false,
+        choices: &[],
+        max_length: 4_096,
     }
 }
 
@@ -288,6 +302,9 @@ pub const COMMANDS: &[CommandSpec] = &[
                         choices: &["aws", "internal"],
                         max_length: 8,
                     },
+                    file_option("file1", "A file for AWS (a log, a capture): at most 5 MB"),
+                    file_option("file2", "Another file for AWS: at most 5 MB"),
+                    file_option("file3", "A third file for AWS: at most 5 MB"),
                 ],
             },
             SubcommandSpec {

@@ -136,6 +136,8 @@ pub enum TicketRequest {
         /// Where the note goes: to the AWS case (the default), or to the
         /// provider only.
         to: NoteTo,
+        /// Files for the AWS case (at most three).
+        files: Vec<slash::FileUpload>,
     },
     Resolve {
         id: i64,

@@ -14,6 +14,30 @@ use crate::domain::{AccountId, Severity};
 pub enum OptionValue {
     String(String),
     Integer(i64),
+    /// A file attached to the command.
+    File(FileUpload),
+}
+
+/// A file given with a command (`/ticket note`'s `file1`..`file3`): its name
+/// and size as its sender gave them, where it is, and its bytes once
+/// fetched (an adapter fetches a file only when it is within the size AWS
+/// accepts; the service refuses the others by name and size).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileUpload {
+    pub name: String,
+    pub size: u64,
+    pub source: FileSource,
+    pub bytes: Option<std::sync::Arc<[u8]>>,
+}
+
+/// Where a file given with a command is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileSource {
+    /// Attached in Discord: on Discord's CDN.
+    Discord { url: String },
+    /// A path on this machine, typed in the console or `ask`: read only for
+    /// those (never for a message from Discord).
+    Local { path: std::path::PathBuf },
 }
 
 /// A slash command invocation, flattened: Discord nests a subcommand's options
@@ -175,7 +199,17 @@ impl SlashCommand {
             .find(|(name, _)| name == option)
             .and_then(|(_, value)| match value {
                 OptionValue::String(s) => Some(s.as_str()),
-                OptionValue::Integer(_) => None,
+                OptionValue::Integer(_) | OptionValue::File(_) => None,
+            })
+    }
+
+    fn file(&self, option: &str) -> Option<&FileUpload> {
+        self.options
+            .iter()
+            .find(|(name, _)| name == option)
+            .and_then(|(_, value)| match value {
+                OptionValue::File(file) => Some(file),
+                _ => None,
             })
     }
 
@@ -185,7 +219,7 @@ impl SlashCommand {
             .find(|(name, _)| name == option)
             .and_then(|(_, value)| match value {
                 OptionValue::Integer(i) => Some(*i),
-                OptionValue::String(_) => None,
+                OptionValue::String(_) | OptionValue::File(_) => None,
             })
     }
 
@@ -241,6 +275,10 @@ impl SlashCommand {
                     text: command.string("text").unwrap_or_default().to_owned(),
                     // The option's choices were checked already.
                     to: command.string("to").and_then(NoteTo::parse).unwrap_or_default(),
+                    files: ["file1", "file2", "file3"]
+                        .into_iter()
+                        .filter_map(|name| command.file(name).cloned())
+                        .collect(),
                 }),
                 Some("resolve") => Intent::Ticket(TicketRequest::Resolve {
                     id: command.integer("id").unwrap_or_default(),
@@ -446,6 +484,24 @@ fn coerce(option: &OptionSpec, value: OptionValue) -> Result<OptionValue, SlashE
             .parse::<i64>()
             .map(OptionValue::Integer)
             .map_err(|_| bad("must be a whole number, like 42".to_owned())),
+        (OptionKind::Attachment, OptionValue::File(file)) => Ok(OptionValue::File(file)),
+        // Typed as text (the console, `ask`): a path, read only there.
+        (OptionKind::Attachment, OptionValue::String(path)) => {
+            let path = std::path::PathBuf::from(path.trim());
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .filter(|n| !n.is_empty())
+                .ok_or_else(|| bad("must name a file".to_owned()))?;
+            Ok(OptionValue::File(FileUpload {
+                name,
+                size: 0,
+                source: FileSource::Local { path },
+                bytes: None,
+            }))
+        }
+        (_, OptionValue::File(_)) => Err(bad("takes text, not a file".to_owned())),
+        (OptionKind::Attachment, OptionValue::Integer(_)) => Err(bad("must be a file".to_owned())),
         (OptionKind::String, OptionValue::Integer(i)) => coerce(option, OptionValue::String(i.to_string())),
         (OptionKind::String, OptionValue::String(s)) => {
             let trimmed = s.trim();
@@ -671,6 +727,7 @@ mod tests {
                     id: 3,
                     text: "called AWS".into(),
                     to: NoteTo::Aws,
+                    files: vec![],
                 }),
             ),
             (
@@ -679,6 +736,7 @@ mod tests {
                     id: 3,
                     text: "spoke to their CTO".into(),
                     to: NoteTo::Internal,
+                    files: vec![],
                 }),
             ),
             (

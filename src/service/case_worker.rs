@@ -516,10 +516,45 @@ impl CaseWorker {
                 }
                 let room = MAX_CASE_BODY.saturating_sub(mark.chars().count() + 2);
                 let body = format!("{}\n\n{mark}", clip_chars(&action.body, room));
-                self.bounded(self.cases.add_communication(account, &action.aws_case_id, &body))
-                    .await
+                let set = self.attachment_set(action).await?;
+                self.bounded(
+                    self.cases
+                        .add_communication(account, &action.aws_case_id, &body, set.as_deref()),
+                )
+                .await
             }
         }
+    }
+
+    /// The attachment set carrying a note's files (None without files): the
+    /// one made by an earlier attempt while it lasts, else a new upload,
+    /// remembered at once, so that a resend after a lost answer sends the
+    /// same set and the case gets the files once.
+    async fn attachment_set(&self, action: &CaseAction) -> Result<Option<String>, CaseError> {
+        let now = self.clock.now();
+        if let (Some(set), Some(expires)) = (&action.attachment_set_id, &action.attachment_set_expires_at)
+            && *expires > crate::store::timestamp(now + time::Duration::minutes(5))
+        {
+            return Ok(Some(set.clone()));
+        }
+        let files = self
+            .store
+            .case_action_files(action.id)
+            .await
+            .map_err(|e| CaseError::Transient(format!("could not read the note's files: {e}")))?;
+        if files.is_empty() {
+            return Ok(None);
+        }
+        let files: Vec<(String, Vec<u8>)> = files.into_iter().map(|f| (f.name, f.bytes)).collect();
+        let set = self
+            .bounded(self.cases.add_attachments(action.account_id.as_ref(), &files))
+            .await?;
+        // AWS keeps an unused set for an hour.
+        self.store
+            .record_attachment_set(action.id, &set, now + time::Duration::minutes(55))
+            .await
+            .map_err(|e| CaseError::Transient(format!("could not record the attachment set: {e}")))?;
+        Ok(Some(set))
     }
 
     /// The cases AWS knows among `ids`, asked for one at a time; those it

@@ -11,6 +11,7 @@ use crate::clock::Clock;
 use crate::domain::Role;
 use crate::error::{ServiceError, UserError};
 use crate::inbound::Actor;
+use crate::intent::slash::FileUpload;
 use crate::intent::{NoteTo, TicketFilter, TicketRequest};
 use crate::policy::Policy;
 use crate::reply::{Embed, Reply, colour, quote_user_text};
@@ -18,7 +19,7 @@ use crate::service::case_worker::CaseWorker;
 use crate::service::escalation::actor_ref;
 use crate::service::ticket_view;
 use crate::store::tickets::INTERNAL_NOTE;
-use crate::store::{NoteKind, Store, Ticket, TicketQuery, TicketStatus};
+use crate::store::{NoteFile, NoteKind, Store, Ticket, TicketQuery, TicketStatus};
 
 pub struct TicketOutcome {
     pub reply: Reply,
@@ -74,8 +75,15 @@ impl TicketService {
                 status,
                 customer,
             } => self.list(actor, filter, status.as_deref(), customer.as_deref()).await,
-            TicketRequest::Note { id, text, to } => {
+            TicketRequest::Note { id, text, to, files } => {
                 let ticket = self.visible(actor, id).await?;
+                if !files.is_empty() && to == NoteTo::Internal {
+                    return Err(UserError::BadFile(
+                        "Files go to the AWS case; an internal note takes none.".to_owned(),
+                    )
+                    .into());
+                }
+                let files = checked_files(&files)?;
                 let kind = match (to, actor.role) {
                     (NoteTo::Internal, Role::Engineer) => NoteKind::Internal,
                     (NoteTo::Internal, Role::Customer) => NoteKind::ToDesk,
@@ -88,6 +96,7 @@ impl TicketService {
                         &actor_ref(actor),
                         crate::text::printable(&text, true).trim(),
                         kind,
+                        &files,
                         self.clock.now(),
                     )
                     .await?;
@@ -343,5 +352,59 @@ fn note_destination(kind: NoteKind, has_case: bool) -> (&'static str, &'static s
             "Note to the desk",
             "The provider's engineers see this note; it is not sent to AWS.",
         ),
+    }
+}
+
+/// AWS accepts at most this many files in one attachment set...
+pub const MAX_FILES: usize = 3;
+/// ...of at most this many bytes each.
+pub const MAX_FILE_BYTES: u64 = 5_000_000;
+
+/// The files given with a note, as they will be sent to AWS, or a polite
+/// refusal naming the one that cannot be: too many, too large, empty, or
+/// not readable.
+fn checked_files(files: &[FileUpload]) -> Result<Vec<NoteFile>, UserError> {
+    if files.len() > MAX_FILES {
+        return Err(UserError::BadFile(format!(
+            "AWS takes at most {MAX_FILES} files with one note; {} were given.",
+            files.len()
+        )));
+    }
+    files
+        .iter()
+        .map(|file| {
+            let name = clean_file_name(&file.name);
+            let size = file.bytes.as_ref().map_or(file.size, |b| b.len() as u64);
+            if size > MAX_FILE_BYTES {
+                return Err(UserError::BadFile(format!(
+                    "The file `{name}` is {}; AWS accepts files of at most {} each. Compress it or send a part of it.",
+                    crate::text::file_size(size),
+                    crate::text::file_size(MAX_FILE_BYTES)
+                )));
+            }
+            let Some(bytes) = &file.bytes else {
+                return Err(UserError::BadFile(format!("I could not read the file `{name}`.")));
+            };
+            if bytes.is_empty() {
+                return Err(UserError::BadFile(format!("The file `{name}` is empty.")));
+            }
+            Ok(NoteFile {
+                name,
+                bytes: bytes.to_vec(),
+            })
+        })
+        .collect()
+}
+
+/// A file name as AWS gets it: printable, one line, without a path, at most
+/// 255 characters; "file" when nothing is left.
+fn clean_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let printable = crate::text::printable(base, false);
+    let trimmed = crate::text::clip_chars(printable.trim(), 255).trim();
+    if trimmed.is_empty() || trimmed == "." || trimmed == ".." {
+        "file".to_owned()
+    } else {
+        trimmed.to_owned()
     }
 }

@@ -42,7 +42,7 @@ use time::OffsetDateTime;
 
 pub use outages::{Outage, OutagePost, OutageRecord, OutageSource, OutageStatus, PollState, Recorded, Subscription};
 pub use tickets::{
-    ActorRef, CaseAction, CaseState, NewTicket, NoteKind, Ticket, TicketEvent, TicketQuery, TicketStatus,
+    ActorRef, CaseAction, CaseState, NewTicket, NoteFile, NoteKind, Ticket, TicketEvent, TicketQuery, TicketStatus,
 };
 
 /// A transaction on the store, whichever the backend.

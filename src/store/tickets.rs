@@ -488,7 +488,7 @@ impl Store {
     /// Adds a note to a ticket, and queues it for the ticket's AWS case
     /// (a reply to AWS: see [`Store::add_note_as`] for the other kinds).
     pub async fn add_note(&self, id: i64, actor: &ActorRef, note: &str, at: OffsetDateTime) -> Result<(), StoreError> {
-        self.add_note_as(id, actor, note, NoteKind::ToAws, at).await
+        self.add_note_as(id, actor, note, NoteKind::ToAws, &[], at).await
     }
 
     /// Adds a note of `kind` to a ticket: its event, and for a reply to AWS
@@ -500,10 +500,19 @@ impl Store {
         actor: &ActorRef,
         note: &str,
         kind: NoteKind,
+        files: &[NoteFile],
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let mut tx = self.write_transaction().await?;
-        record_event(&mut *tx, id, actor, kind.event_kind(), note, at).await?;
+        let mut detail = note.to_owned();
+        if !files.is_empty() {
+            let names: Vec<String> = files
+                .iter()
+                .map(|f| format!("{} ({})", f.name, crate::text::file_size(f.bytes.len() as u64)))
+                .collect();
+            detail.push_str(&format!("\n[attached: {}]", names.join(", ")));
+        }
+        record_event(&mut *tx, id, actor, kind.event_kind(), &detail, at).await?;
         let to_aws = matches!(kind, NoteKind::ToAws | NoteKind::HeldForApproval);
         // A reply goes back to AWS: the customer's side has answered.
         sqlx::query(
@@ -519,7 +528,16 @@ impl Store {
         if to_aws {
             let body = format!("{} ({}) wrote:\n\n{note}", actor.name, actor.role);
             let held = kind == NoteKind::HeldForApproval;
-            queue_case_action(&mut *tx, id, "communicate", &body, held, at).await?;
+            let action = queue_case_action(&mut *tx, id, "communicate", &body, held, at).await?;
+            for (position, file) in files.iter().enumerate() {
+                sqlx::query("INSERT INTO case_action_files (action_id, position, name, bytes) VALUES ($1, $2, $3, $4)")
+                    .bind(action)
+                    .bind(position as i64)
+                    .bind(&file.name)
+                    .bind(file.bytes.as_slice())
+                    .execute(&mut *tx)
+                    .await?;
+            }
         }
         tx.commit().await?;
         Ok(())
@@ -543,6 +561,39 @@ impl Store {
             .await?;
         record_event(&mut *tx, id, &system_actor(), "case_severity", detail, at).await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// The files of a queued action, in order.
+    pub async fn case_action_files(&self, action_id: i64) -> Result<Vec<NoteFile>, StoreError> {
+        let rows = sqlx::query("SELECT name, bytes FROM case_action_files WHERE action_id = $1 ORDER BY position")
+            .bind(action_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(NoteFile {
+                    name: row.try_get("name")?,
+                    bytes: row.try_get("bytes")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Remembers the attachment set AWS made for an action's files, until
+    /// it expires.
+    pub async fn record_attachment_set(
+        &self,
+        action_id: i64,
+        set_id: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE case_actions SET attachment_set_id = $1, attachment_set_expires_at = $2 WHERE id = $3")
+            .bind(set_id)
+            .bind(timestamp(expires_at))
+            .bind(action_id)
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 
@@ -764,7 +815,8 @@ impl Store {
     /// time has come, oldest first.
     pub async fn due_case_actions(&self, now: OffsetDateTime, limit: i64) -> Result<Vec<CaseAction>, StoreError> {
         let rows = sqlx::query(
-            "SELECT a.id, a.ticket_id, a.kind, a.body, a.attempts, t.aws_case_id, t.account_id
+            "SELECT a.id, a.ticket_id, a.kind, a.body, a.attempts, t.aws_case_id, t.account_id,
+                    a.attachment_set_id, a.attachment_set_expires_at
              FROM case_actions a JOIN tickets t ON t.id = a.ticket_id
              WHERE a.done_at IS NULL AND a.held = 0 AND t.aws_case_id IS NOT NULL
                AND (a.next_attempt_at IS NULL OR a.next_attempt_at <= $1)
@@ -785,6 +837,8 @@ impl Store {
                     attempts: row.try_get("attempts")?,
                     aws_case_id: row.try_get("aws_case_id")?,
                     account_id: account.and_then(|a| a.parse().ok()),
+                    attachment_set_id: row.try_get("attachment_set_id")?,
+                    attachment_set_expires_at: row.try_get("attachment_set_expires_at")?,
                 })
             })
             .collect()
@@ -867,6 +921,13 @@ impl Store {
     }
 }
 
+/// A file sent with a note to AWS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteFile {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
 /// What a note on a ticket is, by where it goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NoteKind {
@@ -896,7 +957,7 @@ impl NoteKind {
 pub const INTERNAL_NOTE: &str = "internal_note";
 
 /// Queues a note or resolution for the ticket's AWS case; a `held` one waits
-/// for an engineer's approval.
+/// for an engineer's approval. Returns its id.
 async fn queue_case_action(
     executor: impl AnyExecutor<'_>,
     ticket_id: i64,
@@ -904,16 +965,17 @@ async fn queue_case_action(
     body: &str,
     held: bool,
     at: OffsetDateTime,
-) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO case_actions (ticket_id, kind, body, created_at, held) VALUES ($1, $2, $3, $4, $5)")
-        .bind(ticket_id)
-        .bind(kind)
-        .bind(body)
-        .bind(timestamp(at))
-        .bind(i64::from(held))
-        .execute(executor)
-        .await?;
-    Ok(())
+) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO case_actions (ticket_id, kind, body, created_at, held) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(ticket_id)
+    .bind(kind)
+    .bind(body)
+    .bind(timestamp(at))
+    .bind(i64::from(held))
+    .fetch_one(executor)
+    .await?)
 }
 
 /// A note or resolution waiting to reach AWS.
@@ -926,4 +988,7 @@ pub struct CaseAction {
     pub attempts: i64,
     pub aws_case_id: String,
     pub account_id: Option<AccountId>,
+    /// The attachment set AWS made for the action's files, while it lasts.
+    pub attachment_set_id: Option<String>,
+    pub attachment_set_expires_at: Option<String>,
 }

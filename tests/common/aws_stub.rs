@@ -63,6 +63,8 @@ struct StubState {
     communications: Mutex<Vec<StubCommunication>>,
     /// Items per page of DescribeCommunications.
     communication_page: Mutex<usize>,
+    /// Attachment sets uploaded (AddAttachmentsToSet) and not yet used.
+    attachment_sets: Mutex<Vec<(String, NamedFiles)>>,
     /// The severity codes DescribeSeverityLevels gives; None: the plan has
     /// no Support API (SubscriptionRequiredException).
     severity_levels: Mutex<Option<Vec<String>>>,
@@ -77,6 +79,9 @@ struct StubState {
     health_page: Mutex<usize>,
 }
 
+/// Files by name.
+type NamedFiles = Vec<(String, Vec<u8>)>;
+
 /// One message of a case's conversation the stub keeps: the desk's notes
 /// (AddCommunicationToCase) and replies a test adds for AWS.
 #[derive(Debug, Clone)]
@@ -85,6 +90,8 @@ struct StubCommunication {
     body: String,
     submitted_by: String,
     time_created: String,
+    /// The files attached to it (name, bytes).
+    attachments: Vec<(String, Vec<u8>)>,
 }
 
 /// One Health event the stub serves: the event as AWS sends it, its latest
@@ -123,6 +130,7 @@ impl AwsStub {
             faults: Mutex::new(Faults::default()),
             communications: Mutex::new(Vec::new()),
             communication_page: Mutex::new(100),
+            attachment_sets: Mutex::new(Vec::new()),
             severity_levels: Mutex::new(Some(
                 ["low", "normal", "high", "urgent", "critical"]
                     .map(str::to_owned)
@@ -182,7 +190,24 @@ impl AwsStub {
             body: body.into(),
             submitted_by: "Amazon Web Services".into(),
             time_created: time_created.into(),
+            attachments: Vec::new(),
         });
+    }
+
+    /// The files that reached cases, with their communications (case id,
+    /// file name, bytes), in order.
+    pub fn attached_files(&self) -> Vec<(String, String, Vec<u8>)> {
+        self.state
+            .communications
+            .lock()
+            .unwrap()
+            .iter()
+            .flat_map(|c| {
+                c.attachments
+                    .iter()
+                    .map(|(name, bytes)| (c.case_id.clone(), name.clone(), bytes.clone()))
+            })
+            .collect()
     }
 
     /// The support plan offers these severities (None: no Support API).
@@ -437,8 +462,14 @@ async fn handle(State(state): State<Arc<StubState>>, request: Request) -> Respon
                         && time::OffsetDateTime::parse(&c.time_created, rfc3339).is_ok_and(|at| at >= after)
                 })
                 .map(|c| {
+                    let files: Vec<serde_json::Value> = c
+                        .attachments
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (name, _))| serde_json::json!({"attachmentId": format!("{}-{i}", c.time_created), "fileName": name}))
+                        .collect();
                     serde_json::json!({"caseId": c.case_id, "body": c.body, "submittedBy": c.submitted_by,
-                                       "timeCreated": c.time_created, "attachmentSet": []})
+                                       "timeCreated": c.time_created, "attachmentSet": files})
                 })
                 .collect();
             communications.reverse();
@@ -462,14 +493,68 @@ async fn handle(State(state): State<Arc<StubState>>, request: Request) -> Respon
                 "AWS Premium Support Subscription is required to use this service.",
             ),
         },
+        "AddAttachmentsToSet" => {
+            use base64::Engine as _;
+            let mut files = Vec::new();
+            for attachment in payload["attachments"].as_array().cloned().unwrap_or_default() {
+                let name = attachment["fileName"].as_str().unwrap_or_default().to_owned();
+                let Ok(bytes) =
+                    base64::engine::general_purpose::STANDARD.decode(attachment["data"].as_str().unwrap_or_default())
+                else {
+                    return aws_error(StatusCode::BAD_REQUEST, "ValidationException", "data is not base64");
+                };
+                files.push((name, bytes));
+            }
+            if files.is_empty() || files.len() > 3 {
+                return aws_error(
+                    StatusCode::BAD_REQUEST,
+                    "AttachmentLimitExceeded",
+                    "1 to 3 attachments a set",
+                );
+            }
+            if files
+                .iter()
+                .any(|(_, bytes)| bytes.len() > 5 * 1024 * 1024 || bytes.is_empty())
+            {
+                return aws_error(
+                    StatusCode::BAD_REQUEST,
+                    "AttachmentSetSizeLimitExceeded",
+                    "5 MB an attachment",
+                );
+            }
+            let mut sets = state.attachment_sets.lock().unwrap();
+            let id = format!("set-{}", sets.len() + 1 + state.targets.lock().unwrap().len());
+            sets.push((id.clone(), files));
+            json(
+                StatusCode::OK,
+                serde_json::json!({"attachmentSetId": id, "expiryTime": "2099-01-01T00:00:00.000Z"}),
+            )
+        }
         "AddCommunicationToCase" => {
             let case_id = payload["caseId"].as_str().unwrap_or_default().to_owned();
             let text = payload["communicationBody"].as_str().unwrap_or_default().to_owned();
+            let set = payload["attachmentSetId"].as_str().map(str::to_owned);
+            let attachments = match set {
+                None => Some(Vec::new()),
+                // A set is used by one communication, as AWS does.
+                Some(set) => {
+                    let mut sets = state.attachment_sets.lock().unwrap();
+                    sets.iter()
+                        .position(|(id, _)| *id == set)
+                        .map(|index| sets.remove(index).1)
+                }
+            };
             if case_id.is_empty() || text.is_empty() {
                 aws_error(
                     StatusCode::BAD_REQUEST,
                     "ValidationException",
                     "caseId and communicationBody are required",
+                )
+            } else if attachments.is_none() {
+                aws_error(
+                    StatusCode::BAD_REQUEST,
+                    "AttachmentSetIdNotFound",
+                    "the attachment set does not exist or has expired",
                 )
             } else {
                 let now = time::OffsetDateTime::now_utc();
@@ -478,6 +563,7 @@ async fn handle(State(state): State<Arc<StubState>>, request: Request) -> Respon
                     body: text,
                     submitted_by: "desk@provider.example".into(),
                     time_created: platform_desk::store::timestamp(now),
+                    attachments: attachments.unwrap_or_default(),
                 });
                 json(StatusCode::OK, serde_json::json!({"result": true}))
             }

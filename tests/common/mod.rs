@@ -86,6 +86,8 @@ pub mod fakes {
         pub communications: Vec<String>,
         /// Messages from AWS (or the customer's side), added by tests.
         pub replies: Vec<CaseCommunication>,
+        /// Files attached to the case's communications (name, bytes).
+        pub attachments: Vec<(String, Vec<u8>)>,
     }
 
     #[derive(Default)]
@@ -99,7 +101,13 @@ pub mod fakes {
         /// Severities offered per account (the bot's own: None); None: no
         /// Support API. Accounts not listed are offered every severity.
         plans: std::collections::HashMap<Option<String>, Option<Vec<platform_desk::domain::Severity>>>,
+        /// Attachment sets uploaded and not yet used.
+        attachment_sets: Vec<(String, NamedFiles)>,
+        lose_next_communication_response: bool,
     }
+
+    /// Files by name.
+    type NamedFiles = Vec<(String, Vec<u8>)>;
 
     /// AWS Support in memory. Failures can be queued; a create can "lose its
     /// response" (the case exists, the caller sees a network error), as when
@@ -117,6 +125,11 @@ pub mod fakes {
         /// killed in the middle of it).
         pub fn slow_next_create(&self, wait: std::time::Duration) {
             self.state.lock().unwrap().slow_next_create = Some(wait);
+        }
+        /// The next AddCommunicationToCase reaches the case, and its answer
+        /// is lost.
+        pub fn lose_next_communication_response(&self) {
+            self.state.lock().unwrap().lose_next_communication_response = true;
         }
         pub fn lose_next_create_response(&self) {
             self.state.lock().unwrap().lose_next_create_response = true;
@@ -196,6 +209,7 @@ pub mod fakes {
                 status: "opened".into(),
                 communications: vec![],
                 replies: vec![],
+                attachments: vec![],
             });
             if std::mem::take(&mut state.lose_next_create_response) {
                 return Err(CaseError::Transient(
@@ -281,15 +295,40 @@ pub mod fakes {
             _account: Option<&AccountId>,
             case_id: &str,
             body: &str,
+            attachment_set_id: Option<&str>,
         ) -> Result<(), CaseError> {
             let mut state = self.enter("add_communication")?;
+            let files = match attachment_set_id {
+                Some(set) => match state.attachment_sets.iter().position(|(id, _)| id == set) {
+                    // A set is used once, as AWS does.
+                    Some(index) => state.attachment_sets.remove(index).1,
+                    None => return Err(CaseError::Rejected("AttachmentSetIdNotFound".into())),
+                },
+                None => Vec::new(),
+            };
             match state.cases.iter_mut().find(|c| c.case_id == case_id) {
                 Some(case) => {
                     case.communications.push(body.to_owned());
+                    case.attachments.extend(files);
+                    if std::mem::take(&mut state.lose_next_communication_response) {
+                        return Err(CaseError::Transient(
+                            "connection reset after the request was sent".into(),
+                        ));
+                    }
                     Ok(())
                 }
                 None => Err(CaseError::Rejected("CaseIdNotFound".into())),
             }
+        }
+        async fn add_attachments(
+            &self,
+            _account: Option<&AccountId>,
+            files: &[(String, Vec<u8>)],
+        ) -> Result<String, CaseError> {
+            let mut state = self.enter("add_attachments")?;
+            let id = format!("set-{}", state.calls.len());
+            state.attachment_sets.push((id.clone(), files.to_vec()));
+            Ok(id)
         }
         async fn services(&self, _account: Option<&AccountId>) -> Result<Vec<SupportService>, CaseError> {
             let _state = self.enter("services")?;
