@@ -160,6 +160,21 @@ impl Directory {
         }
     }
 
+    /// Whether the provider's own matter (engineers' internal notes) may be
+    /// shown where `actor` asks: an engineer, in the provider's own places
+    /// or privately (a direct message, the console), never in a customer's
+    /// channel or a place nobody configured, whoever asks there.
+    pub fn sees_internal_notes(&self, actor: &Actor) -> bool {
+        if actor.role != Role::Engineer {
+            return false;
+        }
+        match (actor.channel_id.as_deref(), actor.guild_id.as_deref()) {
+            (_, None) => true,
+            (Some(channel), Some(guild)) => self.audience(channel, Some(guild)) == Audience::Internal,
+            (None, Some(_)) => false,
+        }
+    }
+
     /// Whether a message about a ticket of `customer` (None: the provider's
     /// own) may be posted in a channel: the provider's own places, or that
     /// customer's own. Elsewhere its opener is told by direct message.

@@ -842,7 +842,7 @@ async fn aws_replies_are_recorded_once_shown_and_leave_the_ticket_waiting_on_the
 /// note to the desk is theirs to see.
 #[tokio::test]
 async fn internal_notes_never_reach_aws_and_engineers_ones_are_hidden_from_customers() {
-    let h = harness().await;
+    let h = harness_with(|config| config.customers[0].channel_ids = vec!["acme-support".into()]).await;
     let acme = person("2001", Role::Customer);
     let id = h
         .say(
@@ -894,6 +894,31 @@ async fn internal_notes_never_reach_aws_and_engineers_ones_are_hidden_from_custo
     );
     let shown = h.say(engineer(), &format!("/ticket show id:{id}")).await;
     assert!(text_of(&shown).contains("CTO"), "{}", text_of(&shown));
+    // An engineer asking in the customer's own channel is answered there,
+    // in the open: no internal note.
+    let in_acmes_channel = Actor {
+        channel_id: Some("acme-support".into()),
+        guild_id: Some("shared-guild".into()),
+        ..engineer()
+    };
+    for asked in [
+        format!("/ticket show id:{id}"),
+        format!("what's the status of ticket {id}?"),
+    ] {
+        let there = h.say(in_acmes_channel.clone(), &asked).await;
+        assert!(!text_of(&there).contains("CTO"), "{asked}: {}", text_of(&there));
+    }
+    let noted_there = h
+        .say(
+            in_acmes_channel,
+            &format!("/ticket note id:{id} text:\"second internal\" to:internal"),
+        )
+        .await;
+    assert!(
+        noted_there.reply.ephemeral,
+        "an internal note's confirmation is private"
+    );
+    assert!(!text_of(&noted_there).contains("CTO"));
     assert!(
         shown.reply.buttons.iter().any(|b| b.label == "Reply to AWS"),
         "{:?}",
@@ -926,7 +951,7 @@ async fn a_customers_reply_to_aws_waits_for_approval_when_the_configuration_asks
         )
         .await;
     assert!(
-        text_of(&noted).contains("An engineer reviews the note"),
+        text_of(&noted).contains("waits for an engineer's approval"),
         "{}",
         text_of(&noted)
     );
@@ -980,6 +1005,10 @@ async fn a_plan_without_critical_opens_an_urgent_case_and_says_why() {
     let id = opened.ticket.as_ref().unwrap().id;
     let text = text_of(&opened);
     assert!(text.contains("opened at severity **urgent**"), "{text}");
+    assert!(
+        text.contains("**critical** for the desk; the AWS case is **urgent**"),
+        "AWS's response time is the case's: {text}"
+    );
     let case = &h.aws.cases()[0];
     assert_eq!(case.request.severity, Severity::Urgent, "the case within the plan");
     let ticket = h.app.store().ticket(id).await.unwrap().unwrap();
@@ -1109,4 +1138,77 @@ async fn a_notes_files_reach_the_case_once_even_when_the_answer_is_lost() {
         "{}",
         note.detail
     );
+}
+
+/// An attempt at a note cut short after AWS recorded it (its process
+/// killed mid-call) is counted when claimed: the next attempt looks for the
+/// note on the case and does not send it again.
+#[tokio::test]
+async fn a_note_whose_sender_died_mid_call_is_looked_for_before_it_is_sent_again() {
+    use platform_desk::aws::support::SupportCases;
+    let h = harness_with(|config| config.escalations.settle_seconds = 0).await;
+    let id = h.escalation("our load balancer drops half the connections").await;
+    // Queued while AWS is away, so that nothing sends it yet.
+    h.aws.fail_next([CaseError::Transient("away".into())]);
+    h.say(engineer(), &format!("/ticket note id:{id} text:\"drops since 08:00\""))
+        .await;
+    h.app.case_worker().finish_background().await;
+    h.clock.advance(time::Duration::hours(1));
+    let now = h.clock.now();
+    let action = h.app.store().due_case_actions(now, 10).await.unwrap().remove(0);
+    // A sender claims it, AWS records the note, and the sender dies.
+    assert!(
+        h.app
+            .store()
+            .claim_case_action(action.id, now, now + time::Duration::minutes(2))
+            .await
+            .unwrap()
+    );
+    let body = format!("{}\n\n[platform-desk note {id}.{}]", action.body, action.id);
+    h.aws
+        .add_communication(None, &action.aws_case_id, &body, None)
+        .await
+        .unwrap();
+
+    h.clock.advance(time::Duration::minutes(5));
+    h.outbox_emptied().await;
+    let sent = &h.aws.cases()[0].communications;
+    assert_eq!(sent.len(), 1, "sent once: {sent:?}");
+}
+
+/// Notes reach the case in the order they were written, before its
+/// resolution; a resolved ticket takes no more notes for AWS, and shows
+/// what is still waiting to reach AWS.
+#[tokio::test]
+async fn notes_go_before_the_resolution_and_a_resolved_ticket_takes_no_more() {
+    let h = harness_with(|config| config.escalations.settle_seconds = 0).await;
+    let id = h.escalation("our CloudFront distribution serves stale content").await;
+    h.aws.fail_next([CaseError::Transient("HTTP 500".into())]);
+    h.say(
+        engineer(),
+        &format!("/ticket note id:{id} text:\"invalidation did not help\""),
+    )
+    .await;
+    h.app.case_worker().finish_background().await;
+    let shown = h.say(engineer(), &format!("/ticket show id:{id}")).await;
+    assert!(text_of(&shown).contains("Waiting to reach AWS"), "{}", text_of(&shown));
+    h.say(engineer(), &format!("/ticket resolve id:{id}")).await;
+    h.app.case_worker().finish_background().await;
+    let refused = h
+        .say(engineer(), &format!("/ticket note id:{id} text:\"one more thing\""))
+        .await;
+    assert!(text_of(&refused).contains("is resolved"), "{}", text_of(&refused));
+    h.clock.advance(time::Duration::hours(1));
+    h.outbox_emptied().await;
+    let calls: Vec<String> = h
+        .aws
+        .calls()
+        .into_iter()
+        .filter(|c| c == "add_communication" || c == "resolve_case")
+        .collect();
+    assert_eq!(calls.last().map(String::as_str), Some("resolve_case"), "{calls:?}");
+    let case = &h.aws.cases()[0];
+    assert_eq!(case.communications.len(), 1, "{:?}", case.communications);
+    assert!(!case.communications[0].contains("one more thing"));
+    assert_eq!(case.status, "resolved");
 }

@@ -508,19 +508,19 @@ fn coerce(option: &OptionSpec, value: OptionValue) -> Result<OptionValue, SlashE
             if trimmed.is_empty() {
                 return Err(bad("must not be empty".to_owned()));
             }
-            let length = trimmed.chars().count();
-            if length > option.max_length {
-                return Err(bad(format!(
-                    "is {length} characters long; the most it can take is {}",
-                    option.max_length
-                )));
-            }
             if !option.choices.is_empty() {
                 let lowered = trimmed.to_ascii_lowercase();
                 return match option.choices.iter().find(|c| **c == lowered) {
                     Some(choice) => Ok(OptionValue::String((*choice).to_owned())),
                     None => Err(bad(format!("must be one of: {}", option.choices.join(", ")))),
                 };
+            }
+            let length = trimmed.chars().count();
+            if length > option.max_length {
+                return Err(bad(format!(
+                    "is {length} characters long; the most it can take is {}",
+                    option.max_length
+                )));
             }
             Ok(OptionValue::String(trimmed.to_owned()))
         }
@@ -801,6 +801,7 @@ mod tests {
                 "needs one of: `show`, `list`, `note`, `resolve`, `reopen`, `approve`",
             ),
             ("/ticket explode", "has no `explode`"),
+            ("/ticket note id:1 text:x to:internalx", "must be one of: aws, internal"),
             ("/ticket show id:abc", "`id` must be a whole number"),
             ("/ticket show", "needs the option `id`"),
             (

@@ -85,12 +85,16 @@ impl Plan {
     }
 }
 
+/// After AWS could not say an account's plan, it is not asked again for
+/// this long (each ask would make every engineer's `/ticket show` wait).
+pub const FAILURE_TTL: Duration = Duration::from_secs(600);
+
 /// The support plans of the accounts the desk opens cases in, asked of AWS
-/// once per [`PLAN_TTL`] per account (failures are not kept: the next
-/// escalation asks again).
+/// once per [`PLAN_TTL`] per account; a failure is kept for [`FAILURE_TTL`].
 pub struct SupportPlans {
     cases: Arc<dyn SupportCases>,
     known: Mutex<HashMap<Option<AccountId>, (Instant, Plan)>>,
+    failed: Mutex<HashMap<Option<AccountId>, (Instant, String)>>,
 }
 
 impl SupportPlans {
@@ -98,6 +102,7 @@ impl SupportPlans {
         Self {
             cases,
             known: Mutex::new(HashMap::new()),
+            failed: Mutex::new(HashMap::new()),
         }
     }
 
@@ -130,6 +135,11 @@ impl SupportPlans {
         if let Some(plan) = self.known(account).await {
             return Ok(plan);
         }
+        if let Some((at, error)) = self.failed.lock().await.get(&account.cloned())
+            && at.elapsed() < FAILURE_TTL
+        {
+            return Err(CaseError::Transient(format!("not asked again yet: {error}")));
+        }
         let plan = match self.cases.severity_levels(account).await {
             Ok(mut offered) => {
                 offered.sort();
@@ -137,7 +147,14 @@ impl SupportPlans {
                 Plan::Severities(offered)
             }
             Err(CaseError::SubscriptionRequired) => Plan::NoSupportApi,
-            Err(error) => return Err(error),
+            Err(CaseError::NotConfigured) => return Err(CaseError::NotConfigured),
+            Err(error) => {
+                self.failed
+                    .lock()
+                    .await
+                    .insert(account.cloned(), (Instant::now(), error.to_string()));
+                return Err(error);
+            }
         };
         self.known
             .lock()

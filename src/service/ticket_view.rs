@@ -140,8 +140,17 @@ pub fn embed(ticket: &Ticket, title_prefix: &str, support_plan_note: &str, event
     if let Some(service) = &ticket.aws_service {
         embed = embed.inline_field("Service", quote_user_text(service, 80));
     }
+    let severity = match ticket.case_severity.filter(|s| *s != ticket.severity) {
+        // AWS answers the case at the severity it was opened at.
+        Some(case) => format!(
+            "**{}** for the desk; the AWS case is {}",
+            ticket.severity.code(),
+            severity_line(case)
+        ),
+        None => severity_line(ticket.severity),
+    };
     embed = embed
-        .field("Severity", severity_line(ticket.severity))
+        .field("Severity", severity)
         .field("AWS Support case", case_line(ticket, support_plan_note));
     if !events.is_empty() {
         let history: Vec<String> = events
@@ -149,10 +158,11 @@ pub fn embed(ticket: &Ticket, title_prefix: &str, support_plan_note: &str, event
             .rev()
             .take(8)
             .map(|e| {
+                // One line per event, whatever the text holds.
                 let detail = if e.detail.is_empty() {
                     String::new()
                 } else {
-                    format!(": {}", quote_user_text(&e.detail, 120))
+                    format!(": {}", quote_user_text(&e.detail.replace(['\n', '\r'], " "), 120))
                 };
                 format!(
                     "`{}` {} by {}{detail}",

@@ -84,6 +84,12 @@ impl TicketService {
                     .into());
                 }
                 let files = checked_files(&files)?;
+                if to == NoteTo::Aws && ticket.status == TicketStatus::Resolved {
+                    return Err(UserError::NothingToChange(format!(
+                        "Ticket #{id} is resolved, so nothing more goes to its AWS case. Reopen it with `/ticket reopen id:{id}` to write to AWS, or add an internal note (`to:internal`)."
+                    ))
+                    .into());
+                }
                 let kind = match (to, actor.role) {
                     (NoteTo::Internal, Role::Engineer) => NoteKind::Internal,
                     (NoteTo::Internal, Role::Customer) => NoteKind::ToDesk,
@@ -107,8 +113,14 @@ impl TicketService {
                     .shown(actor, self.reload(ticket.id).await?, "📝 Note added to ticket")
                     .await?;
                 let (name, where_it_goes) = note_destination(kind, ticket.aws_case_id.is_some());
-                if let Some(embed) = outcome.reply.embeds.first_mut() {
+                if kind != NoteKind::HeldForApproval
+                    && let Some(embed) = outcome.reply.embeds.first_mut()
+                {
                     *embed = std::mem::take(embed).field(name, where_it_goes);
+                }
+                if kind == NoteKind::Internal {
+                    // Said to its writer alone, wherever it was written.
+                    outcome.reply = outcome.reply.ephemeral();
                 }
                 Ok(outcome)
             }
@@ -122,7 +134,7 @@ impl TicketService {
             }
             TicketRequest::Approve { id } => {
                 if actor.role != Role::Engineer {
-                    return Err(UserError::EngineersOnly("approve AWS cases").into());
+                    return Err(UserError::EngineersOnly("approve AWS cases and replies to AWS").into());
                 }
                 let ticket = self.visible(actor, id).await?;
                 if !self
@@ -213,7 +225,7 @@ impl TicketService {
     /// internal notes.
     async fn shown(&self, actor: &Actor, ticket: Ticket, title: &str) -> Result<TicketOutcome, ServiceError> {
         let mut events = self.store.ticket_events(ticket.id).await?;
-        if actor.role != Role::Engineer {
+        if !self.directory.sees_internal_notes(actor) {
             events.retain(|e| e.kind != INTERNAL_NOTE);
         }
         let held = self.store.held_replies(ticket.id).await?;
@@ -228,6 +240,25 @@ impl TicketService {
             && let Some(plan) = self.worker.plans().plan_within(ticket.account_id.as_ref()).await
         {
             embed = embed.field("AWS support plan", plan.describe());
+        }
+        let retried = self.store.retried_case_actions(ticket.id).await?;
+        if !retried.is_empty() {
+            let lines: Vec<String> = retried
+                .iter()
+                .map(|(kind, attempts, error)| {
+                    let what = if kind == "resolve" {
+                        "The resolution"
+                    } else {
+                        "A reply"
+                    };
+                    format!(
+                        "{what} has not reached AWS yet (tried {attempts} time{}; last: {}). It is retried automatically.",
+                        if *attempts == 1 { "" } else { "s" },
+                        quote_user_text(error, 200)
+                    )
+                })
+                .collect();
+            embed = embed.field("Waiting to reach AWS", lines.join("\n"));
         }
         if held > 0 {
             embed = embed.field(

@@ -597,6 +597,28 @@ impl Store {
         Ok(())
     }
 
+    /// The ticket's queued actions that have failed so far and are retried
+    /// (kind, attempts, last error), oldest first.
+    pub async fn retried_case_actions(&self, id: i64) -> Result<Vec<(String, i64, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT kind, attempts, last_error FROM case_actions
+             WHERE ticket_id = $1 AND done_at IS NULL AND held = 0 AND last_error IS NOT NULL
+             ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("kind")?,
+                    row.try_get("attempts")?,
+                    row.try_get("last_error")?,
+                ))
+            })
+            .collect()
+    }
+
     /// Replies to AWS on a ticket waiting for an engineer's approval.
     pub async fn held_replies(&self, id: i64) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar(
@@ -624,12 +646,17 @@ impl Store {
         if changed {
             record_event(&mut *tx, id, actor, "approved", "AWS case requested", at).await?;
         }
-        let released =
-            sqlx::query("UPDATE case_actions SET held = 0 WHERE ticket_id = $1 AND held = 1 AND done_at IS NULL")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+        // Only an open ticket's replies go on (a resolved ticket's case is
+        // resolved too).
+        let released = sqlx::query(
+            "UPDATE case_actions SET held = 0
+             WHERE ticket_id = $1 AND held = 1 AND done_at IS NULL
+               AND EXISTS (SELECT 1 FROM tickets t WHERE t.id = $1 AND t.status = 'open')",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         if released > 0 {
             let detail = match released {
                 1 => "a reply to AWS passed on".to_owned(),
@@ -820,6 +847,11 @@ impl Store {
              FROM case_actions a JOIN tickets t ON t.id = a.ticket_id
              WHERE a.done_at IS NULL AND a.held = 0 AND t.aws_case_id IS NOT NULL
                AND (a.next_attempt_at IS NULL OR a.next_attempt_at <= $1)
+               -- In order per ticket: a note queued before a resolution
+               -- reaches the case before it is resolved.
+               AND NOT EXISTS (
+                   SELECT 1 FROM case_actions b
+                   WHERE b.ticket_id = a.ticket_id AND b.id < a.id AND b.done_at IS NULL AND b.held = 0)
              ORDER BY a.id LIMIT $2",
         )
         .bind(timestamp(now))
@@ -845,8 +877,11 @@ impl Store {
     }
 
     /// Claims one attempt at a queued action before it is sent: holds it
-    /// until `hold_until`, in one committed statement. Only one claimer
-    /// wins; false for the others (and for actions done or not yet due).
+    /// until `hold_until` and counts the attempt, in one committed
+    /// statement (so an attempt cut short, its process killed mid-call, is
+    /// known to the next, which looks for the note on the case before
+    /// sending it again). Only one claimer wins; false for the others (and
+    /// for actions done or not yet due).
     pub async fn claim_case_action(
         &self,
         id: i64,
@@ -854,7 +889,7 @@ impl Store {
         hold_until: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         Ok(sqlx::query(
-            "UPDATE case_actions SET next_attempt_at = $1
+            "UPDATE case_actions SET next_attempt_at = $1, attempts = attempts + 1
              WHERE id = $2 AND done_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= $3)",
         )
         .bind(timestamp(hold_until))
@@ -877,13 +912,11 @@ impl Store {
         let mut tx = self.write_transaction().await?;
         match &outcome {
             Ok(()) => {
-                sqlx::query(
-                    "UPDATE case_actions SET attempts = attempts + 1, done_at = $1, last_error = NULL WHERE id = $2",
-                )
-                .bind(timestamp(at))
-                .bind(action.id)
-                .execute(&mut *tx)
-                .await?;
+                sqlx::query("UPDATE case_actions SET done_at = $1, last_error = NULL WHERE id = $2")
+                    .bind(timestamp(at))
+                    .bind(action.id)
+                    .execute(&mut *tx)
+                    .await?;
                 let detail = match action.kind.as_str() {
                     "resolve" => "AWS case resolved",
                     _ => "note added to the AWS case",
@@ -893,7 +926,7 @@ impl Store {
             Err((error, retry_at)) => {
                 let done = retry_at.is_none().then(|| timestamp(at));
                 sqlx::query(
-                    "UPDATE case_actions SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, done_at = $3
+                    "UPDATE case_actions SET last_error = $1, next_attempt_at = $2, done_at = $3
                      WHERE id = $4",
                 )
                 .bind(error)
