@@ -453,3 +453,74 @@ async fn severities_stay_within_the_support_plan_through_the_sdk() {
     let text = refused["embeds"].to_string();
     assert!(text.contains("support plan"), "{text}");
 }
+
+/// A log file given to `ask` as a path reaches the case through the SDK in
+/// one AddAttachmentsToSet and one AddCommunicationToCase, exactly once,
+/// though the note's first answer is lost after AWS recorded it: the
+/// worker's retry looks for the note (DescribeCommunications) and finds it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_reaches_the_case_once_through_the_sdk_when_the_first_answer_is_lost() {
+    use common::aws_stub::Fault;
+    let stub = common::aws_stub::AwsStub::start(&common::moto_endpoint()).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bot-config.toml"),
+        "[escalations]\nretry_initial_seconds = 1\nretry_max_seconds = 1\nsettle_seconds = 1\n",
+    )
+    .unwrap();
+    let opened = json(
+        &bin(&dir, &stub.endpoint)
+            .args(["ask", "--json", "--role", "engineer", ESCALATE])
+            .output()
+            .unwrap(),
+    );
+    let id = opened["ticket"]["id"].as_i64().unwrap();
+    let case_id = opened["ticket"]["aws_case_id"].as_str().expect("a case").to_owned();
+    let log = dir.path().join("elasticbox-agent.log");
+    std::fs::write(&log, "2026-11-28 09:10:02 agent: connection refused\n").unwrap();
+
+    stub.inject("AddCommunicationToCase", Fault::LoseResponse);
+    let noted = bin(&dir, &stub.endpoint)
+        .args(["ask", "--json", "--role", "engineer"])
+        .arg(format!(
+            "/ticket note id:{id} text:\"agent log attached\" file1:{}",
+            log.display()
+        ))
+        .output()
+        .unwrap();
+    assert!(noted.status.success(), "{}", String::from_utf8_lossy(&noted.stderr));
+    assert!(
+        json(&noted).to_string().contains("elasticbox-agent.log"),
+        "{}",
+        json(&noted)
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    let output = bin(&dir, &stub.endpoint).args(["worker", "--once"]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+
+    assert_eq!(stub.payloads("AddAttachmentsToSet").len(), 1, "uploaded once");
+    assert_eq!(
+        stub.payloads("AddCommunicationToCase").len(),
+        1,
+        "sent once, its answer lost"
+    );
+    assert!(
+        !stub.payloads("DescribeCommunications").is_empty(),
+        "the retry looked for the note first"
+    );
+    let files = stub.attached_files();
+    assert_eq!(
+        files,
+        vec![(
+            case_id.clone(),
+            "elasticbox-agent.log".to_owned(),
+            b"2026-11-28 09:10:02 agent: connection refused\n".to_vec()
+        )]
+    );
+    let notes = stub
+        .communications()
+        .iter()
+        .filter(|(case, body)| *case == case_id && body.contains("agent log attached"))
+        .count();
+    assert_eq!(notes, 1, "the note once");
+}

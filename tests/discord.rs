@@ -1061,3 +1061,93 @@ async fn severities_are_suggested_within_the_accounts_support_plan() {
     );
     running.stop().await;
 }
+
+/// A log attached to `/ticket note` in Discord reaches the AWS case once,
+/// with the note; a file over AWS's 5 MB is refused by name and size before
+/// it is downloaded, and nothing is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_attached_in_discord_reaches_the_case_once_and_a_large_one_is_refused() {
+    let discord = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.database.url = common::database::url(dir.path(), "bot.db");
+    config.discord.api_proxy = Some(discord.api.clone());
+    config.engineers.role_ids = vec![ENGINEER_ROLE.into()];
+    config.discord.internal_guild_ids = vec!["500000000000000001".into()];
+    let aws = Arc::new(common::fakes::FakeSupport::default());
+    let app = Arc::new(
+        App::build_with(
+            config,
+            platform_desk::aws::AwsServices::with_cases(aws.clone()),
+            Arc::new(platform_desk::clock::SystemClock),
+        )
+        .await
+        .unwrap(),
+    );
+    let running = RunningBot::start(app.clone(), &discord).await;
+    let d = &discord;
+    d.slash_command(
+        "1400000000000000096",
+        "escalate",
+        serde_json::json!([
+            {"name": "subject", "type": 3, "value": "Agent offline"},
+            {"name": "description", "type": 3, "value": "the elasticbox agent stopped reporting at 09:10"},
+            {"name": "severity", "type": 3, "value": "high"}
+        ]),
+        "2000000000000000096",
+        &[ENGINEER_ROLE],
+    );
+    d.wait_for("the AWS case", || !aws.cases().is_empty()).await;
+    let note = |id: &str, text: &str| {
+        serde_json::json!([{"name": "note", "type": 1, "options": [
+            {"name": "id", "type": 4, "value": 1},
+            {"name": "text", "type": 3, "value": text}
+        ]}])
+    };
+    let log = b"2026-11-28 09:10:02 agent: connection refused\n".to_vec();
+    d.slash_command_with_files(
+        "1400000000000000097",
+        "ticket",
+        note("1400000000000000097", "agent log attached"),
+        &[("file1", "elasticbox-agent.log", log.clone())],
+        &[],
+        "2000000000000000096",
+        &[ENGINEER_ROLE],
+    );
+    d.wait_for("the file on the case", || !aws.cases()[0].attachments.is_empty())
+        .await;
+    d.slash_command_with_files(
+        "1400000000000000098",
+        "ticket",
+        note("1400000000000000098", "the core dump"),
+        &[("file1", "core.dump", vec![1, 2, 3])],
+        &[("file1", 7_000_000)],
+        "2000000000000000096",
+        &[ENGINEER_ROLE],
+    );
+    // Refusals are private: a pointer in the open, the answer as a follow-up.
+    let followups = || {
+        d.calls_to("POST", "/webhooks/")
+            .into_iter()
+            .filter(|c| c.path.contains("token-1400000000000000098"))
+            .collect::<Vec<_>>()
+    };
+    d.wait_for("the refusal", || !followups().is_empty()).await;
+    let refusal = followups()[0].body.to_string();
+    assert!(refusal.contains("core.dump"), "{refusal}");
+    assert!(
+        refusal.contains("is 7.0 MB; AWS accepts files of at most 5.0 MB"),
+        "{refusal}"
+    );
+    assert!(
+        d.calls_to("GET", "/attachments/730000000000000000/core.dump")
+            .is_empty(),
+        "a file too large is not downloaded"
+    );
+    app.case_worker().finish_background().await;
+    let case = aws.cases().remove(0);
+    assert_eq!(case.attachments, vec![("elasticbox-agent.log".to_owned(), log)]);
+    assert_eq!(case.communications.len(), 1, "{:?}", case.communications);
+    assert!(case.communications[0].contains("agent log attached"));
+    running.stop().await;
+}

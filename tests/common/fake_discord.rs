@@ -66,6 +66,8 @@ struct Shared {
     resumed: Mutex<usize>,
     sequence: Mutex<u64>,
     gateway_url: String,
+    /// Files users attached, served as Discord's CDN serves them.
+    files: Mutex<std::collections::HashMap<String, Vec<u8>>>,
 }
 
 pub struct FakeDiscord {
@@ -158,6 +160,10 @@ async fn rest(State(shared): State<Arc<Shared>>, request: Request) -> Response<B
     }
     let parts: Vec<&str> = path.trim_start_matches("/api/v10/").split('/').collect();
     match (method.as_str(), parts.as_slice()) {
+        ("GET", ["", "attachments", id, _name]) => match shared.files.lock().unwrap().get(*id) {
+            Some(bytes) => Response::new(Body::from(bytes.clone())),
+            None => json_response(StatusCode::NOT_FOUND, serde_json::json!({"message": "404: Not Found"})),
+        },
         ("GET", ["gateway"]) | ("GET", ["gateway", "bot"]) => {
             json_response(StatusCode::OK, serde_json::json!({"url": shared.gateway_url}))
         }
@@ -422,6 +428,7 @@ impl FakeDiscord {
             resumed: Mutex::new(0),
             sequence: Mutex::new(0),
             gateway_url,
+            files: Mutex::new(std::collections::HashMap::new()),
         });
         let accept = shared.clone();
         tokio::spawn(async move {
@@ -606,6 +613,48 @@ impl FakeDiscord {
     }
 
     /// A slash command sent in a given channel.
+    /// A slash command with files attached to its attachment options:
+    /// `files` are (option name, file name, bytes); the option takes the
+    /// attachment's id, the interaction's resolved data its metadata and a
+    /// URL this fake serves, as Discord's CDN does. `sizes` overrides the
+    /// size Discord reports (a file bigger than the bytes given).
+    #[allow(clippy::too_many_arguments)]
+    pub fn slash_command_with_files(
+        &self,
+        id: &str,
+        name: &str,
+        mut options: serde_json::Value,
+        files: &[(&str, &str, Vec<u8>)],
+        sizes: &[(&str, u64)],
+        user: &str,
+        roles: &[&str],
+    ) {
+        let mut resolved = serde_json::Map::new();
+        for (index, (option, file_name, bytes)) in files.iter().enumerate() {
+            let attachment_id = format!("73000000000000000{index}");
+            let size = sizes
+                .iter()
+                .find(|(o, _)| o == option)
+                .map_or(bytes.len() as u64, |(_, s)| *s);
+            let url = format!("{}/attachments/{attachment_id}/{file_name}", self.api);
+            self.shared
+                .files
+                .lock()
+                .unwrap()
+                .insert(attachment_id.clone(), bytes.clone());
+            resolved.insert(
+                attachment_id.clone(),
+                serde_json::json!({"id": attachment_id, "filename": file_name, "size": size,
+                                   "url": url, "proxy_url": url, "content_type": "text/plain"}),
+            );
+            let target = options[0]["options"].as_array_mut().expect("a subcommand's options");
+            target.push(serde_json::json!({"name": option, "type": 11, "value": attachment_id}));
+        }
+        let mut event = self.slash_command_body(id, name, options, user, roles);
+        event["data"]["resolved"] = serde_json::json!({"attachments": resolved});
+        self.send("INTERACTION_CREATE", event);
+    }
+
     pub fn slash_command_in(
         &self,
         channel: &str,
