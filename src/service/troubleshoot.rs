@@ -62,6 +62,10 @@ impl TroubleshootService {
             embed = embed.field("More topics", format!("`/troubleshoot topic:` {}", others.join(", ")));
         }
         embed = embed.field(
+            "Sending the files",
+            "Attach logs and captures to your ticket with `/ticket note id:N text:... file1:...` (up to three files of 5 MB each); they go to the AWS case too. No ticket yet? Open one with `/escalate`.",
+        );
+        embed = embed.field(
             "Still stuck?",
             format!(
                 "E-mail {} with details and screenshots. For a critical outage, call: `/contact`.",
@@ -80,6 +84,14 @@ mod tests {
         let policy = Arc::new(Policy::embedded_default().unwrap());
         let matcher = PolicyMatcher::new(&policy).unwrap();
         TroubleshootService::new(policy, matcher)
+    }
+
+    #[test]
+    fn every_answer_says_how_to_attach_the_files_it_asks_for() {
+        let reply = service().answer(Some("agent-log-linux"), None).unwrap();
+        let text = serde_json::to_string(&reply.embeds).unwrap();
+        assert!(text.contains("/var/log/elasticbox/elasticbox-agent.log"), "{text}");
+        assert!(text.contains("`/ticket note id:N text:... file1:...`"), "{text}");
     }
 
     #[test]
