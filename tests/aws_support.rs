@@ -453,3 +453,32 @@ async fn a_note_whose_answer_was_lost_reaches_the_case_once() {
     assert_eq!(sent, 1, "{:?}", stub.communications());
     assert!(stub.operations().contains(&"DescribeCommunications".to_owned()));
 }
+
+/// Files both ways through the SDK and the Support JSON protocol: a set
+/// uploaded (AddAttachmentsToSet), sent with a communication, listed by
+/// DescribeCommunications with its ids, and read back whole with
+/// DescribeAttachment.
+#[tokio::test]
+async fn files_go_to_a_case_and_come_back_through_the_support_json_protocol() {
+    let stub = AwsStub::start(&common::moto_endpoint()).await;
+    let cases = support(&stub.endpoint).await;
+    let log = b"2026-11-28 09:10:02 agent: connection refused\n".to_vec();
+    let set = cases
+        .add_attachments(None, &[("agent.log".to_owned(), log.clone())])
+        .await
+        .unwrap();
+    cases
+        .add_communication(None, "case-7", "the agent log", Some(&set))
+        .await
+        .unwrap();
+    let since = time::OffsetDateTime::now_utc() - time::Duration::hours(1);
+    let listed = cases.communications(None, "case-7", since).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].attachments.len(), 1);
+    assert_eq!(listed[0].attachments[0].name, "agent.log");
+    let (name, bytes) = cases.attachment(None, &listed[0].attachments[0].id).await.unwrap();
+    assert_eq!((name.as_str(), bytes), ("agent.log", log));
+    // A set is used once.
+    let again = cases.add_communication(None, "case-7", "again", Some(&set)).await;
+    assert!(again.is_err(), "{again:?}");
+}

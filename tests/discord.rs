@@ -885,7 +885,13 @@ async fn aws_reply_posted_once_and_its_opener_told(internal: bool) {
     let case_id = aws.cases()[0].case_id.clone();
     let long_reply = format!("Please attach the ELB access logs. {}", "Details follow. ".repeat(200));
     let at = platform_desk::store::timestamp(time::OffsetDateTime::now_utc());
-    aws.add_reply(&case_id, "Amazon Web Services", &at, &long_reply);
+    aws.add_reply_with_files(
+        &case_id,
+        "Amazon Web Services",
+        &at,
+        &long_reply,
+        vec![("elb-sample.log".into(), b"10.0.0.1 - 502 GET /checkout\n".to_vec())],
+    );
     let replies_in_thread = |d: &FakeDiscord| -> Vec<String> {
         d.threads()
             .first()
@@ -946,6 +952,12 @@ async fn aws_reply_posted_once_and_its_opener_told(internal: bool) {
     assert_eq!(
         reply_post.body["components"][0]["components"][0]["custom_id"],
         "pd:reply:1"
+    );
+    // AWS's file is uploaded with its message.
+    assert_eq!(
+        reply_post.body["attachments"][0]["filename"], "elb-sample.log",
+        "{}",
+        reply_post.body
     );
     d.button_press("1400000000000000092", "pd:reply:1", OPENER, &[ENGINEER_ROLE]);
     d.wait_for("the reply form", || {
@@ -1098,7 +1110,7 @@ async fn a_file_attached_in_discord_reaches_the_case_once_and_a_large_one_is_ref
         &[ENGINEER_ROLE],
     );
     d.wait_for("the AWS case", || !aws.cases().is_empty()).await;
-    let note = |id: &str, text: &str| {
+    let note = |text: &str| {
         serde_json::json!([{"name": "note", "type": 1, "options": [
             {"name": "id", "type": 4, "value": 1},
             {"name": "text", "type": 3, "value": text}
@@ -1108,7 +1120,7 @@ async fn a_file_attached_in_discord_reaches_the_case_once_and_a_large_one_is_ref
     d.slash_command_with_files(
         "1400000000000000097",
         "ticket",
-        note("1400000000000000097", "agent log attached"),
+        note("agent log attached"),
         &[("file1", "elasticbox-agent.log", log.clone())],
         &[],
         "2000000000000000096",
@@ -1119,7 +1131,7 @@ async fn a_file_attached_in_discord_reaches_the_case_once_and_a_large_one_is_ref
     d.slash_command_with_files(
         "1400000000000000098",
         "ticket",
-        note("1400000000000000098", "the core dump"),
+        note("the core dump"),
         &[("file1", "core.dump", vec![1, 2, 3])],
         &[("file1", 7_000_000)],
         "2000000000000000096",

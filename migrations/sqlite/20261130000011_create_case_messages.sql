@@ -14,10 +14,13 @@ CREATE TABLE case_messages (
     -- The names of the attached files, as a JSON array.
     attachments  TEXT NOT NULL DEFAULT '[]',
     recorded_at  TEXT NOT NULL,
+    -- The ticket event that shows it (AWS's and the customer side's).
+    event_id     INTEGER,
     PRIMARY KEY (ticket_id, fingerprint)
 );
 
 CREATE INDEX case_messages_by_time ON case_messages (ticket_id, time_created);
+CREATE INDEX case_messages_by_event ON case_messages (event_id);
 
 -- Who the ticket waits on: 'customer' once AWS has replied, until the
 -- customer's side answers; NULL otherwise.

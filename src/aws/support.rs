@@ -55,8 +55,16 @@ pub struct CaseCommunication {
     /// When AWS recorded it (RFC 3339, as AWS gives it).
     pub time_created: String,
     pub body: String,
-    /// The names of the files attached to it.
-    pub attachments: Vec<String>,
+    /// The files attached to it.
+    pub attachments: Vec<CaseFile>,
+}
+
+/// A file attached to a case's communication: its id (DescribeAttachment)
+/// and name.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CaseFile {
+    pub id: String,
+    pub name: String,
 }
 
 impl CaseCommunication {
@@ -97,6 +105,13 @@ pub trait SupportCases: Send + Sync {
         body: &str,
         attachment_set_id: Option<&str>,
     ) -> Result<(), CaseError>;
+    /// One file of a case's communications (DescribeAttachment): its name
+    /// and bytes.
+    async fn attachment(
+        &self,
+        account: Option<&AccountId>,
+        attachment_id: &str,
+    ) -> Result<(String, Vec<u8>), CaseError>;
     /// Uploads files (name, bytes) into a new attachment set
     /// (AddAttachmentsToSet); returns its id, valid for an hour.
     async fn add_attachments(
@@ -153,6 +168,9 @@ impl SupportCases for NoSupport {
         Err(CaseError::NotConfigured)
     }
     async fn add_attachments(&self, _: Option<&AccountId>, _: &[(String, Vec<u8>)]) -> Result<String, CaseError> {
+        Err(CaseError::NotConfigured)
+    }
+    async fn attachment(&self, _: Option<&AccountId>, _: &str) -> Result<(String, Vec<u8>), CaseError> {
         Err(CaseError::NotConfigured)
     }
     async fn communications(
@@ -400,7 +418,10 @@ impl SupportCases for SdkSupportCases {
                     attachments: c
                         .attachment_set()
                         .iter()
-                        .filter_map(|a| a.file_name().map(str::to_owned))
+                        .map(|a| CaseFile {
+                            id: a.attachment_id().unwrap_or_default().to_owned(),
+                            name: a.file_name().unwrap_or("file").to_owned(),
+                        })
                         .collect(),
                 }
             }));
@@ -443,6 +464,28 @@ impl SupportCases for SdkSupportCases {
         } else {
             Err(CaseError::Rejected("AWS did not accept the communication".to_owned()))
         }
+    }
+
+    #[tracing::instrument(name = "aws.describe_attachment", skip_all, fields(account = account.map(AccountId::as_str), attachment_id))]
+    async fn attachment(
+        &self,
+        account: Option<&AccountId>,
+        attachment_id: &str,
+    ) -> Result<(String, Vec<u8>), CaseError> {
+        let client = self.client(account).await?;
+        let output = client
+            .describe_attachment()
+            .attachment_id(attachment_id)
+            .send()
+            .await
+            .map_err(classify)?;
+        let attachment = output
+            .attachment()
+            .ok_or_else(|| CaseError::Rejected("AWS returned no attachment".to_owned()))?;
+        Ok((
+            attachment.file_name().unwrap_or("file").to_owned(),
+            attachment.data().map(|d| d.as_ref().to_vec()).unwrap_or_default(),
+        ))
     }
 
     /// Not retried by the SDK either: a set whose answer was lost is left to

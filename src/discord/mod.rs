@@ -98,6 +98,7 @@ pub async fn run(
         background.push(tokio::spawn(threads::run(
             rest.clone(),
             app.store().clone(),
+            app.case_worker(),
             channel,
             every,
         )));

@@ -16,11 +16,12 @@
 
 use std::time::Duration;
 
-use serenity::all::{ChannelId, CreateMessage, CreateThread, Http, MessageId};
+use serenity::all::{ChannelId, CreateAttachment, CreateMessage, CreateThread, Http, MessageId};
 use time::OffsetDateTime;
 
 use super::render;
 use crate::reply::{limits, quote_user_text};
+use crate::service::case_worker::CaseWorker;
 use crate::store::{Store, TicketEvent};
 
 /// Events looked at in one pass.
@@ -41,6 +42,7 @@ pub struct Cursor(i64);
 pub async fn post_pending(
     http: &Http,
     store: &Store,
+    worker: &CaseWorker,
     channel: ChannelId,
     cursor: &mut Cursor,
     now: OffsetDateTime,
@@ -52,7 +54,7 @@ pub async fn post_pending(
         if held_up.contains(&event.ticket_id) {
             continue;
         }
-        match post_event(http, store, channel, &event).await {
+        match post_event(http, store, worker, channel, &event).await {
             Ok(()) => posted += 1,
             Err(error) => {
                 held_up.push(event.ticket_id);
@@ -112,16 +114,32 @@ fn new_nonce() -> String {
 }
 
 #[tracing::instrument(name = "discord.thread_post", skip_all, fields(ticket = event.ticket_id, event = event.id))]
-async fn post_event(http: &Http, store: &Store, channel: ChannelId, event: &TicketEvent) -> anyhow::Result<()> {
+async fn post_event(
+    http: &Http,
+    store: &Store,
+    worker: &CaseWorker,
+    channel: ChannelId,
+    event: &TicketEvent,
+) -> anyhow::Result<()> {
     let thread = thread_of(http, store, channel, event.ticket_id).await?;
     let post = store.claim_thread_post(event.ticket_id, event.id, &new_nonce()).await?;
     let message_id = match post.message_id {
         Some(id) => id,
-        None => thread
-            .send_message(http, with_buttons(once(&line(event), &post.nonce), event))
-            .await?
-            .id
-            .to_string(),
+        None => {
+            let (files, not_attached) = case_files(store, worker, event).await?;
+            let mut content = line(event);
+            if !not_attached.is_empty() {
+                content.push_str(&format!(
+                    "\n-# Not attached here: {}",
+                    quote_user_text(&not_attached.join(", "), 600)
+                ));
+            }
+            thread
+                .send_message(http, with_buttons(once(&content, &post.nonce), event).files(files))
+                .await?
+                .id
+                .to_string()
+        }
     };
     store.record_thread_post(event.ticket_id, event.id, &message_id).await?;
     Ok(())
@@ -132,6 +150,49 @@ async fn post_event(http: &Http, store: &Store, channel: ChannelId, event: &Tick
 fn once(content: &str, nonce: &str) -> CreateMessage {
     super::once::once(CreateMessage::new().content(limits::content(content)), nonce)
         .allowed_mentions(render::allowed_mentions(None))
+}
+
+/// What the bot may upload with one message: Discord's smallest limit for
+/// a bot (10 MiB in a guild without boosts), with room for the rest of the
+/// request.
+const UPLOAD_LIMIT: usize = 9_000_000;
+
+/// The files of AWS's reply an event shows, fetched from AWS
+/// (DescribeAttachment) to upload with its message, as many as fit in
+/// Discord's upload limit; the others are named with their size (or why
+/// they could not be fetched), to be read on the case.
+async fn case_files(
+    store: &Store,
+    worker: &CaseWorker,
+    event: &TicketEvent,
+) -> anyhow::Result<(Vec<CreateAttachment>, Vec<String>)> {
+    if event.kind != "aws_reply" {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let refs = store.case_files_of_event(event.id).await?;
+    if refs.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let account = store.ticket(event.ticket_id).await?.and_then(|t| t.account_id);
+    let (mut files, mut others, mut total) = (Vec::new(), Vec::new(), 0usize);
+    for file in refs {
+        match worker.case_file(account.as_ref(), &file.id).await {
+            Ok((_, bytes)) if total + bytes.len() <= UPLOAD_LIMIT => {
+                total += bytes.len();
+                files.push(CreateAttachment::bytes(bytes, limits::file_name(&file.name)));
+            }
+            Ok((_, bytes)) => others.push(format!(
+                "{} ({})",
+                file.name,
+                crate::text::file_size(bytes.len() as u64)
+            )),
+            Err(error) => {
+                tracing::warn!(%error, file = %file.name, "could not fetch a file of AWS's reply");
+                others.push(format!("{} (could not be fetched from AWS)", file.name));
+            }
+        }
+    }
+    Ok((files, others))
 }
 
 /// AWS's replies carry a "Reply to AWS" button (a form whose text becomes
@@ -226,13 +287,19 @@ fn line(event: &TicketEvent) -> String {
 /// Posts pending events every `every` until the process stops, while this
 /// instance holds the `thread-posts` duty (see `fleet`); failures are logged
 /// and retried.
-pub async fn run(http: std::sync::Arc<Http>, store: Store, channel: ChannelId, every: Duration) {
+pub async fn run(
+    http: std::sync::Arc<Http>,
+    store: Store,
+    worker: std::sync::Arc<CaseWorker>,
+    channel: ChannelId,
+    every: Duration,
+) {
     let duty = crate::fleet::Duty::new(store.clone(), "thread-posts");
     let mut cursor = Cursor::default();
     loop {
         let now = OffsetDateTime::now_utc();
         let posted = duty
-            .run_if_held(post_pending(&http, &store, channel, &mut cursor, now))
+            .run_if_held(post_pending(&http, &store, &worker, channel, &mut cursor, now))
             .await;
         match &posted {
             None | Some(Ok(0)) => {}

@@ -234,6 +234,35 @@ pub fn thread_name(text: &str) -> String {
     non_empty(clean(one_line.trim(), CHANNEL_NAME))
 }
 
+/// A file's name as it is uploaded: one line, no path, at most 100
+/// characters (keeping its extension), never empty.
+pub fn file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let one_line: String = base.chars().filter(|c| !c.is_control()).collect();
+    let trimmed = one_line.trim();
+    if trimmed.is_empty() {
+        return "file".to_owned();
+    }
+    if trimmed.chars().count() <= FILE_NAME {
+        return trimmed.to_owned();
+    }
+    let extension = trimmed
+        .rsplit_once('.')
+        .map(|(_, e)| e)
+        .filter(|e| e.len() <= 10)
+        .unwrap_or("");
+    let keep = FILE_NAME - extension.chars().count() - 1;
+    let stem: String = trimmed.chars().take(keep).collect();
+    if extension.is_empty() {
+        stem
+    } else {
+        format!("{stem}.{extension}")
+    }
+}
+
+/// The longest file name the bot uploads.
+const FILE_NAME: usize = 100;
+
 /// Discord's limit on a form's (modal's) title.
 pub const MODAL_TITLE: usize = 45;
 
@@ -293,6 +322,18 @@ impl Reply {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn uploaded_file_names_are_one_short_line_without_a_path() {
+        assert_eq!(file_name("../../etc/passwd"), "passwd");
+        assert_eq!(file_name("C:\\logs\\agent.log"), "agent.log");
+        assert_eq!(file_name("a\nb.log"), "ab.log");
+        assert_eq!(file_name("   "), "file");
+        let long = format!("{}.log", "x".repeat(300));
+        let short = file_name(&long);
+        assert_eq!(short.chars().count(), 100);
+        assert!(short.ends_with(".log"));
+    }
 
     #[test]
     fn content_is_within_discords_limit_after_mentions_are_neutralized() {

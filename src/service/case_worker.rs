@@ -348,6 +348,16 @@ impl CaseWorker {
         }
     }
 
+    /// One file of a case's conversation (AWS's attachment), within the
+    /// call timeout.
+    pub async fn case_file(
+        &self,
+        account: Option<&crate::domain::AccountId>,
+        attachment_id: &str,
+    ) -> Result<(String, Vec<u8>), CaseError> {
+        self.bounded(self.cases.attachment(account, attachment_id)).await
+    }
+
     /// The plans of the accounts cases are opened in.
     pub fn plans(&self) -> Arc<SupportPlans> {
         self.plans.clone()

@@ -199,7 +199,8 @@ pub fn with_conversation(mut embed: Embed, ticket: &Ticket, messages: &[CaseMess
             let attached = if m.attachments.is_empty() {
                 String::new()
             } else {
-                format!(" [attached: {}]", quote_user_text(&m.attachments.join(", "), 120))
+                let names: Vec<&str> = m.attachments.iter().map(|f| f.name.as_str()).collect();
+                format!(" [attached: {}]", quote_user_text(&names.join(", "), 120))
             };
             format!(
                 "`{}` **{}**: {}{attached}",

@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 
 use super::tickets::{ActorRef, record_event};
 use super::{Store, StoreError, timestamp};
+use crate::aws::support::CaseFile;
 use crate::domain::Role;
 
 /// Characters of a reply copied into its ticket event (and so its thread
@@ -64,7 +65,7 @@ pub struct CaseMessage {
     /// When AWS recorded it (RFC 3339, as AWS gives it).
     pub time_created: String,
     pub body: String,
-    pub attachments: Vec<String>,
+    pub attachments: Vec<CaseFile>,
 }
 
 impl CaseMessage {
@@ -90,7 +91,8 @@ impl CaseMessage {
             text.push('…');
         }
         if !self.attachments.is_empty() {
-            text.push_str(&format!("\n[attached: {}]", self.attachments.join(", ")));
+            let names: Vec<&str> = self.attachments.iter().map(|f| f.name.as_str()).collect();
+            text.push_str(&format!("\n[attached: {}]", names.join(", ")));
         }
         text
     }
@@ -138,6 +140,15 @@ impl Store {
                 role: Role::Customer,
             };
             record_event(&mut *tx, ticket_id, &actor, kind, &message.event_text(), at).await?;
+            // The event just written (this transaction holds the write lock).
+            sqlx::query(
+                "UPDATE case_messages SET event_id = (SELECT max(id) FROM ticket_events WHERE ticket_id = $1)
+                 WHERE ticket_id = $1 AND fingerprint = $2",
+            )
+            .bind(ticket_id)
+            .bind(message.fingerprint())
+            .execute(&mut *tx)
+            .await?;
             let waiting_on = (message.origin == Origin::Aws).then_some("customer");
             sqlx::query("UPDATE tickets SET waiting_on = $1, updated_at = $2 WHERE id = $3")
                 .bind(waiting_on)
@@ -148,6 +159,21 @@ impl Store {
         }
         tx.commit().await?;
         Ok(new)
+    }
+
+    /// The files of the message a ticket event shows (AWS's reply), if any.
+    pub async fn case_files_of_event(&self, event_id: i64) -> Result<Vec<CaseFile>, StoreError> {
+        let attachments: Option<String> =
+            sqlx::query_scalar("SELECT attachments FROM case_messages WHERE event_id = $1")
+                .bind(event_id)
+                .fetch_optional(self.pool())
+                .await?;
+        match attachments {
+            Some(json) => {
+                serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("attachment names: {e}")))
+            }
+            None => Ok(Vec::new()),
+        }
     }
 
     /// When the newest recorded message of a ticket's case was created, as
@@ -228,7 +254,12 @@ mod tests {
     #[test]
     fn an_event_carries_the_start_of_a_long_reply_and_the_attachment_names() {
         let mut long = message(&"x".repeat(EVENT_TEXT_CHARS + 10));
-        long.attachments = vec!["agent.log".into(), "trace.har".into()];
+        long.attachments = ["agent.log", "trace.har"]
+            .map(|name| CaseFile {
+                id: format!("id-{name}"),
+                name: name.into(),
+            })
+            .to_vec();
         let text = long.event_text();
         assert!(text.starts_with(&"x".repeat(EVENT_TEXT_CHARS)));
         assert!(text.contains('…'));

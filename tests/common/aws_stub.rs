@@ -493,6 +493,26 @@ async fn handle(State(state): State<Arc<StubState>>, request: Request) -> Respon
                 "AWS Premium Support Subscription is required to use this service.",
             ),
         },
+        "DescribeAttachment" => {
+            use base64::Engine as _;
+            let wanted = payload["attachmentId"].as_str().unwrap_or_default().to_owned();
+            let communications = state.communications.lock().unwrap();
+            let found = communications.iter().find_map(|c| {
+                c.attachments
+                    .iter()
+                    .enumerate()
+                    .find(|(i, _)| format!("{}-{i}", c.time_created) == wanted)
+                    .map(|(_, file)| file.clone())
+            });
+            match found {
+                Some((name, bytes)) => json(
+                    StatusCode::OK,
+                    serde_json::json!({"attachment": {"fileName": name,
+                        "data": base64::engine::general_purpose::STANDARD.encode(bytes)}}),
+                ),
+                None => aws_error(StatusCode::BAD_REQUEST, "AttachmentIdNotFound", "no such attachment"),
+            }
+        }
         "AddAttachmentsToSet" => {
             use base64::Engine as _;
             let mut files = Vec::new();

@@ -104,6 +104,8 @@ pub mod fakes {
         /// Attachment sets uploaded and not yet used.
         attachment_sets: Vec<(String, NamedFiles)>,
         lose_next_communication_response: bool,
+        /// Files on AWS's replies, by attachment id.
+        reply_files: std::collections::HashMap<String, (String, Vec<u8>)>,
     }
 
     /// Files by name.
@@ -155,7 +157,26 @@ pub mod fakes {
         /// AWS (or someone on the customer's side, by `submitted_by`) adds a
         /// message to a case.
         pub fn add_reply(&self, case_id: &str, submitted_by: &str, time_created: &str, body: &str) {
+            self.add_reply_with_files(case_id, submitted_by, time_created, body, vec![]);
+        }
+
+        /// A message with files (name, bytes), as AWS lists it: the files
+        /// by id, fetched with DescribeAttachment.
+        pub fn add_reply_with_files(
+            &self,
+            case_id: &str,
+            submitted_by: &str,
+            time_created: &str,
+            body: &str,
+            files: Vec<(String, Vec<u8>)>,
+        ) {
             let mut state = self.state.lock().unwrap();
+            let mut attachments = Vec::new();
+            for (name, bytes) in files {
+                let id = format!("attachment-{}", state.reply_files.len() + 1);
+                state.reply_files.insert(id.clone(), (name.clone(), bytes));
+                attachments.push(platform_desk::aws::support::CaseFile { id, name });
+            }
             let case = state
                 .cases
                 .iter_mut()
@@ -165,7 +186,7 @@ pub mod fakes {
                 submitted_by: submitted_by.into(),
                 time_created: time_created.into(),
                 body: body.into(),
-                attachments: vec![],
+                attachments,
             });
         }
         pub fn set_status(&self, case_id: &str, status: &str) {
@@ -319,6 +340,14 @@ pub mod fakes {
                 }
                 None => Err(CaseError::Rejected("CaseIdNotFound".into())),
             }
+        }
+        async fn attachment(&self, _account: Option<&AccountId>, id: &str) -> Result<(String, Vec<u8>), CaseError> {
+            let state = self.enter("attachment")?;
+            state
+                .reply_files
+                .get(id)
+                .cloned()
+                .ok_or_else(|| CaseError::Rejected("AttachmentIdNotFound".into()))
         }
         async fn add_attachments(
             &self,
