@@ -1075,7 +1075,7 @@ async fn severities_are_suggested_within_the_accounts_support_plan() {
 }
 
 /// A log attached to `/ticket note` in Discord reaches the AWS case once,
-/// with the note; a file over AWS's 5 MB is refused by name and size before
+/// with the note, though the note's first answer is lost; a file over AWS's 5 MB is refused by name and size before
 /// it is downloaded, and nothing is stored.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_attached_in_discord_reaches_the_case_once_and_a_large_one_is_refused() {
@@ -1086,6 +1086,8 @@ async fn a_file_attached_in_discord_reaches_the_case_once_and_a_large_one_is_ref
     config.discord.api_proxy = Some(discord.api.clone());
     config.engineers.role_ids = vec![ENGINEER_ROLE.into()];
     config.discord.internal_guild_ids = vec!["500000000000000001".into()];
+    config.escalations.settle_seconds = 0;
+    config.escalations.retry_initial_seconds = 1;
     let aws = Arc::new(common::fakes::FakeSupport::default());
     let app = Arc::new(
         App::build_with(
@@ -1117,6 +1119,8 @@ async fn a_file_attached_in_discord_reaches_the_case_once_and_a_large_one_is_ref
         ]}])
     };
     let log = b"2026-11-28 09:10:02 agent: connection refused\n".to_vec();
+    // AWS records the note and its answer is lost.
+    aws.lose_next_communication_response();
     d.slash_command_with_files(
         "1400000000000000097",
         "ticket",
@@ -1128,6 +1132,14 @@ async fn a_file_attached_in_discord_reaches_the_case_once_and_a_large_one_is_ref
     );
     d.wait_for("the file on the case", || !aws.cases()[0].attachments.is_empty())
         .await;
+    app.case_worker().finish_background().await;
+    // The worker's retry looks for the note and finds it.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let report = app.case_worker().run_once(false).await.unwrap();
+    assert_eq!(
+        report.actions_done, 1,
+        "the retry found the note on the case: {report:?}"
+    );
     d.slash_command_with_files(
         "1400000000000000098",
         "ticket",
@@ -1160,6 +1172,8 @@ async fn a_file_attached_in_discord_reaches_the_case_once_and_a_large_one_is_ref
     let case = aws.cases().remove(0);
     assert_eq!(case.attachments, vec![("elasticbox-agent.log".to_owned(), log)]);
     assert_eq!(case.communications.len(), 1, "{:?}", case.communications);
+    let uploads = aws.calls().iter().filter(|c| *c == "add_attachments").count();
+    assert_eq!(uploads, 1, "one AddAttachmentsToSet: {:?}", aws.calls());
     assert!(case.communications[0].contains("agent log attached"));
     running.stop().await;
 }
