@@ -275,6 +275,60 @@ impl App {
         self.handle_from(inbound, Files::LocalPaths).await
     }
 
+    /// Saves the files of a ticket's latest case messages (those `/ticket
+    /// show` lists) under `attachments/ticket-N/` in the current directory,
+    /// fetching only those not saved yet; their paths, one a line, or None
+    /// when the messages carry no file. Only called for a ticket the asker
+    /// was just shown.
+    async fn save_case_files(&self, ticket_id: i64) -> Option<String> {
+        let messages = match self
+            .store
+            .case_messages(ticket_id, crate::service::ticket_view::CONVERSATION_SHOWN)
+            .await
+        {
+            Ok(messages) => messages,
+            Err(error) => {
+                tracing::warn!(error = %cause_chain(&error), "could not list the case's files");
+                return None;
+            }
+        };
+        let files: Vec<_> = messages.iter().flat_map(|m| m.attachments.iter()).collect();
+        if files.is_empty() {
+            return None;
+        }
+        let account = self
+            .store
+            .ticket(ticket_id)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|t| t.account_id);
+        let dir = std::path::PathBuf::from("attachments").join(format!("ticket-{ticket_id}"));
+        let mut lines = Vec::new();
+        for (index, file) in files.iter().enumerate() {
+            // The index keeps two files of one name apart.
+            let path = dir.join(format!("{}-{}", index + 1, crate::reply::limits::file_name(&file.name)));
+            if !path.exists() {
+                let saved = match self.case_worker.case_file(account.as_ref(), &file.id).await {
+                    Ok((_, bytes)) => async {
+                        tokio::fs::create_dir_all(&dir).await?;
+                        tokio::fs::write(&path, bytes).await
+                    }
+                    .await
+                    .map_err(|e| e.to_string()),
+                    Err(error) => Err(error.to_string()),
+                };
+                if let Err(error) = saved {
+                    tracing::warn!(%error, file = %file.name, "could not save a file of the case");
+                    lines.push(format!("{} (not saved: {error})", file.name));
+                    continue;
+                }
+            }
+            lines.push(format!("`{}`", path.display()));
+        }
+        Some(lines.join("\n"))
+    }
+
     async fn handle_from(&self, inbound: Inbound, files: Files) -> Answer {
         let span = tracing::info_span!(
             "inbound",
@@ -307,6 +361,17 @@ impl App {
                     failed: false,
                 },
             };
+            // The console and `ask` save the case's files next to them and
+            // say where (Discord uploads them with the thread's messages).
+            if files == Files::LocalPaths
+                && answer.intent == IntentKind::Ticket
+                && !answer.failed
+                && let Some(ticket) = &answer.ticket
+                && let Some(saved) = self.save_case_files(ticket.id).await
+                && let Some(embed) = answer.reply.embeds.first_mut()
+            {
+                *embed = std::mem::take(embed).field("Files from the AWS case, saved here", saved);
+            }
             // Where others may read, customers' data is for the asker only.
             if self.directory.answers_privately(&inbound.actor, answer.intent.as_str()) {
                 answer.reply = answer.reply.ephemeral();

@@ -360,7 +360,16 @@ async fn aws_replies_read_by_the_worker_are_recorded_once_and_shown_by_ask() {
     .enumerate()
     {
         let at = now + time::Duration::seconds(n as i64 + 1);
-        stub.add_aws_reply(&case_id, &platform_desk::store::timestamp(at), text);
+        // The second reply carries a file.
+        let files = if n == 1 {
+            vec![(
+                "collect-logs.sh".to_owned(),
+                b"#!/bin/sh\ntar czf logs.tgz /var/log\n".to_vec(),
+            )]
+        } else {
+            Vec::new()
+        };
+        stub.add_aws_reply_with_files(&case_id, &platform_desk::store::timestamp(at), text, files);
     }
     for _ in 0..2 {
         let output = bin(&dir, &stub.endpoint).args(["worker", "--once"]).output().unwrap();
@@ -386,7 +395,7 @@ async fn aws_replies_read_by_the_worker_are_recorded_once_and_shown_by_ask() {
         replies,
         [
             "We are looking into the status checks.",
-            "Please attach /var/log/messages from i-0abc.",
+            "Please attach /var/log/messages from i-0abc.\n[attached: collect-logs.sh]",
             "The host was retired; stop and start the instance."
         ],
         "each reply once, in order"
@@ -405,6 +414,12 @@ async fn aws_replies_read_by_the_worker_are_recorded_once_and_shown_by_ask() {
     assert_eq!(
         shown["embeds"][1]["description"], "The host was retired; stop and start the instance.",
         "the latest reply in full: {text}"
+    );
+    // AWS's file, saved next to `ask` (DescribeAttachment) and named by its path.
+    assert!(text.contains("attachments/ticket-1/1-collect-logs.sh"), "{text}");
+    assert_eq!(
+        std::fs::read(dir.path().join("attachments/ticket-1/1-collect-logs.sh")).unwrap(),
+        b"#!/bin/sh\ntar czf logs.tgz /var/log\n"
     );
 }
 

@@ -185,12 +185,17 @@ impl AwsStub {
 
     /// AWS Support replies on a case, at `time_created` (RFC 3339).
     pub fn add_aws_reply(&self, case_id: &str, time_created: &str, body: &str) {
+        self.add_aws_reply_with_files(case_id, time_created, body, Vec::new());
+    }
+
+    /// The same, with files (name, bytes) attached.
+    pub fn add_aws_reply_with_files(&self, case_id: &str, time_created: &str, body: &str, files: NamedFiles) {
         self.state.communications.lock().unwrap().push(StubCommunication {
             case_id: case_id.into(),
             body: body.into(),
             submitted_by: "Amazon Web Services".into(),
             time_created: time_created.into(),
-            attachments: Vec::new(),
+            attachments: files,
         });
     }
 
