@@ -504,3 +504,103 @@ async fn a_burst_through_two_instances_with_the_gateway_holder_killed_is_done_on
         );
     }
 }
+
+/// Two `run` instances on one database, both polling for AWS's replies
+/// (every second): a reply AWS adds to a case is posted once in the
+/// ticket's thread, its opener is told once, and its file is uploaded with
+/// it once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_two_instances_an_aws_reply_is_shown_and_its_opener_told_once() {
+    use common::aws_stub::AwsStub;
+    const ESCALATIONS: &str = "650000000000000001";
+    const OPENER: &str = "2000000000000000031";
+    let discord = FakeDiscord::start().await;
+    let stub = AwsStub::start(&common::moto_endpoint()).await;
+    let shared = tempfile::tempdir().unwrap();
+    let database = common::database::url(shared.path(), "replies.db");
+    let store = platform_desk::store::Store::open(&database).await.unwrap();
+    let discord_keys = format!("escalations_channel_id = \"{ESCALATIONS}\"");
+    let tables = "[aws]\ncall_timeout_seconds = 3\n\
+                  [escalations]\nworker_interval_seconds = 1\nsync_interval_seconds = 1\n";
+    let a = Instance::start_with(&discord, &database, &discord_keys, tables, Some(&stub.endpoint));
+    let b = Instance::start_with(&discord, &database, &discord_keys, tables, Some(&stub.endpoint));
+    wait_for_endpoint(a.port).await;
+    wait_for_endpoint(b.port).await;
+    let d = &discord;
+    d.wait_until_ready().await;
+    let escalation = d.slash_command_body(
+        "1750000000000000001",
+        "escalate",
+        serde_json::json!([
+            {"name": "subject", "type": 3, "value": "NAT gateway drops"},
+            {"name": "description", "type": 3, "value": "half the connections through nat-0abc drop since 08:00"},
+            {"name": "severity", "type": 3, "value": "high"}
+        ]),
+        OPENER,
+        &[ENGINEER_ROLE],
+    );
+    let (status, body) = d.post_interaction(&a.endpoint(), &escalation, false).await;
+    assert_eq!(status, 200, "{body}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let case_id = loop {
+        if let Some(ticket) = store.ticket(1).await.unwrap()
+            && let Some(case) = ticket.aws_case_id
+        {
+            break case;
+        }
+        assert!(Instant::now() < deadline, "no case; a's log:\n{}", a.log());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let at = platform_desk::store::timestamp(time::OffsetDateTime::now_utc());
+    stub.add_aws_reply_with_files(
+        &case_id,
+        &at,
+        "Please run the attached script and send us its output.",
+        vec![("collect.sh".to_owned(), b"#!/bin/sh\nip route\n".to_vec())],
+    );
+    let reply_posts = || -> Vec<serde_json::Value> {
+        d.threads()
+            .iter()
+            .flat_map(|thread| d.calls_to("POST", &format!("/channels/{thread}/messages")))
+            .filter(|c| {
+                c.body["content"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("replied on the AWS case"))
+            })
+            .map(|c| c.body)
+            .collect()
+    };
+    let notices = || {
+        d.calls_to("POST", "/messages")
+            .into_iter()
+            .filter(|c| {
+                c.body["content"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("AWS Support replied on ticket #1"))
+            })
+            .count()
+    };
+    while reply_posts().is_empty() || notices() == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "reply not shown; a's log:\n{}\nb's log:\n{}",
+            a.log(),
+            b.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Several more sync passes of both instances: nothing again.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let posts = reply_posts();
+    assert_eq!(posts.len(), 1, "{posts:#?}");
+    assert_eq!(posts[0]["attachments"][0]["filename"], "collect.sh");
+    assert_eq!(notices(), 1, "the opener told once");
+    let replies = store
+        .ticket_events(1)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == "aws_reply")
+        .count();
+    assert_eq!(replies, 1);
+}
