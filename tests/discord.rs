@@ -908,7 +908,7 @@ async fn aws_reply_posted_once_and_its_opener_told(internal: bool) {
         .await;
     let posted = &replies_in_thread(d)[0];
     assert!(posted.contains("**AWS Support** replied on the AWS case: Please attach the ELB access logs."));
-    assert!(posted.contains("The whole message: `/ticket show id:1`"), "{posted}");
+    assert!(posted.contains("The whole reply is attached."), "{posted}");
     assert!(posted.chars().count() <= 2_000, "within Discord's content limit");
     let notices = |d: &FakeDiscord| -> Vec<(String, String)> {
         [
@@ -953,9 +953,16 @@ async fn aws_reply_posted_once_and_its_opener_told(internal: bool) {
         reply_post.body["components"][0]["components"][0]["custom_id"],
         "pd:reply:1"
     );
-    // AWS's file is uploaded with its message.
+    // The whole reply and AWS's file are uploaded with its message.
+    let uploaded: Vec<&str> = reply_post.body["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["filename"].as_str().unwrap())
+        .collect();
     assert_eq!(
-        reply_post.body["attachments"][0]["filename"], "elb-sample.log",
+        uploaded,
+        ["aws-reply-ticket-1.txt", "elb-sample.log"],
         "{}",
         reply_post.body
     );

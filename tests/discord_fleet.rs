@@ -521,7 +521,8 @@ async fn with_two_instances_an_aws_reply_is_shown_and_its_opener_told_once() {
     let store = platform_desk::store::Store::open(&database).await.unwrap();
     let discord_keys = format!("escalations_channel_id = \"{ESCALATIONS}\"");
     let tables = "[aws]\ncall_timeout_seconds = 3\n\
-                  [escalations]\nworker_interval_seconds = 1\nsync_interval_seconds = 1\n";
+                  [escalations]\nworker_interval_seconds = 1\nsync_interval_seconds = 1\n\
+                  settle_seconds = 1\nretry_initial_seconds = 1\nretry_max_seconds = 1\n";
     let a = Instance::start_with(&discord, &database, &discord_keys, tables, Some(&stub.endpoint));
     let b = Instance::start_with(&discord, &database, &discord_keys, tables, Some(&stub.endpoint));
     wait_for_endpoint(a.port).await;
@@ -595,6 +596,67 @@ async fn with_two_instances_an_aws_reply_is_shown_and_its_opener_told_once() {
     assert_eq!(posts.len(), 1, "{posts:#?}");
     assert_eq!(posts[0]["attachments"][0]["filename"], "collect.sh");
     assert_eq!(notices(), 1, "the opener told once");
+
+    // The answer, with the script's output attached, through the other
+    // instance's endpoint: one upload and one note reach AWS, though the
+    // note's first answer is lost after AWS recorded it.
+    stub.inject("AddCommunicationToCase", common::aws_stub::Fault::LoseResponse);
+    let answer = d.slash_command_body_with_files(
+        "1750000000000000002",
+        "ticket",
+        serde_json::json!([{"name": "note", "type": 1, "options": [
+            {"name": "id", "type": 4, "value": 1},
+            {"name": "text", "type": 3, "value": "output attached"}
+        ]}]),
+        &[("file1", "routes.txt", b"default via 10.0.0.1 dev eth0\n".to_vec())],
+        &[],
+        OPENER,
+        &[ENGINEER_ROLE],
+    );
+    let (status, body) = d.post_interaction(&b.endpoint(), &answer, false).await;
+    assert_eq!(status, 200, "{body}");
+    // The files the desk sent (AWS's own reply carries one too).
+    let sent_files = || {
+        stub.attached_files()
+            .into_iter()
+            .filter(|(_, name, _)| name != "collect.sh")
+            .collect::<Vec<_>>()
+    };
+    let uploaded = || sent_files().len();
+    while uploaded() == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "no file; b's log:
+{}",
+            b.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Past the settle wait, the retry looks for the note and finds it: the
+    // outbox empties without a second send.
+    let later = time::OffsetDateTime::now_utc() + time::Duration::days(1);
+    while !store.due_case_actions(later, 10).await.unwrap().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the note stayed queued; b's log:\n{}",
+            b.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        !stub.payloads("DescribeCommunications").is_empty(),
+        "the retry looked for the note"
+    );
+    assert_eq!(
+        sent_files(),
+        vec![(
+            case_id.clone(),
+            "routes.txt".to_owned(),
+            b"default via 10.0.0.1 dev eth0\n".to_vec()
+        )]
+    );
+    assert_eq!(stub.payloads("AddAttachmentsToSet").len(), 1, "one upload");
+    assert_eq!(stub.payloads("AddCommunicationToCase").len(), 1, "one note");
     let replies = store
         .ticket_events(1)
         .await

@@ -169,13 +169,21 @@ async fn case_files(
     if event.kind != "aws_reply" {
         return Ok((Vec::new(), Vec::new()));
     }
-    let refs = store.case_files_of_event(event.id).await?;
-    if refs.is_empty() {
+    let Some(message) = store.case_message_of_event(event.id).await? else {
         return Ok((Vec::new(), Vec::new()));
+    };
+    let (mut files, mut others, mut total) = (Vec::new(), Vec::new(), 0usize);
+    // A reply clipped in its message comes whole as a text file (the same
+    // test as the line's "attached" note).
+    if event.detail.contains('…') {
+        total += message.body.len();
+        files.push(CreateAttachment::bytes(
+            message.body.clone().into_bytes(),
+            format!("aws-reply-ticket-{}.txt", event.ticket_id),
+        ));
     }
     let account = store.ticket(event.ticket_id).await?.and_then(|t| t.account_id);
-    let (mut files, mut others, mut total) = (Vec::new(), Vec::new(), 0usize);
-    for file in refs {
+    for file in message.attachments {
         match worker.case_file(account.as_ref(), &file.id).await {
             Ok((_, bytes)) if total + bytes.len() <= UPLOAD_LIMIT => {
                 total += bytes.len();
@@ -271,11 +279,14 @@ fn line(event: &TicketEvent) -> String {
         format!(": {}", quote_user_text(&event.detail, 1_500))
     };
     // A long message of the case's conversation is clipped in its event;
-    // the whole is in `/ticket show`.
-    let whole = if matches!(event.kind.as_str(), "aws_reply" | "customer_reply") && detail.contains('…') {
-        format!("\n-# The whole message: `/ticket show id:{}`", event.ticket_id)
-    } else {
-        String::new()
+    // AWS's come whole as a file with the message, and `/ticket show` has
+    // the latest.
+    let whole = match event.kind.as_str() {
+        "aws_reply" if detail.contains('…') => "\n-# The whole reply is attached.".to_owned(),
+        "customer_reply" if detail.contains('…') => {
+            format!("\n-# The whole message: `/ticket show id:{}`", event.ticket_id)
+        }
+        _ => String::new(),
     };
     format!(
         "`{}` **{}** {what}{detail}{whole}",

@@ -161,19 +161,15 @@ impl Store {
         Ok(new)
     }
 
-    /// The files of the message a ticket event shows (AWS's reply), if any.
-    pub async fn case_files_of_event(&self, event_id: i64) -> Result<Vec<CaseFile>, StoreError> {
-        let attachments: Option<String> =
-            sqlx::query_scalar("SELECT attachments FROM case_messages WHERE event_id = $1")
-                .bind(event_id)
-                .fetch_optional(self.pool())
-                .await?;
-        match attachments {
-            Some(json) => {
-                serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("attachment names: {e}")))
-            }
-            None => Ok(Vec::new()),
-        }
+    /// The message a ticket event shows (AWS's reply), if any.
+    pub async fn case_message_of_event(&self, event_id: i64) -> Result<Option<CaseMessage>, StoreError> {
+        let row = sqlx::query(
+            "SELECT origin, submitted_by, time_created, body, attachments FROM case_messages WHERE event_id = $1",
+        )
+        .bind(event_id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(message_from_row).transpose()
     }
 
     /// When the newest recorded message of a ticket's case was created, as
@@ -200,21 +196,23 @@ impl Store {
         .await?;
         let mut messages = rows
             .iter()
-            .map(|row| {
-                let attachments: String = row.try_get("attachments")?;
-                Ok(CaseMessage {
-                    origin: Origin::parse(&row.try_get::<String, _>("origin")?)?,
-                    submitted_by: row.try_get("submitted_by")?,
-                    time_created: row.try_get("time_created")?,
-                    body: row.try_get("body")?,
-                    attachments: serde_json::from_str(&attachments)
-                        .map_err(|e| StoreError::Corrupt(format!("attachment names: {e}")))?,
-                })
-            })
+            .map(message_from_row)
             .collect::<Result<Vec<_>, StoreError>>()?;
         messages.reverse();
         Ok(messages)
     }
+}
+
+fn message_from_row(row: &sqlx::any::AnyRow) -> Result<CaseMessage, StoreError> {
+    let attachments: String = row.try_get("attachments")?;
+    Ok(CaseMessage {
+        origin: Origin::parse(&row.try_get::<String, _>("origin")?)?,
+        submitted_by: row.try_get("submitted_by")?,
+        time_created: row.try_get("time_created")?,
+        body: row.try_get("body")?,
+        attachments: serde_json::from_str(&attachments)
+            .map_err(|e| StoreError::Corrupt(format!("attachment names: {e}")))?,
+    })
 }
 
 #[cfg(test)]

@@ -623,12 +623,29 @@ impl FakeDiscord {
         &self,
         id: &str,
         name: &str,
-        mut options: serde_json::Value,
+        options: serde_json::Value,
         files: &[(&str, &str, Vec<u8>)],
         sizes: &[(&str, u64)],
         user: &str,
         roles: &[&str],
     ) {
+        let event = self.slash_command_body_with_files(id, name, options, files, sizes, user, roles);
+        self.send("INTERACTION_CREATE", event);
+    }
+
+    /// The body of such a command, for the HTTP endpoint; its files are
+    /// served from now on.
+    #[allow(clippy::too_many_arguments)]
+    pub fn slash_command_body_with_files(
+        &self,
+        id: &str,
+        name: &str,
+        mut options: serde_json::Value,
+        files: &[(&str, &str, Vec<u8>)],
+        sizes: &[(&str, u64)],
+        user: &str,
+        roles: &[&str],
+    ) -> serde_json::Value {
         let mut resolved = serde_json::Map::new();
         for (index, (option, file_name, bytes)) in files.iter().enumerate() {
             let attachment_id = format!("73000000000000000{index}");
@@ -652,7 +669,7 @@ impl FakeDiscord {
         }
         let mut event = self.slash_command_body(id, name, options, user, roles);
         event["data"]["resolved"] = serde_json::json!({"attachments": resolved});
-        self.send("INTERACTION_CREATE", event);
+        event
     }
 
     pub fn slash_command_in(
