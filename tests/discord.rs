@@ -27,14 +27,7 @@ async fn start() -> Bot {
 async fn start_with(adjust: impl FnOnce(&mut Config)) -> Bot {
     let discord = FakeDiscord::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::default();
-    config.database.url = common::database::url(dir.path(), "bot.db");
-    config.discord.api_proxy = Some(discord.api.clone());
-    config.engineers.role_ids = vec![ENGINEER_ROLE.into()];
-    config.outages.post_interval_seconds = 1;
-    // The fake's guild is the provider's own (its customers' channels, when
-    // a test maps them, are theirs).
-    config.discord.internal_guild_ids = vec!["500000000000000001".into()];
+    let mut config = bot_config(&discord, &dir);
     adjust(&mut config);
     let app = Arc::new(App::build(config).await.unwrap());
     let running = RunningBot::start(app, &discord).await;
@@ -43,6 +36,32 @@ async fn start_with(adjust: impl FnOnce(&mut Config)) -> Bot {
         running,
         _dir: dir,
     }
+}
+
+/// The test bot's configuration: its database in `dir`, Discord through
+/// the fake, the engineers' role, and the fake's guild as the provider's
+/// own (its customers' channels, when a test maps them, are theirs).
+fn bot_config(discord: &FakeDiscord, dir: &tempfile::TempDir) -> Config {
+    let mut config = Config::default();
+    config.database.url = common::database::url(dir.path(), "bot.db");
+    config.discord.api_proxy = Some(discord.api.clone());
+    config.engineers.role_ids = vec![ENGINEER_ROLE.into()];
+    config.outages.post_interval_seconds = 1;
+    config.discord.internal_guild_ids = vec!["500000000000000001".into()];
+    config
+}
+
+/// The bot's app with AWS Support replaced by `aws` (an in-memory fake).
+async fn app_with_support(config: Config, aws: &Arc<common::fakes::FakeSupport>) -> Arc<App> {
+    Arc::new(
+        App::build_with(
+            config,
+            platform_desk::aws::AwsServices::with_cases(aws.clone()),
+            Arc::new(platform_desk::clock::SystemClock),
+        )
+        .await
+        .unwrap(),
+    )
 }
 
 impl Bot {
@@ -835,32 +854,15 @@ async fn the_opener_of_a_ticket_opened_in_a_public_place_is_told_by_direct_messa
 async fn aws_reply_posted_once_and_its_opener_told(internal: bool) {
     let discord = FakeDiscord::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::default();
-    config.database.url = common::database::url(dir.path(), "bot.db");
-    config.discord.api_proxy = Some(discord.api.clone());
-    config.engineers.role_ids = vec![ENGINEER_ROLE.into()];
-    if internal {
-        config.discord.internal_guild_ids = vec!["500000000000000001".into()];
+    let mut config = bot_config(&discord, &dir);
+    if !internal {
+        config.discord.internal_guild_ids.clear();
     }
     config.discord.escalations_channel_id = Some("650000000000000001".into());
     config.escalations.worker_interval_seconds = 1;
     config.escalations.sync_interval_seconds = 1;
-    config.outages.post_interval_seconds = 1;
     let aws = Arc::new(common::fakes::FakeSupport::default());
-    let app = |config: Config| {
-        let aws = aws.clone();
-        async move {
-            Arc::new(
-                platform_desk::app::App::build_with(
-                    config,
-                    platform_desk::aws::AwsServices::with_cases(aws),
-                    Arc::new(platform_desk::clock::SystemClock),
-                )
-                .await
-                .unwrap(),
-            )
-        }
-    };
+    let app = |config: Config| app_with_support(config, &aws);
     // `run` serves Discord beside the case worker (as the `run` command does).
     let with_worker = |app: Arc<App>| {
         let (stop, stopped) = tokio::sync::watch::channel(false);
@@ -1021,25 +1023,12 @@ async fn severities_are_suggested_within_the_accounts_support_plan() {
     use platform_desk::domain::Severity;
     let discord = FakeDiscord::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::default();
-    config.database.url = common::database::url(dir.path(), "bot.db");
-    config.discord.api_proxy = Some(discord.api.clone());
-    config.engineers.role_ids = vec![ENGINEER_ROLE.into()];
-    config.discord.internal_guild_ids = vec!["500000000000000001".into()];
     let aws = Arc::new(common::fakes::FakeSupport::default());
     aws.set_plan(
         Some("111111111111"),
         Some(vec![Severity::Low, Severity::Normal, Severity::High, Severity::Urgent]),
     );
-    let app = Arc::new(
-        App::build_with(
-            config,
-            platform_desk::aws::AwsServices::with_cases(aws.clone()),
-            Arc::new(platform_desk::clock::SystemClock),
-        )
-        .await
-        .unwrap(),
-    );
+    let app = app_with_support(bot_config(&discord, &dir), &aws).await;
     let running = RunningBot::start(app, &discord).await;
     let d = &discord;
     let typing = |id: &str, account: Option<&str>| {
@@ -1088,23 +1077,11 @@ async fn severities_are_suggested_within_the_accounts_support_plan() {
 async fn a_file_attached_in_discord_reaches_the_case_once_and_a_large_one_is_refused() {
     let discord = FakeDiscord::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::default();
-    config.database.url = common::database::url(dir.path(), "bot.db");
-    config.discord.api_proxy = Some(discord.api.clone());
-    config.engineers.role_ids = vec![ENGINEER_ROLE.into()];
-    config.discord.internal_guild_ids = vec!["500000000000000001".into()];
+    let mut config = bot_config(&discord, &dir);
     config.escalations.settle_seconds = 0;
     config.escalations.retry_initial_seconds = 1;
     let aws = Arc::new(common::fakes::FakeSupport::default());
-    let app = Arc::new(
-        App::build_with(
-            config,
-            platform_desk::aws::AwsServices::with_cases(aws.clone()),
-            Arc::new(platform_desk::clock::SystemClock),
-        )
-        .await
-        .unwrap(),
-    );
+    let app = app_with_support(config, &aws).await;
     let running = RunningBot::start(app.clone(), &discord).await;
     let d = &discord;
     d.slash_command(
