@@ -64,7 +64,8 @@ enum Files {
 
 /// The intent with the files typed as paths read (the console, `ask`), or
 /// a refusal when paths may not be read (a message from Discord). A file
-/// over AWS's size limit is not read: the service refuses it by its size.
+/// over AWS's size limit is read no further than the limit: the service
+/// refuses it by its size.
 async fn with_local_files(mut intent: Intent, files: Files) -> Result<Intent, UserError> {
     use crate::intent::slash::FileSource;
     let Intent::Ticket(crate::intent::TicketRequest::Note { files: uploads, .. }) = &mut intent else {
@@ -79,26 +80,43 @@ async fn with_local_files(mut intent: Intent, files: Files) -> Result<Intent, Us
                 "Attach files with the command's file options; typed paths are read only in the console.".to_owned(),
             ));
         }
-        let metadata = match tokio::fs::metadata(path).await {
-            Ok(metadata) if metadata.is_file() => metadata,
-            Ok(_) => return Err(UserError::BadFile(format!("`{}` is not a file.", path.display()))),
-            Err(error) => {
-                return Err(UserError::BadFile(format!(
-                    "I could not read `{}`: {error}.",
-                    path.display()
-                )));
-            }
-        };
-        upload.size = metadata.len();
-        if upload.size <= crate::service::tickets::MAX_FILE_BYTES {
-            let bytes = tokio::fs::read(path)
-                .await
-                .map_err(|error| UserError::BadFile(format!("I could not read `{}`: {error}.", path.display())))?;
-            upload.size = bytes.len() as u64;
-            upload.bytes = Some(bytes.into());
-        }
+        let bytes = read_local_file(path).await?;
+        upload.size = bytes.len() as u64;
+        upload.bytes = Some(bytes.into());
     }
     Ok(intent)
+}
+
+/// Places on this machine that are not files a person sends to AWS: the
+/// kernel's and processes' views (`/proc`, `/sys`: this process's own
+/// environment holds its credentials), devices and run-time state.
+const NOT_FOR_AWS: [&str; 4] = ["/proc", "/sys", "/dev", "/run"];
+
+/// A local file's bytes, read no further than one byte past AWS's size
+/// limit (a file may claim any size, or none, and grow while read): only a
+/// regular file, outside [`NOT_FOR_AWS`] once its links are followed.
+async fn read_local_file(path: &std::path::Path) -> Result<Vec<u8>, UserError> {
+    use tokio::io::AsyncReadExt;
+    let unreadable =
+        |error: std::io::Error| UserError::BadFile(format!("I could not read `{}`: {error}.", path.display()));
+    let real = tokio::fs::canonicalize(path).await.map_err(unreadable)?;
+    if NOT_FOR_AWS.iter().any(|place| real.starts_with(place)) {
+        return Err(UserError::BadFile(format!(
+            "`{}` is not a file to send to AWS (system and process information is never sent).",
+            path.display()
+        )));
+    }
+    let metadata = tokio::fs::metadata(&real).await.map_err(unreadable)?;
+    if !metadata.is_file() {
+        return Err(UserError::BadFile(format!("`{}` is not a file.", path.display())));
+    }
+    let file = tokio::fs::File::open(&real).await.map_err(unreadable)?;
+    let mut bytes = Vec::new();
+    file.take(crate::service::tickets::MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .await
+        .map_err(unreadable)?;
+    Ok(bytes)
 }
 
 enum Parsed {
@@ -275,6 +293,17 @@ impl App {
         self.handle_from(inbound, Files::LocalPaths).await
     }
 
+    /// A note with files is allowed (the asker sees the ticket, it is open,
+    /// the note goes to AWS) before any of its files is read.
+    async fn files_allowed(&self, actor: &crate::inbound::Actor, intent: &Intent) -> Result<(), ServiceError> {
+        match intent {
+            Intent::Ticket(crate::intent::TicketRequest::Note { id, to, files, .. }) if !files.is_empty() => {
+                self.tickets.may_attach(actor, *id, *to).await
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Saves the files of a ticket's latest case messages (those `/ticket
     /// show` lists) under `attachments/ticket-N/` in the current directory,
     /// fetching only those not saved yet; their paths, one a line, or None
@@ -307,12 +336,30 @@ impl App {
         let mut lines = Vec::new();
         for (index, file) in files.iter().enumerate() {
             // The index keeps two files of one name apart.
-            let path = dir.join(format!("{}-{}", index + 1, crate::reply::limits::file_name(&file.name)));
-            if !path.exists() {
+            let name = format!("{}-{}", index + 1, crate::reply::limits::file_name(&file.name));
+            let path = dir.join(&name);
+            // Saved before: a regular file there (a link is never followed,
+            // and is replaced).
+            let saved_before = tokio::fs::symlink_metadata(&path)
+                .await
+                .is_ok_and(|m| m.file_type().is_file());
+            if !saved_before {
                 let saved = match self.case_worker.case_file(account.as_ref(), &file.id).await {
+                    // Written whole to a new name, then renamed over the
+                    // final one: an interrupted save leaves no partial file
+                    // under it, and a link there is replaced, not followed.
                     Ok((_, bytes)) => async {
                         tokio::fs::create_dir_all(&dir).await?;
-                        tokio::fs::write(&path, bytes).await
+                        let partial = dir.join(format!(".{name}.{}.partial", std::process::id()));
+                        let _ = tokio::fs::remove_file(&partial).await;
+                        let mut out = tokio::fs::OpenOptions::new()
+                            .write(true)
+                            .create_new(true)
+                            .open(&partial)
+                            .await?;
+                        tokio::io::AsyncWriteExt::write_all(&mut out, &bytes).await?;
+                        out.sync_all().await?;
+                        tokio::fs::rename(&partial, &path).await
                     }
                     .await
                     .map_err(|e| e.to_string()),
@@ -345,9 +392,12 @@ impl App {
             };
             tracing::Span::current().record("intent", kind.as_str());
             let mut answer = match parsed {
-                Parsed::Intent(intent) => match with_local_files(intent, files).await {
-                    Ok(intent) => self.run(&inbound.actor, intent).await,
-                    Err(error) => self.answer_error(kind, ServiceError::User(error)),
+                Parsed::Intent(intent) => match self.files_allowed(&inbound.actor, &intent).await {
+                    Err(error) => self.answer_error(kind, error),
+                    Ok(()) => match with_local_files(intent, files).await {
+                        Ok(intent) => self.run(&inbound.actor, intent).await,
+                        Err(error) => self.answer_error(kind, ServiceError::User(error)),
+                    },
                 },
                 Parsed::BadCommand(kind, error) => {
                     self.answer_error(kind, ServiceError::User(UserError::Command(error)))

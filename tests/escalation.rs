@@ -1212,3 +1212,68 @@ async fn notes_go_before_the_resolution_and_a_resolved_ticket_takes_no_more() {
     assert!(!case.communications[0].contains("one more thing"));
     assert_eq!(case.status, "resolved");
 }
+
+/// Files given as paths are read only after the note is allowed, never from
+/// the system's or the process's own places, and a set AWS no longer has
+/// is uploaded again rather than losing the note.
+#[tokio::test]
+async fn local_files_are_read_after_the_check_and_an_expired_set_is_uploaded_again() {
+    let h = harness_with(|config| {
+        config.escalations.settle_seconds = 0;
+        config.escalations.retry_initial_seconds = 1;
+        config.escalations.retry_max_seconds = 1;
+    })
+    .await;
+    let id = h.escalation("our ECS tasks restart every few minutes").await;
+    let local = |actor: Actor, text: String| h.app.handle_local(Inbound::text(actor, text));
+
+    // Someone who may not see the ticket hears so, whatever the path.
+    let stranger = local(
+        person("3001", Role::Customer),
+        format!("/ticket note id:{id} text:\"x\" file1:/no/such/file"),
+    )
+    .await;
+    assert!(
+        text_of(&stranger).contains("can't find ticket"),
+        "{}",
+        text_of(&stranger)
+    );
+    for path in [
+        "/proc/self/environ",
+        "/proc/self/pagemap",
+        "/sys/kernel/notes",
+        "/dev/zero",
+    ] {
+        let refused = local(engineer(), format!("/ticket note id:{id} text:\"x\" file1:{path}")).await;
+        assert!(
+            text_of(&refused).contains("not a file to send to AWS"),
+            "{path}: {}",
+            text_of(&refused)
+        );
+    }
+
+    let files = tempfile::tempdir().unwrap();
+    let log = files.path().join("ecs-agent.log");
+    std::fs::write(&log, b"task stopped: OutOfMemoryError\n").unwrap();
+    h.aws.fail_next_communication(CaseError::Transient("HTTP 503".into()));
+    local(
+        engineer(),
+        format!("/ticket note id:{id} text:\"ecs agent log\" file1:{}", log.display()),
+    )
+    .await;
+    h.app.case_worker().finish_background().await;
+    // The set AWS made expires before the next attempt.
+    h.aws.expire_attachment_sets();
+    for _ in 0..3 {
+        h.clock.advance(time::Duration::minutes(1));
+        h.app.case_worker().run_once(false).await.unwrap();
+    }
+    let case = &h.aws.cases()[0];
+    assert_eq!(case.communications.len(), 1, "{:?}", case.communications);
+    assert_eq!(
+        case.attachments,
+        vec![("ecs-agent.log".to_owned(), b"task stopped: OutOfMemoryError\n".to_vec())]
+    );
+    let uploads = h.aws.calls().iter().filter(|c| *c == "add_attachments").count();
+    assert_eq!(uploads, 2, "uploaded again after the set expired: {:?}", h.aws.calls());
+}

@@ -527,11 +527,26 @@ impl CaseWorker {
                 let room = MAX_CASE_BODY.saturating_sub(mark.chars().count() + 2);
                 let body = format!("{}\n\n{mark}", clip_chars(&action.body, room));
                 let set = self.attachment_set(action).await?;
-                self.bounded(
-                    self.cases
-                        .add_communication(account, &action.aws_case_id, &body, set.as_deref()),
-                )
-                .await
+                let sent = self
+                    .bounded(
+                        self.cases
+                            .add_communication(account, &action.aws_case_id, &body, set.as_deref()),
+                    )
+                    .await;
+                match sent {
+                    // The set expired or AWS lost it before the note went:
+                    // upload the files again on the next attempt.
+                    Err(CaseError::Rejected(error)) if set.is_some() && error.contains("AttachmentSet") => {
+                        self.store
+                            .forget_attachment_set(action.id)
+                            .await
+                            .map_err(|e| CaseError::Transient(format!("could not forget the attachment set: {e}")))?;
+                        Err(CaseError::Transient(format!(
+                            "the files' attachment set is gone ({error}); uploading them again"
+                        )))
+                    }
+                    other => other,
+                }
             }
         }
     }

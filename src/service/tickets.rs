@@ -192,6 +192,23 @@ impl TicketService {
     }
 
     /// The ticket, if the actor may see it; "not found" otherwise.
+    /// Whether `actor` may send files with a note on ticket `id` (they see
+    /// it, it is open, the note goes to AWS): checked before any file is
+    /// read, so that a refused note reads nothing.
+    pub async fn may_attach(&self, actor: &Actor, id: i64, to: NoteTo) -> Result<(), ServiceError> {
+        let ticket = self.visible(actor, id).await?;
+        if to == NoteTo::Internal {
+            return Err(UserError::BadFile("Files go to the AWS case; an internal note takes none.".to_owned()).into());
+        }
+        if ticket.status == TicketStatus::Resolved {
+            return Err(UserError::NothingToChange(format!(
+                "Ticket #{id} is resolved, so nothing more goes to its AWS case. Reopen it with `/ticket reopen id:{id}` to write to AWS."
+            ))
+            .into());
+        }
+        Ok(())
+    }
+
     async fn visible(&self, actor: &Actor, id: i64) -> Result<Ticket, ServiceError> {
         let scope = self.directory.scope_of(actor);
         if scope == Scope::Nobody {
@@ -408,7 +425,7 @@ fn checked_files(files: &[FileUpload]) -> Result<Vec<NoteFile>, UserError> {
             let size = file.bytes.as_ref().map_or(file.size, |b| b.len() as u64);
             if size > MAX_FILE_BYTES {
                 return Err(UserError::BadFile(format!(
-                    "The file `{name}` is {}; AWS accepts files of at most {} each. Compress it or send a part of it.",
+                    "The file `{name}` is {} ({size} bytes); AWS accepts files of at most {} ({MAX_FILE_BYTES} bytes) each. Compress it or send a part of it.",
                     crate::text::file_size(size),
                     crate::text::file_size(MAX_FILE_BYTES)
                 )));

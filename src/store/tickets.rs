@@ -580,6 +580,16 @@ impl Store {
             .collect()
     }
 
+    /// Forgets an action's attachment set (AWS no longer has it): the next
+    /// attempt uploads the files again.
+    pub async fn forget_attachment_set(&self, action_id: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE case_actions SET attachment_set_id = NULL, attachment_set_expires_at = NULL WHERE id = $1")
+            .bind(action_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
     /// Remembers the attachment set AWS made for an action's files, until
     /// it expires.
     pub async fn record_attachment_set(
@@ -917,6 +927,11 @@ impl Store {
                     .bind(action.id)
                     .execute(&mut *tx)
                     .await?;
+                // AWS has the files now: they leave the store.
+                sqlx::query("DELETE FROM case_action_files WHERE action_id = $1")
+                    .bind(action.id)
+                    .execute(&mut *tx)
+                    .await?;
                 let detail = match action.kind.as_str() {
                     "resolve" => "AWS case resolved",
                     _ => "note added to the AWS case",
@@ -936,7 +951,11 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
                 if retry_at.is_none() {
-                    let detail = format!("could not pass a {} on to the AWS case: {error}", action.kind);
+                    let what = match action.kind.as_str() {
+                        "resolve" => "the resolution",
+                        _ => "a note",
+                    };
+                    let detail = format!("could not pass {what} on to the AWS case: {error}");
                     record_event(
                         &mut *tx,
                         action.ticket_id,

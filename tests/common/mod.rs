@@ -104,6 +104,8 @@ pub mod fakes {
         /// Attachment sets uploaded and not yet used.
         attachment_sets: Vec<(String, NamedFiles)>,
         lose_next_communication_response: bool,
+        /// The next AddCommunicationToCase fails with this, before anything.
+        fail_next_communication: Option<CaseError>,
         /// Files on AWS's replies, by attachment id.
         reply_files: std::collections::HashMap<String, (String, Vec<u8>)>,
     }
@@ -132,6 +134,14 @@ pub mod fakes {
         /// is lost.
         pub fn lose_next_communication_response(&self) {
             self.state.lock().unwrap().lose_next_communication_response = true;
+        }
+        /// The next AddCommunicationToCase fails with `error` (nothing done).
+        pub fn fail_next_communication(&self, error: CaseError) {
+            self.state.lock().unwrap().fail_next_communication = Some(error);
+        }
+        /// Every attachment set uploaded and not used expires.
+        pub fn expire_attachment_sets(&self) {
+            self.state.lock().unwrap().attachment_sets.clear();
         }
         pub fn lose_next_create_response(&self) {
             self.state.lock().unwrap().lose_next_create_response = true;
@@ -319,6 +329,9 @@ pub mod fakes {
             attachment_set_id: Option<&str>,
         ) -> Result<(), CaseError> {
             let mut state = self.enter("add_communication")?;
+            if let Some(error) = state.fail_next_communication.take() {
+                return Err(error);
+            }
             let files = match attachment_set_id {
                 Some(set) => match state.attachment_sets.iter().position(|(id, _)| id == set) {
                     // A set is used once, as AWS does.
