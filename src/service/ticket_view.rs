@@ -199,7 +199,12 @@ pub fn with_conversation(mut embed: Embed, ticket: &Ticket, messages: &[CaseMess
             let attached = if m.attachments.is_empty() {
                 String::new()
             } else {
-                let names: Vec<&str> = m.attachments.iter().map(|f| f.name.as_str()).collect();
+                // AWS's names, one line whatever they hold.
+                let names: Vec<String> = m
+                    .attachments
+                    .iter()
+                    .map(|f| f.name.replace(['\n', '\r'], " "))
+                    .collect();
                 format!(" [attached: {}]", quote_user_text(&names.join(", "), 120))
             };
             format!(
