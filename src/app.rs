@@ -80,8 +80,8 @@ async fn with_local_files(mut intent: Intent, files: Files) -> Result<Intent, Us
                 "Attach files with the command's file options; typed paths are read only in the console.".to_owned(),
             ));
         }
-        let bytes = read_local_file(path).await?;
-        upload.size = bytes.len() as u64;
+        let (bytes, claimed) = read_local_file(path).await?;
+        upload.size = claimed.max(bytes.len() as u64);
         upload.bytes = Some(bytes.into());
     }
     Ok(intent)
@@ -93,9 +93,10 @@ async fn with_local_files(mut intent: Intent, files: Files) -> Result<Intent, Us
 const NOT_FOR_AWS: [&str; 4] = ["/proc", "/sys", "/dev", "/run"];
 
 /// A local file's bytes, read no further than one byte past AWS's size
-/// limit (a file may claim any size, or none, and grow while read): only a
-/// regular file, outside [`NOT_FOR_AWS`] once its links are followed.
-async fn read_local_file(path: &std::path::Path) -> Result<Vec<u8>, UserError> {
+/// limit (a file may claim any size, or none, and grow while read), and the
+/// size it claims: only a regular file, outside [`NOT_FOR_AWS`] once its
+/// links are followed.
+async fn read_local_file(path: &std::path::Path) -> Result<(Vec<u8>, u64), UserError> {
     use tokio::io::AsyncReadExt;
     let unreadable =
         |error: std::io::Error| UserError::BadFile(format!("I could not read `{}`: {error}.", path.display()));
@@ -116,7 +117,7 @@ async fn read_local_file(path: &std::path::Path) -> Result<Vec<u8>, UserError> {
         .read_to_end(&mut bytes)
         .await
         .map_err(unreadable)?;
-    Ok(bytes)
+    Ok((bytes, metadata.len()))
 }
 
 enum Parsed {

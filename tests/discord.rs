@@ -1144,7 +1144,7 @@ async fn a_file_attached_in_discord_reaches_the_case_once_and_a_large_one_is_ref
     let refusal = followups()[0].body.to_string();
     assert!(refusal.contains("core.dump"), "{refusal}");
     assert!(
-        refusal.contains("is 7.0 MB; AWS accepts files of at most 5.0 MB"),
+        refusal.contains("at most 5.0 MB (5000000 bytes) each, and this one is 7.0 MB (7000000 bytes)"),
         "{refusal}"
     );
     assert!(

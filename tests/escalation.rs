@@ -1091,7 +1091,7 @@ async fn a_notes_files_reach_the_case_once_even_when_the_answer_is_lost() {
     ))
     .await;
     assert!(
-        text_of(&refused).contains("is 6.0 MB; AWS accepts files of at most 5.0 MB"),
+        text_of(&refused).contains("at most 5.0 MB (5000000 bytes) each, and this one is 6.0 MB (6000000 bytes)"),
         "{}",
         text_of(&refused)
     );

@@ -422,11 +422,18 @@ fn checked_files(files: &[FileUpload]) -> Result<Vec<NoteFile>, UserError> {
         .iter()
         .map(|file| {
             let name = clean_file_name(&file.name);
-            let size = file.bytes.as_ref().map_or(file.size, |b| b.len() as u64);
+            // Its size as given (Discord's, the file system's) or as read,
+            // whichever is larger: a reader stops one byte past the limit.
+            let read = file.bytes.as_ref().map_or(0, |b| b.len() as u64);
+            let size = file.size.max(read);
             if size > MAX_FILE_BYTES {
+                let how_big = if size == MAX_FILE_BYTES + 1 && file.size <= MAX_FILE_BYTES + 1 {
+                    "larger than that".to_owned()
+                } else {
+                    format!("{} ({size} bytes)", crate::text::file_size(size))
+                };
                 return Err(UserError::BadFile(format!(
-                    "The file `{name}` is {} ({size} bytes); AWS accepts files of at most {} ({MAX_FILE_BYTES} bytes) each. Compress it or send a part of it.",
-                    crate::text::file_size(size),
+                    "The file `{name}` is too large: AWS accepts files of at most {} ({MAX_FILE_BYTES} bytes) each, and this one is {how_big}. Compress it or send a part of it.",
                     crate::text::file_size(MAX_FILE_BYTES)
                 )));
             }
