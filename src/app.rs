@@ -80,44 +80,11 @@ async fn with_local_files(mut intent: Intent, files: Files) -> Result<Intent, Us
                 "Attach files with the command's file options; typed paths are read only in the console.".to_owned(),
             ));
         }
-        let (bytes, claimed) = read_local_file(path).await?;
+        let (bytes, claimed) = crate::local_files::read(path).await?;
         upload.size = claimed.max(bytes.len() as u64);
         upload.bytes = Some(bytes.into());
     }
     Ok(intent)
-}
-
-/// Places on this machine that are not files a person sends to AWS: the
-/// kernel's and processes' views (`/proc`, `/sys`: this process's own
-/// environment holds its credentials), devices and run-time state.
-const NOT_FOR_AWS: [&str; 4] = ["/proc", "/sys", "/dev", "/run"];
-
-/// A local file's bytes, read no further than one byte past AWS's size
-/// limit (a file may claim any size, or none, and grow while read), and the
-/// size it claims: only a regular file, outside [`NOT_FOR_AWS`] once its
-/// links are followed.
-async fn read_local_file(path: &std::path::Path) -> Result<(Vec<u8>, u64), UserError> {
-    use tokio::io::AsyncReadExt;
-    let unreadable =
-        |error: std::io::Error| UserError::BadFile(format!("I could not read `{}`: {error}.", path.display()));
-    let real = tokio::fs::canonicalize(path).await.map_err(unreadable)?;
-    if NOT_FOR_AWS.iter().any(|place| real.starts_with(place)) {
-        return Err(UserError::BadFile(format!(
-            "`{}` is not a file to send to AWS (system and process information is never sent).",
-            path.display()
-        )));
-    }
-    let metadata = tokio::fs::metadata(&real).await.map_err(unreadable)?;
-    if !metadata.is_file() {
-        return Err(UserError::BadFile(format!("`{}` is not a file.", path.display())));
-    }
-    let file = tokio::fs::File::open(&real).await.map_err(unreadable)?;
-    let mut bytes = Vec::new();
-    file.take(crate::service::tickets::MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .await
-        .map_err(unreadable)?;
-    Ok((bytes, metadata.len()))
 }
 
 enum Parsed {
@@ -339,31 +306,11 @@ impl App {
             // The index keeps two files of one name apart.
             let name = format!("{}-{}", index + 1, crate::reply::limits::file_name(&file.name));
             let path = dir.join(&name);
-            // Saved before: a regular file there (a link is never followed,
-            // and is replaced).
-            let saved_before = tokio::fs::symlink_metadata(&path)
-                .await
-                .is_ok_and(|m| m.file_type().is_file());
-            if !saved_before {
+            if !crate::local_files::is_saved(&path).await {
                 let saved = match self.case_worker.case_file(account.as_ref(), &file.id).await {
-                    // Written whole to a new name, then renamed over the
-                    // final one: an interrupted save leaves no partial file
-                    // under it, and a link there is replaced, not followed.
-                    Ok((_, bytes)) => async {
-                        tokio::fs::create_dir_all(&dir).await?;
-                        let partial = dir.join(format!(".{name}.{}.partial", std::process::id()));
-                        let _ = tokio::fs::remove_file(&partial).await;
-                        let mut out = tokio::fs::OpenOptions::new()
-                            .write(true)
-                            .create_new(true)
-                            .open(&partial)
-                            .await?;
-                        tokio::io::AsyncWriteExt::write_all(&mut out, &bytes).await?;
-                        out.sync_all().await?;
-                        tokio::fs::rename(&partial, &path).await
-                    }
-                    .await
-                    .map_err(|e| e.to_string()),
+                    Ok((_, bytes)) => crate::local_files::save_whole(&dir, &name, &bytes)
+                        .await
+                        .map_err(|e| e.to_string()),
                     Err(error) => Err(error.to_string()),
                 };
                 if let Err(error) = saved {

@@ -19,6 +19,7 @@ pub mod fleet;
 pub mod inbound;
 pub mod intent;
 pub mod language;
+pub mod local_files;
 pub mod policy;
 pub mod reply;
 pub mod service;

@@ -348,6 +348,33 @@ pub fn printable(s: &str, multiline: bool) -> std::borrow::Cow<'_, str> {
     )
 }
 
+/// A file's name without its path: without control or invisible characters
+/// (so on one line), at most `max`
+/// characters (a long name keeps its extension), "file" when nothing (or
+/// only `.`/`..`) is left. AWS's attachments and Discord's uploads both
+/// take names this way.
+pub fn file_base_name(name: &str, max: usize) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let one_line: String = base.chars().filter(|c| !c.is_control() && !is_invisible(*c)).collect();
+    let trimmed = one_line.trim();
+    if trimmed.is_empty() || trimmed == "." || trimmed == ".." {
+        return "file".to_owned();
+    }
+    if trimmed.chars().count() <= max {
+        return trimmed.to_owned();
+    }
+    let extension = trimmed
+        .rsplit_once('.')
+        .map(|(_, e)| e)
+        .filter(|e| e.chars().count() <= 10)
+        .unwrap_or("");
+    if extension.is_empty() {
+        return trimmed.chars().take(max).collect();
+    }
+    let stem: String = trimmed.chars().take(max - extension.chars().count() - 1).collect();
+    format!("{stem}.{extension}")
+}
+
 /// A file's size for people: "812 B", "14.2 KB", "4.8 MB" (units of 1,000,
 /// as AWS states its limits).
 pub fn file_size(bytes: u64) -> String {

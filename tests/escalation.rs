@@ -88,6 +88,20 @@ impl Harness {
             .id
     }
 
+    /// A customer's escalation of `problem` (naming their account), approved
+    /// by an engineer and given its AWS case; its ticket id.
+    async fn customer_ticket_with_case(&self, customer: &Actor, problem: &str) -> i64 {
+        let id = self
+            .say(customer.clone(), &format!("open an escalation: {problem}"))
+            .await
+            .ticket
+            .expect("a ticket")
+            .id;
+        self.say(engineer(), &format!("/ticket approve id:{id}")).await;
+        self.app.case_worker().run_once(false).await.unwrap();
+        id
+    }
+
     /// Waits until every queued note and resolution has been passed on (by
     /// the worker or a background pass), within two seconds.
     async fn outbox_emptied(&self) {
@@ -758,16 +772,8 @@ async fn aws_replies_are_recorded_once_shown_and_leave_the_ticket_waiting_on_the
     let h = harness().await;
     let acme = person("2001", Role::Customer);
     let id = h
-        .say(
-            acme.clone(),
-            "open an escalation: account 111111111111 our ELB returns 502 on every request",
-        )
-        .await
-        .ticket
-        .unwrap()
-        .id;
-    h.say(engineer(), &format!("/ticket approve id:{id}")).await;
-    h.app.case_worker().run_once(false).await.unwrap();
+        .customer_ticket_with_case(&acme, "account 111111111111 our ELB returns 502 on every request")
+        .await;
     let case_id = h.aws.cases()[0].case_id.clone();
 
     h.aws.add_reply(
@@ -845,16 +851,8 @@ async fn internal_notes_never_reach_aws_and_engineers_ones_are_hidden_from_custo
     let h = harness_with(|config| config.customers[0].channel_ids = vec!["acme-support".into()]).await;
     let acme = person("2001", Role::Customer);
     let id = h
-        .say(
-            acme.clone(),
-            "open an escalation: account 111111111111 our RDS failover took 20 minutes",
-        )
-        .await
-        .ticket
-        .unwrap()
-        .id;
-    h.say(engineer(), &format!("/ticket approve id:{id}")).await;
-    h.app.case_worker().run_once(false).await.unwrap();
+        .customer_ticket_with_case(&acme, "account 111111111111 our RDS failover took 20 minutes")
+        .await;
 
     let internal = h
         .say(
@@ -933,16 +931,8 @@ async fn a_customers_reply_to_aws_waits_for_approval_when_the_configuration_asks
     let h = harness_with(|config| config.escalations.approve_customer_replies = true).await;
     let acme = person("2001", Role::Customer);
     let id = h
-        .say(
-            acme.clone(),
-            "open an escalation: account 111111111111 S3 returns 503 SlowDown all morning",
-        )
-        .await
-        .ticket
-        .unwrap()
-        .id;
-    h.say(engineer(), &format!("/ticket approve id:{id}")).await;
-    h.app.case_worker().run_once(false).await.unwrap();
+        .customer_ticket_with_case(&acme, "account 111111111111 S3 returns 503 SlowDown all morning")
+        .await;
 
     let noted = h
         .say(

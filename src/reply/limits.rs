@@ -237,27 +237,7 @@ pub fn thread_name(text: &str) -> String {
 /// A file's name as it is uploaded: one line, no path, at most 100
 /// characters (keeping its extension), never empty.
 pub fn file_name(name: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    let one_line: String = base.chars().filter(|c| !c.is_control()).collect();
-    let trimmed = one_line.trim();
-    if trimmed.is_empty() {
-        return "file".to_owned();
-    }
-    if trimmed.chars().count() <= FILE_NAME {
-        return trimmed.to_owned();
-    }
-    let extension = trimmed
-        .rsplit_once('.')
-        .map(|(_, e)| e)
-        .filter(|e| e.len() <= 10)
-        .unwrap_or("");
-    let keep = FILE_NAME - extension.chars().count() - 1;
-    let stem: String = trimmed.chars().take(keep).collect();
-    if extension.is_empty() {
-        stem
-    } else {
-        format!("{stem}.{extension}")
-    }
+    crate::text::file_base_name(name, FILE_NAME)
 }
 
 /// The longest file name the bot uploads.

@@ -454,12 +454,5 @@ fn checked_files(files: &[FileUpload]) -> Result<Vec<NoteFile>, UserError> {
 /// A file name as AWS gets it: printable, one line, without a path, at most
 /// 255 characters; "file" when nothing is left.
 fn clean_file_name(name: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    let printable = crate::text::printable(base, false);
-    let trimmed = crate::text::clip_chars(printable.trim(), 255).trim();
-    if trimmed.is_empty() || trimmed == "." || trimmed == ".." {
-        "file".to_owned()
-    } else {
-        trimmed.to_owned()
-    }
+    crate::text::file_base_name(name, 255)
 }
